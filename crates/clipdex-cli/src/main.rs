@@ -1,0 +1,312 @@
+//! `clipdex`: the command-line face of the Clipdex engine. CLI and glue only;
+//! the work happens in `clipdex-library`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context, Result};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
+use clipdex_library::{paths, Cancel, Library, LibraryError, Phase};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+#[derive(Parser)]
+#[command(name = "clipdex", version, about = "Find photos in your own folders by describing them. Offline.")]
+struct Cli {
+    /// Library folder [default: $CLIPDEX_LIBRARY, else the platform data dir]
+    #[arg(long, global = true, value_name = "DIR")]
+    library: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Index files and folders (unchanged files are skipped)
+    Index {
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Model folder in the open_clip ONNX layout [default: $CLIPDEX_MODEL, else the default model in the cache dir]
+        #[arg(long, value_name = "DIR")]
+        model: Option<PathBuf>,
+        /// Print the summary as one JSON object
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search the library by text
+    Search {
+        text: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// One JSON object per line, best first
+        #[arg(long)]
+        json: bool,
+        /// Model folder (must be the library's model) [default: the one the library records]
+        #[arg(long, value_name = "DIR")]
+        model: Option<PathBuf>,
+    },
+    /// Embed images and texts, printing their vectors in input order
+    Embed {
+        #[arg(long = "image", value_name = "PATH")]
+        images: Vec<PathBuf>,
+        #[arg(long = "text", value_name = "TEXT")]
+        texts: Vec<String>,
+        #[arg(long, value_name = "DIR")]
+        model: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show what the library holds
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Serialize)]
+struct HitJson<'a> {
+    path: &'a str,
+    score: f32,
+    id: &'a str,
+    width: u32,
+    height: u32,
+    size: u64,
+    mtime_ns: i64,
+}
+
+#[derive(Serialize)]
+struct EmbedJson<'a> {
+    kind: &'static str,
+    input: &'a str,
+    vector: &'a [f32],
+}
+
+#[derive(Serialize)]
+struct FailureJson<'a> {
+    path: &'a str,
+    reason: &'a str,
+}
+
+fn main() -> ExitCode {
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli, &matches)) {
+        Ok(code) => code,
+        Err(e) => {
+            let code = e.downcast_ref::<LibraryError>().map(LibraryError::code);
+            let mut msg = String::new();
+            for (i, cause) in e.chain().enumerate() {
+                let s = cause.to_string();
+                if i == 0 || !msg.contains(&s) {
+                    if i > 0 {
+                        msg.push_str(": ");
+                    }
+                    msg.push_str(&s);
+                }
+            }
+            match code {
+                Some(c) => eprintln!("error[{c}]: {msg}"),
+                None => eprintln!("error: {msg}"),
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open_library(dir: Option<PathBuf>) -> Result<Library> {
+    let dir = dir.unwrap_or_else(paths::default_library_dir);
+    Ok(Library::open(&dir).await?)
+}
+
+async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
+    match cli.command {
+        Command::Index { paths: roots, model, json } => index(cli.library, roots, model, json).await,
+        Command::Search { text, limit, json, model } => search(cli.library, &text, limit, json, model).await,
+        Command::Embed { images, texts, model, json } => {
+            let sub = matches.subcommand_matches("embed").ok_or_else(|| anyhow!("no embed arguments"))?;
+            embed(sub, images, texts, model, json).await
+        }
+        Command::Status { json } => status(cli.library, json).await,
+    }
+}
+
+fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg:>10} [{bar:32}] {pos}/{len} ({per_sec}, eta {eta}) {prefix}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+async fn index(library: Option<PathBuf>, roots: Vec<PathBuf>, model: Option<PathBuf>, json: bool) -> Result<ExitCode> {
+    let lib = open_library(library).await?;
+    let model_dir = model.unwrap_or_else(paths::default_model_dir);
+    let model = clipdex_library::open_model(&model_dir, lib.runtime_dirs()).await?;
+
+    let cancel = Cancel::new();
+    let on_signal = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ncancelling: finishing the current batch and saving what is done…");
+            on_signal.cancel();
+        }
+    });
+
+    let bar = progress_bar();
+    let summary = lib
+        .index(&roots, model, &cancel, |p| {
+            bar.set_length(p.total as u64);
+            bar.set_position(p.done as u64);
+            bar.set_message(match p.phase {
+                Phase::Scanning => "scanning",
+                Phase::Indexing => "indexing",
+                Phase::Finished => "done",
+            });
+            if let Some(c) = &p.current {
+                let name = std::path::Path::new(c).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                bar.set_prefix(name);
+            }
+        })
+        .await?;
+    bar.finish_and_clear();
+
+    let mut out = std::io::stdout().lock();
+    if json {
+        let failed: Vec<FailureJson> = summary.failed.iter().map(|(p, r)| FailureJson { path: p, reason: r }).collect();
+        let v = serde_json::json!({
+            "indexed": summary.indexed,
+            "skipped": summary.skipped,
+            "failed": failed,
+            "cancelled": summary.cancelled,
+            "seconds": summary.elapsed.as_secs_f64(),
+        });
+        writeln!(out, "{v}")?;
+    } else {
+        writeln!(
+            out,
+            "indexed {}, skipped {} unchanged, failed {} ({:.1}s){}",
+            summary.indexed,
+            summary.skipped,
+            summary.failed.len(),
+            summary.elapsed.as_secs_f64(),
+            if summary.cancelled { " — cancelled; run again to continue" } else { "" }
+        )?;
+        for (path, reason) in &summary.failed {
+            writeln!(out, "  failed: {path}: {reason}")?;
+        }
+    }
+    Ok(if summary.cancelled { ExitCode::from(130) } else { ExitCode::SUCCESS })
+}
+
+async fn search(library: Option<PathBuf>, text: &str, limit: usize, json: bool, model: Option<PathBuf>) -> Result<ExitCode> {
+    let lib = open_library(library).await?;
+    let model = lib.model_for_search(model.as_deref()).await?;
+    let hits = lib.search_text(model, text, limit).await?;
+    let mut out = std::io::stdout().lock();
+    for h in &hits {
+        if json {
+            let j = HitJson { path: &h.path, score: h.score, id: &h.id, width: h.width, height: h.height, size: h.size, mtime_ns: h.mtime_ns };
+            writeln!(out, "{}", serde_json::to_string(&j)?)?;
+        } else {
+            writeln!(out, "{:.4}  {}", h.score, h.path)?;
+        }
+    }
+    if hits.is_empty() && !json {
+        eprintln!("no results: the library is empty; add photos with `clipdex index FOLDER`");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn embed(sub: &ArgMatches, images: Vec<PathBuf>, texts: Vec<String>, model: Option<PathBuf>, json: bool) -> Result<ExitCode> {
+    if images.is_empty() && texts.is_empty() {
+        return Err(anyhow!("nothing to embed: give --image PATH or --text TEXT"));
+    }
+    // Restore command-line order across the two flags.
+    let mut order: Vec<(usize, bool, usize)> = Vec::new();
+    if let Some(ix) = sub.indices_of("images") {
+        order.extend(ix.enumerate().map(|(n, i)| (i, true, n)));
+    }
+    if let Some(ix) = sub.indices_of("texts") {
+        order.extend(ix.enumerate().map(|(n, i)| (i, false, n)));
+    }
+    order.sort();
+
+    let model_dir = model.unwrap_or_else(paths::default_model_dir);
+    let model = clipdex_library::open_model(&model_dir, &[]).await?;
+    let mut decoded = Vec::new();
+    for p in &images {
+        let img = clipdex_library::decode_image_file(p).with_context(|| format!("cannot embed {}", p.display()))?;
+        decoded.push(img);
+    }
+    let m = model.clone();
+    let texts_for_model = texts.clone();
+    let (image_vectors, text_vectors) = tokio::task::spawn_blocking(move || -> Result<_> {
+        let iv = m.embed_images(decoded)?;
+        let tv = if texts_for_model.is_empty() { Vec::new() } else { m.embed_texts(&texts_for_model)? };
+        Ok((iv, tv))
+    })
+    .await??;
+
+    let mut out = std::io::stdout().lock();
+    for (_, is_image, n) in order {
+        let (kind, input, vector) = if is_image {
+            ("image", images[n].to_string_lossy().into_owned(), &image_vectors[n])
+        } else {
+            ("text", texts[n].clone(), &text_vectors[n])
+        };
+        if json {
+            writeln!(out, "{}", serde_json::to_string(&EmbedJson { kind, input: &input, vector })?)?;
+        } else {
+            let head: Vec<String> = vector.iter().take(4).map(|x| format!("{x:.4}")).collect();
+            writeln!(out, "{kind} {input:?}: [{}, …] ({} dims)", head.join(", "), vector.len())?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitCode> {
+    let lib = open_library(library).await?;
+    let s = lib.status().await?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let failures: Vec<FailureJson> = s.failures.iter().map(|f| FailureJson { path: &f.path, reason: &f.reason }).collect();
+        let v = serde_json::json!({
+            "library": s.library_dir,
+            "items": s.items,
+            "model": s.model_id.as_ref().map(|id| serde_json::json!({"id": id, "dir": s.model_dir, "dim": s.dim})),
+            "failures": failures,
+        });
+        writeln!(out, "{v}")?;
+    } else {
+        writeln!(out, "library  {}", s.library_dir.display())?;
+        writeln!(out, "items    {}", s.items)?;
+        match &s.model_id {
+            Some(id) => writeln!(out, "model    {id} ({}), {} dims", s.model_dir.as_deref().unwrap_or("?"), s.dim.unwrap_or(0))?,
+            None => writeln!(out, "model    none yet (index a folder to set it)")?,
+        }
+        writeln!(out, "failures {}", s.failures.len())?;
+        for f in &s.failures {
+            writeln!(out, "  {}: {}", f.path, f.reason)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

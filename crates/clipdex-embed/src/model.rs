@@ -1,0 +1,371 @@
+//! A CLIP-family model: two ONNX graphs (visual and textual), read and
+//! checked against the export's config files when opened.
+
+use std::borrow::Cow;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use image::RgbImage;
+use ort::session::{Session, SessionInputValue};
+use ort::value::TensorElementType;
+use ort::value::{Tensor, ValueType};
+
+use crate::config::{self, Preprocess};
+use crate::error::{ort_err, EmbedError, Result};
+use crate::preprocess;
+use crate::runtime::{self, Device};
+use crate::text::TextTokenizer;
+
+/// What a graph input is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InputRole {
+    Pixels,
+    Ids,
+    Mask,
+}
+
+#[derive(Debug, Clone)]
+struct InputSpec {
+    name: String,
+    role: InputRole,
+    ty: TensorElementType,
+}
+
+/// One encoder graph and what we learned about it.
+struct Tower {
+    path: PathBuf,
+    session: Mutex<Session>,
+    inputs: Vec<InputSpec>,
+    output: String,
+    /// `Some(n)` when the graph fixes its batch dimension (often 1 in public exports).
+    fixed_batch: Option<usize>,
+    /// The output's width, when the graph fixes it.
+    out_dim: Option<usize>,
+}
+
+/// An image ready for the visual encoder: CHW, normalised.
+pub struct Pixels(Vec<f32>);
+
+/// Identity and shape of an opened model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelInfo {
+    /// `<folder name>@<8 hex digits>`; the hash covers the config files and
+    /// a fingerprint (size, first and last 64 KiB) of each graph.
+    pub id: String,
+    pub name: String,
+    pub dir: PathBuf,
+    pub dim: usize,
+    pub image_size: (u32, u32),
+    pub context_length: usize,
+    pub device: Device,
+    /// Why a requested accelerator is not in use, if one was requested.
+    pub device_note: Option<String>,
+}
+
+pub struct Model {
+    info: ModelInfo,
+    preprocess: Preprocess,
+    tokenizer: TextTokenizer,
+    visual: Tower,
+    textual: Tower,
+}
+
+fn bad_graph(path: &Path, tower: &'static str, reason: impl Into<String>) -> EmbedError {
+    EmbedError::BadGraph {
+        path: path.to_path_buf(),
+        tower,
+        reason: reason.into(),
+    }
+}
+
+fn is_int(ty: TensorElementType) -> bool {
+    matches!(ty, TensorElementType::Int32 | TensorElementType::Int64)
+}
+
+fn open_tower(path: &Path, tower: &'static str, runtime_dirs: &[PathBuf]) -> Result<(Tower, Device, Option<String>)> {
+    let env = runtime::environment(runtime_dirs)?;
+    let mut builder = Session::builder(env).map_err(ort_err("creating a session"))?;
+    let (device, note) = runtime::choose_device(&mut builder);
+    let session = builder
+        .commit_from_file(path)
+        .map_err(ort_err(format!("loading {}", path.display())))?;
+
+    let mut inputs = Vec::new();
+    let mut fixed_batch = None;
+    for (i, outlet) in session.inputs().iter().enumerate() {
+        let name = outlet.name().to_string();
+        let (ty, shape) = match outlet.dtype() {
+            ValueType::Tensor { ty, shape, .. } => (*ty, shape.clone()),
+            other => return Err(bad_graph(path, tower, format!("input {name:?} is {other:?}, not a tensor"))),
+        };
+        let role = match tower {
+            "visual" => {
+                if ty != TensorElementType::Float32 || shape.len() != 4 {
+                    return Err(bad_graph(path, tower, format!("input {name:?} is {ty:?}{shape:?}, expected float32 [batch, 3, height, width]")));
+                }
+                if i > 0 {
+                    return Err(bad_graph(path, tower, "more than one input"));
+                }
+                InputRole::Pixels
+            }
+            _ => {
+                let lname = name.to_ascii_lowercase();
+                if !is_int(ty) || shape.len() != 2 {
+                    return Err(bad_graph(path, tower, format!("input {name:?} is {ty:?}{shape:?}, expected int32/int64 [batch, tokens]")));
+                }
+                if lname.contains("mask") {
+                    InputRole::Mask
+                } else if inputs.iter().any(|s: &InputSpec| s.role == InputRole::Ids) {
+                    return Err(bad_graph(path, tower, format!("unexpected extra input {name:?}")));
+                } else {
+                    InputRole::Ids
+                }
+            }
+        };
+        if shape[0] > 0 {
+            fixed_batch = Some(shape[0] as usize);
+        }
+        inputs.push(InputSpec { name, role, ty });
+    }
+    let wanted = if tower == "visual" { InputRole::Pixels } else { InputRole::Ids };
+    if !inputs.iter().any(|s| s.role == wanted) {
+        return Err(bad_graph(path, tower, "no input for the image or the token ids"));
+    }
+
+    // The embedding output: a conventional name, else the first rank-2 output.
+    let outs = session.outputs();
+    let pick = outs
+        .iter()
+        .find(|o| matches!(o.name(), "embedding" | "embeddings" | "image_embeds" | "text_embeds"))
+        .or_else(|| outs.iter().find(|o| o.dtype().tensor_shape().is_some_and(|s| s.len() == 2)))
+        .ok_or_else(|| bad_graph(path, tower, "no [batch, dim] output"))?;
+    let out_shape = pick.dtype().tensor_shape().cloned().unwrap_or_default();
+    if pick.dtype().tensor_type() != Some(TensorElementType::Float32) || out_shape.len() != 2 {
+        return Err(bad_graph(path, tower, format!("output {:?} is {:?}, expected float32 [batch, dim]", pick.name(), pick.dtype())));
+    }
+    let out_dim = (out_shape[1] > 0).then_some(out_shape[1] as usize);
+    let output = pick.name().to_string();
+    Ok((
+        Tower {
+            path: path.to_path_buf(),
+            session: Mutex::new(session),
+            inputs,
+            output,
+            fixed_batch,
+            out_dim,
+        },
+        device,
+        note,
+    ))
+}
+
+/// Hash of the small files plus a cheap fingerprint of each graph: enough to
+/// tell two exports apart without reading gigabytes on every start.
+fn fingerprint(dir: &Path) -> Result<String> {
+    let mut h = blake3::Hasher::new();
+    for rel in config::LAYOUT {
+        let path = dir.join(rel);
+        let read_err = |source| EmbedError::ReadFile { path: path.clone(), source };
+        h.update(rel.as_bytes());
+        if rel.ends_with(".onnx") {
+            let mut f = std::fs::File::open(&path).map_err(read_err)?;
+            let len = f.metadata().map_err(read_err)?.len();
+            h.update(&len.to_le_bytes());
+            let mut buf = vec![0u8; 64 * 1024];
+            let n = read_up_to(&mut f, &mut buf).map_err(read_err)?;
+            h.update(&buf[..n]);
+            if len > buf.len() as u64 {
+                f.seek(SeekFrom::End(-(buf.len() as i64))).map_err(read_err)?;
+                let n = read_up_to(&mut f, &mut buf).map_err(read_err)?;
+                h.update(&buf[..n]);
+            }
+        } else {
+            h.update(&std::fs::read(&path).map_err(read_err)?);
+        }
+    }
+    Ok(h.finalize().to_hex()[..8].to_string())
+}
+
+fn read_up_to(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+fn run_tower(tower: &Tower, inputs: Vec<(Cow<'static, str>, SessionInputValue<'static>)>, batch: usize) -> Result<Vec<Vec<f32>>> {
+    let mut session = tower.session.lock().unwrap_or_else(|p| p.into_inner());
+    let outputs = session
+        .run(inputs)
+        .map_err(ort_err(format!("running {}", tower.path.display())))?;
+    let value = &outputs[tower.output.as_str()];
+    let (shape, data) = value
+        .try_extract_tensor::<f32>()
+        .map_err(ort_err("reading the embedding"))?;
+    let dim = shape.get(1).copied().unwrap_or(0).max(0) as usize;
+    if shape.len() != 2 || shape[0] as usize != batch || data.len() != batch * dim || dim == 0 {
+        return Err(EmbedError::BadOutput {
+            context: "embedding shape",
+            expected: batch * dim.max(1),
+            got: data.len(),
+        });
+    }
+    Ok(data.chunks(dim).map(normalized).collect())
+}
+
+/// L2-normalised copy; a zero vector stays zero.
+pub fn normalized(v: &[f32]) -> Vec<f32> {
+    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if n > 0.0 && n.is_finite() {
+        v.iter().map(|x| x / n).collect()
+    } else {
+        v.to_vec()
+    }
+}
+
+fn int_tensor(ty: TensorElementType, shape: [usize; 2], data: Vec<i64>) -> Result<SessionInputValue<'static>> {
+    let v = match ty {
+        TensorElementType::Int32 => {
+            let d: Vec<i32> = data.into_iter().map(|x| x as i32).collect();
+            Tensor::from_array((shape, d)).map_err(ort_err("building the token tensor"))?.into()
+        }
+        _ => Tensor::from_array((shape, data)).map_err(ort_err("building the token tensor"))?.into(),
+    };
+    Ok(v)
+}
+
+impl Model {
+    /// Opens a model directory in the open_clip ONNX layout. `runtime_dirs`
+    /// are extra places to look for the ONNX Runtime library.
+    pub fn open(dir: &Path, runtime_dirs: &[PathBuf]) -> Result<Self> {
+        config::check_layout(dir)?;
+        let model_cfg = config::read_model_config(&config::file(dir, "config.json"))?;
+        let preprocess = config::read_preprocess(&config::file(dir, "visual/preprocess_cfg.json"))?;
+        let text_settings = config::read_text_settings(&config::file(dir, "textual/tokenizer_config.json"), &model_cfg)?;
+        let tokenizer = TextTokenizer::from_file(&config::file(dir, "textual/tokenizer.json"), &text_settings)?;
+
+        let (visual, device, device_note) = open_tower(&config::file(dir, "visual/model.onnx"), "visual", runtime_dirs)?;
+        let (textual, _, _) = open_tower(&config::file(dir, "textual/model.onnx"), "textual", runtime_dirs)?;
+
+        let dim = match (visual.out_dim, textual.out_dim, model_cfg.embed_dim) {
+            (Some(a), Some(b), _) if a != b => {
+                return Err(bad_graph(&textual.path, "textual", format!("embeds to {b} dimensions but the visual graph to {a}")))
+            }
+            (Some(a), _, _) | (None, Some(a), _) | (None, None, Some(a)) => a,
+            (None, None, None) => 0,
+        };
+        let name = dir
+            .canonicalize()
+            .unwrap_or_else(|_| dir.to_path_buf())
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "model".into());
+        let id = format!("{name}@{}", fingerprint(dir)?);
+        let mut model = Model {
+            info: ModelInfo {
+                id,
+                name,
+                dir: dir.to_path_buf(),
+                dim,
+                image_size: preprocess.size,
+                context_length: tokenizer.context_length(),
+                device,
+                device_note,
+            },
+            preprocess,
+            tokenizer,
+            visual,
+            textual,
+        };
+        if model.info.dim == 0 {
+            // Neither the graphs nor config.json say; ask the text tower.
+            model.info.dim = model.embed_texts(&[""])?.first().map_or(0, Vec::len);
+        }
+        Ok(model)
+    }
+
+    pub fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    /// CPU work that can run on any thread, in parallel: resize, crop, normalise.
+    pub fn preprocess(&self, img: RgbImage) -> Pixels {
+        Pixels(preprocess::to_tensor(img, &self.preprocess))
+    }
+
+    /// Embeds preprocessed images, in batches the graph accepts. Blocking.
+    pub fn embed_pixels(&self, images: &[Pixels]) -> Result<Vec<Vec<f32>>> {
+        let (h, w) = (self.preprocess.size.0 as usize, self.preprocess.size.1 as usize);
+        let per = 3 * h * w;
+        let chunk = self.visual.fixed_batch.unwrap_or(32).max(1);
+        let mut out = Vec::with_capacity(images.len());
+        for group in images.chunks(chunk) {
+            let mut data = Vec::with_capacity(group.len() * per);
+            for p in group {
+                data.extend_from_slice(&p.0);
+            }
+            let b = group.len();
+            if self.visual.fixed_batch.is_some_and(|n| n != b) {
+                // A graph fixed at batch N gets exactly N; pad the tail with copies.
+                let n = self.visual.fixed_batch.unwrap_or(b);
+                let last = data[data.len() - per..].to_vec();
+                for _ in b..n {
+                    data.extend_from_slice(&last);
+                }
+                let t = Tensor::from_array(([n, 3, h, w], data)).map_err(ort_err("building the image tensor"))?;
+                let mut v = run_tower(&self.visual, vec![(self.visual.inputs[0].name.clone().into(), t.into())], n)?;
+                v.truncate(b);
+                out.extend(v);
+                continue;
+            }
+            let t = Tensor::from_array(([b, 3, h, w], data)).map_err(ort_err("building the image tensor"))?;
+            out.extend(run_tower(&self.visual, vec![(self.visual.inputs[0].name.clone().into(), t.into())], b)?);
+        }
+        Ok(out)
+    }
+
+    /// Convenience: preprocess and embed a few images on this thread.
+    pub fn embed_images(&self, images: Vec<RgbImage>) -> Result<Vec<Vec<f32>>> {
+        let pixels: Vec<Pixels> = images.into_iter().map(|i| self.preprocess(i)).collect();
+        self.embed_pixels(&pixels)
+    }
+
+    /// Embeds texts, in batches the graph accepts. Blocking.
+    pub fn embed_texts<S: AsRef<str>>(&self, texts: &[S]) -> Result<Vec<Vec<f32>>> {
+        let ctx = self.tokenizer.context_length();
+        let chunk = self.textual.fixed_batch.unwrap_or(64).max(1);
+        let mut out = Vec::with_capacity(texts.len());
+        for group in texts.chunks(chunk) {
+            let b = group.len();
+            let n = self.textual.fixed_batch.unwrap_or(b);
+            let mut ids = Vec::with_capacity(n * ctx);
+            let mut mask = Vec::with_capacity(n * ctx);
+            for t in group {
+                let tok = self.tokenizer.encode(t.as_ref())?;
+                ids.extend(tok.ids);
+                mask.extend(tok.mask);
+            }
+            for _ in b..n {
+                ids.extend_from_within(ids.len() - ctx..);
+                mask.extend_from_within(mask.len() - ctx..);
+            }
+            let mut inputs = Vec::new();
+            for spec in &self.textual.inputs {
+                let data = match spec.role {
+                    InputRole::Mask => mask.clone(),
+                    _ => ids.clone(),
+                };
+                inputs.push((Cow::Owned(spec.name.clone()), int_tensor(spec.ty, [n, ctx], data)?));
+            }
+            let mut v = run_tower(&self.textual, inputs, n)?;
+            v.truncate(b);
+            out.extend(v);
+        }
+        Ok(out)
+    }
+}

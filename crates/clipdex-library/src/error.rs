@@ -1,0 +1,69 @@
+use std::path::PathBuf;
+
+use clipdex_embed::EmbedError;
+use clipdex_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LibraryError {
+    #[error(transparent)]
+    Model(#[from] EmbedError),
+
+    #[error(transparent)]
+    Store(#[from] StoreError),
+
+    #[error(
+        "this library's vectors were made by model {library} ({library_dir}), not {given}; \
+         vectors from different models cannot be mixed. Use that model, or a new library (--library DIR)"
+    )]
+    ModelMismatch {
+        library: String,
+        library_dir: String,
+        given: String,
+    },
+
+    #[error("no model is set for this library yet and none was given; index a folder first, or pass --model DIR")]
+    NoModel,
+
+    #[error("cannot read the image {path}: {reason}")]
+    Decode { path: PathBuf, reason: String },
+
+    #[error("{path} does not exist")]
+    PathNotFound { path: PathBuf },
+
+    #[error("cannot use {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("a background task failed: {0}")]
+    Task(String),
+}
+
+impl LibraryError {
+    /// A stable, machine-readable code for front ends (CLI exit, IPC `{code, message}`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            LibraryError::Model(e) => match e {
+                EmbedError::ModelNotFound { .. } => "model_not_found",
+                EmbedError::ModelIncomplete { .. } => "model_incomplete",
+                EmbedError::RuntimeNotFound { .. } | EmbedError::RuntimeLoad(_) => "runtime_missing",
+                EmbedError::BadConfig { .. } | EmbedError::BadJson { .. } | EmbedError::BadGraph { .. } | EmbedError::Tokenizer { .. } => {
+                    "model_invalid"
+                }
+                _ => "inference_failed",
+            },
+            LibraryError::Store(StoreError::DimensionMismatch { .. }) => "model_mismatch",
+            LibraryError::Store(_) => "store_failed",
+            LibraryError::ModelMismatch { .. } => "model_mismatch",
+            LibraryError::NoModel => "no_model",
+            LibraryError::PathNotFound { .. } => "path_not_found",
+            LibraryError::Decode { .. } => "bad_image",
+            LibraryError::Io { .. } => "io",
+            LibraryError::Task(_) => "internal",
+        }
+    }
+}
+
+pub type Result<T, E = LibraryError> = std::result::Result<T, E>;

@@ -1,0 +1,34 @@
+//! Where things live by default. Front ends call these; nothing else reads
+//! the environment.
+
+use std::path::PathBuf;
+
+/// The model Clipdex uses when none is named.
+pub const DEFAULT_MODEL_NAME: &str = "ViT-B-32__openai";
+
+/// `CLIPDEX_LIBRARY`, else `<platform data dir>/clipdex/library`.
+pub fn default_library_dir() -> PathBuf {
+    if let Some(p) = std::env::var_os("CLIPDEX_LIBRARY").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("clipdex")
+        .join("library")
+}
+
+/// `<platform cache dir>/clipdex/models`.
+pub fn models_dir() -> PathBuf {
+    dirs::cache_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("clipdex")
+        .join("models")
+}
+
+/// `CLIPDEX_MODEL`, else the default model's folder under [`models_dir`].
+pub fn default_model_dir() -> PathBuf {
+    if let Some(p) = std::env::var_os("CLIPDEX_MODEL").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    models_dir().join(DEFAULT_MODEL_NAME)
+}

@@ -1,0 +1,189 @@
+//! Turning a user's media file into pixels Clipdex can embed and show.
+//!
+//! Decoding is pure CPU work with bounded memory: the decoder refuses images
+//! whose dimensions or allocations exceed [`LIMITS`], so a hostile file
+//! cannot exhaust memory. Pixels come out upright (EXIF orientation applied)
+//! and opaque (transparency composited on white) as 8-bit RGB, whatever the
+//! source's colour type (grey, palette, CMYK, 16-bit, alpha).
+
+use std::io::Cursor;
+use std::path::Path;
+
+use fast_image_resize::{images::Image as FirImage, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use image::{DynamicImage, ImageDecoder, ImageReader};
+pub use image::RgbImage;
+
+/// File extensions the indexer picks up (lower case).
+pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "gif", "bmp", "tiff", "tif"];
+
+/// Longest side of a stored thumbnail, in pixels.
+pub const THUMBNAIL_SIZE: u32 = 256;
+
+/// Decoder limits: at most 40,000 px a side and 2 GiB of pixel buffers.
+pub const MAX_SIDE: u32 = 40_000;
+pub const MAX_ALLOC: u64 = 2 << 30;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("cannot read the file")]
+    Read(#[source] std::io::Error),
+    #[error("not an image format Clipdex can read")]
+    UnknownFormat,
+    #[error("the image is damaged or incomplete: {0}")]
+    Corrupt(String),
+    #[error("the image is too large to decode safely ({0})")]
+    TooLarge(String),
+    #[error("unsupported image: {0}")]
+    Unsupported(String),
+    #[error("the file is empty")]
+    Empty,
+}
+
+/// Is this path one the indexer should look at?
+pub fn is_supported_path(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+fn classify(e: image::ImageError) -> DecodeError {
+    use image::error::{ImageError, LimitErrorKind};
+    match e {
+        ImageError::Limits(l) => match l.kind() {
+            LimitErrorKind::DimensionError | LimitErrorKind::InsufficientMemory => DecodeError::TooLarge(l.to_string()),
+            _ => DecodeError::Unsupported(l.to_string()),
+        },
+        ImageError::Unsupported(u) => match u.kind() {
+            image::error::UnsupportedErrorKind::Format(_) => DecodeError::UnknownFormat,
+            _ => DecodeError::Unsupported(u.to_string()),
+        },
+        ImageError::IoError(io) => DecodeError::Corrupt(io.to_string()),
+        other => DecodeError::Corrupt(other.to_string()),
+    }
+}
+
+/// Decodes an image held in memory into upright, opaque 8-bit RGB.
+pub fn decode(bytes: &[u8]) -> Result<RgbImage, DecodeError> {
+    if bytes.is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(DecodeError::Read)?;
+    if reader.format().is_none() {
+        return Err(DecodeError::UnknownFormat);
+    }
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_ALLOC);
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(classify)?;
+    // A broken EXIF block is no reason to drop a picture: keep it unrotated.
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder).map_err(classify)?;
+    img.apply_orientation(orientation);
+    Ok(flatten(img))
+}
+
+/// Reads and decodes a file.
+pub fn decode_file(path: &Path) -> Result<RgbImage, DecodeError> {
+    let bytes = std::fs::read(path).map_err(DecodeError::Read)?;
+    decode(&bytes)
+}
+
+/// Any colour type to 8-bit RGB, compositing transparency over white.
+fn flatten(img: DynamicImage) -> RgbImage {
+    if !img.color().has_alpha() {
+        return img.into_rgb8();
+    }
+    let rgba = img.into_rgba8();
+    let (w, h) = rgba.dimensions();
+    let mut out = RgbImage::new(w, h);
+    for (dst, src) in out.pixels_mut().zip(rgba.pixels()) {
+        let a = src[3] as u32;
+        for c in 0..3 {
+            // src*a + 255*(255-a), divided by 255 with rounding.
+            dst[c] = ((src[c] as u32 * a + 255 * (255 - a) + 127) / 255) as u8;
+        }
+    }
+    out
+}
+
+/// A JPEG thumbnail whose long side is at most [`THUMBNAIL_SIZE`].
+/// Returns the JPEG bytes and the thumbnail's size.
+pub fn thumbnail(img: &RgbImage) -> Result<(Vec<u8>, u32, u32), DecodeError> {
+    let (w, h) = img.dimensions();
+    if w == 0 || h == 0 {
+        return Err(DecodeError::Empty);
+    }
+    let scale = (THUMBNAIL_SIZE as f64 / w.max(h) as f64).min(1.0);
+    let tw = ((w as f64 * scale).round() as u32).max(1);
+    let th = ((h as f64 * scale).round() as u32).max(1);
+    let small = if (tw, th) == (w, h) {
+        img.clone()
+    } else {
+        let src = FirImage::from_vec_u8(w, h, img.as_raw().clone(), PixelType::U8x3)
+            .map_err(|e| DecodeError::Unsupported(e.to_string()))?;
+        let mut dst = FirImage::new(tw, th, PixelType::U8x3);
+        Resizer::new()
+            .resize(&src, &mut dst, &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)))
+            .map_err(|e| DecodeError::Unsupported(e.to_string()))?;
+        RgbImage::from_raw(tw, th, dst.into_vec()).ok_or_else(|| DecodeError::Unsupported("thumbnail buffer".into()))?
+    };
+    let mut out = Vec::new();
+    let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 82);
+    small.write_with_encoder(enc).map_err(|e| DecodeError::Unsupported(e.to_string()))?;
+    Ok((out, tw, th))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{ImageFormat, Rgba, RgbaImage};
+
+    fn encode(img: DynamicImage, fmt: ImageFormat) -> Vec<u8> {
+        let mut out = Cursor::new(Vec::new());
+        img.write_to(&mut out, fmt).expect("encode");
+        out.into_inner()
+    }
+
+    #[test]
+    fn transparency_becomes_white() {
+        let mut img = RgbaImage::from_pixel(2, 1, Rgba([0, 0, 0, 0]));
+        img.put_pixel(1, 0, Rgba([255, 0, 0, 255]));
+        let rgb = decode(&encode(DynamicImage::ImageRgba8(img), ImageFormat::Png)).expect("decode");
+        assert_eq!(rgb.get_pixel(0, 0).0, [255, 255, 255]);
+        assert_eq!(rgb.get_pixel(1, 0).0, [255, 0, 0]);
+    }
+
+    #[test]
+    fn grey_and_sixteen_bit_become_rgb8() {
+        let grey = image::GrayImage::from_pixel(3, 2, image::Luma([100]));
+        let rgb = decode(&encode(DynamicImage::ImageLuma8(grey), ImageFormat::Png)).expect("grey");
+        assert_eq!(rgb.get_pixel(2, 1).0, [100, 100, 100]);
+        let deep = image::ImageBuffer::<image::Rgb<u16>, _>::from_pixel(2, 2, image::Rgb([65535u16, 0, 32896]));
+        let rgb = decode(&encode(DynamicImage::ImageRgb16(deep), ImageFormat::Png)).expect("16-bit");
+        assert_eq!(rgb.get_pixel(0, 0).0, [255, 0, 128]);
+    }
+
+    #[test]
+    fn garbage_is_a_clear_error_not_a_panic() {
+        assert!(matches!(decode(b""), Err(DecodeError::Empty)));
+        assert!(matches!(decode(b"this is not an image at all"), Err(DecodeError::UnknownFormat)));
+        let png = encode(DynamicImage::ImageRgb8(RgbImage::new(64, 64)), ImageFormat::Png);
+        let err = decode(&png[..png.len() / 2]).expect_err("truncated");
+        assert!(matches!(err, DecodeError::Corrupt(_)), "{err:?}");
+    }
+
+    #[test]
+    fn thumbnails_keep_aspect_and_cap_the_long_side() {
+        let img = RgbImage::from_pixel(1000, 500, image::Rgb([10, 200, 30]));
+        let (jpeg, w, h) = thumbnail(&img).expect("thumb");
+        assert_eq!((w, h), (256, 128));
+        let back = decode(&jpeg).expect("decode thumb");
+        assert_eq!(back.dimensions(), (256, 128));
+        let small = RgbImage::new(40, 30);
+        assert_eq!(thumbnail(&small).expect("small").1, 40);
+    }
+}
