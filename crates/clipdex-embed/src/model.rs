@@ -335,6 +335,11 @@ impl Model {
         self.embed_pixels(&pixels)
     }
 
+    /// The token ids the text tower sees for `text` (always `context_length` long).
+    pub fn tokens(&self, text: &str) -> Result<Vec<i64>> {
+        Ok(self.tokenizer.encode(text)?.ids)
+    }
+
     /// Embeds texts, in batches the graph accepts. Blocking.
     pub fn embed_texts<S: AsRef<str>>(&self, texts: &[S]) -> Result<Vec<Vec<f32>>> {
         let ctx = self.tokenizer.context_length();

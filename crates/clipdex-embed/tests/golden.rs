@@ -1,0 +1,149 @@
+//! Golden parity: the tiny random-weight CLIP in tests/fixtures, run through
+//! Clipdex's own preprocessing, tokeniser and ONNX Runtime, must agree with
+//! vectors the reference implementation (open_clip + Pillow, in PyTorch)
+//! computed for real photos and awkward texts (scripts/make_test_model.py).
+
+use std::path::{Path, PathBuf};
+
+use clipdex_embed::{cosine, EmbedError, Model};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// The bound for PNG photos, where both sides decode identical pixels.
+const PNG_BOUND: f32 = 0.9995;
+/// JPEG decoders may differ by a level here and there (libjpeg vs zune-jpeg).
+const JPEG_BOUND: f32 = 0.999;
+const TEXT_BOUND: f32 = 0.9999;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+}
+
+fn model() -> Model {
+    Model::open(&fixtures().join("tiny-clip"), &[]).expect("open the fixture model (is ONNX Runtime installed? see README)")
+}
+
+fn reference() -> Value {
+    let text = std::fs::read_to_string(fixtures().join("tiny-clip-reference.json")).expect("reference file");
+    serde_json::from_str(&text).expect("reference json")
+}
+
+fn floats(v: &Value) -> Vec<f32> {
+    v.as_array().expect("array").iter().map(|x| x.as_f64().expect("number") as f32).collect()
+}
+
+fn photo(name: &str, sha: &str) -> PathBuf {
+    let p = fixtures().join("photos").join(name);
+    let bytes = std::fs::read(&p).unwrap_or_else(|_| panic!("{} is missing: run `python3 scripts/fetch_test_photos.py`", p.display()));
+    let digest = format!("{:x}", Sha256::digest(&bytes));
+    assert_eq!(digest, sha, "{name} is not the photo the reference vectors were made from");
+    p
+}
+
+#[test]
+fn model_reads_its_shape_from_the_export() {
+    let m = model();
+    let info = m.info();
+    assert_eq!(info.dim, 32);
+    assert_eq!(info.image_size, (224, 224));
+    assert_eq!(info.context_length, 77);
+    assert!(info.id.starts_with("tiny-clip@") && info.id.len() == "tiny-clip@".len() + 8, "{}", info.id);
+}
+
+#[test]
+fn image_vectors_match_the_reference_implementation() {
+    let m = model();
+    let r = reference();
+    let images = r["images"].as_array().expect("images");
+    assert!(images.len() >= 6);
+    let mut report = Vec::new();
+    let mut ours_all = Vec::new();
+    for img in images {
+        let name = img["file"].as_str().expect("file");
+        let path = photo(name, img["sha256"].as_str().expect("sha"));
+        let rgb = clipdex_embed_test_decode(&path);
+        let ours = m.embed_images(vec![rgb]).expect("embed").remove(0);
+        let norm: f32 = ours.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-4, "{name}: not L2-normalised ({norm})");
+        let c = cosine(&ours, &floats(&img["vector"]));
+        let bound = if name.ends_with(".png") { PNG_BOUND } else { JPEG_BOUND };
+        report.push(format!("{name}: {c:.6}"));
+        assert!(c >= bound, "{name}: cosine to reference {c} < {bound}; all: {report:?}");
+        ours_all.push(ours);
+    }
+    // The bound must mean something: different photos are far apart.
+    for i in 0..ours_all.len() {
+        for j in 0..i {
+            assert!(cosine(&ours_all[i], &ours_all[j]) < 0.99, "photos {i} and {j} embed alike");
+        }
+    }
+    eprintln!("image parity: {report:?}");
+}
+
+/// Decodes the way the indexer does.
+fn clipdex_embed_test_decode(path: &Path) -> image::RgbImage {
+    clipdex_media::decode_file(path).expect("decode")
+}
+
+#[test]
+fn batched_and_single_inference_agree() {
+    let m = model();
+    let r = reference();
+    let imgs: Vec<image::RgbImage> = r["images"].as_array().expect("images")[..5]
+        .iter()
+        .map(|i| clipdex_embed_test_decode(&photo(i["file"].as_str().expect("f"), i["sha256"].as_str().expect("s"))))
+        .collect();
+    let batch = m.embed_images(imgs.clone()).expect("batch");
+    for (img, b) in imgs.into_iter().zip(&batch) {
+        let single = m.embed_images(vec![img]).expect("single").remove(0);
+        assert!(cosine(&single, b) > 0.99999);
+    }
+}
+
+#[test]
+fn text_tokens_and_vectors_match_the_reference_implementation() {
+    let m = model();
+    let r = reference();
+    let texts = r["texts"].as_array().expect("texts");
+    let inputs: Vec<&str> = texts.iter().map(|t| t["text"].as_str().expect("text")).collect();
+    assert!(inputs.iter().any(|t| t.is_empty()), "the empty text is covered");
+    assert!(inputs.iter().any(|t| t.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c))), "CJK is covered");
+    let vectors = m.embed_texts(&inputs).expect("embed texts");
+    for (t, ours) in texts.iter().zip(&vectors) {
+        let text = t["text"].as_str().expect("text");
+        let want: Vec<i64> = t["tokens"].as_array().expect("tokens").iter().map(|x| x.as_i64().expect("id")).collect();
+        let got = m.tokens(text).expect("tokens");
+        assert_eq!(got.len(), 77);
+        assert_eq!(&got[..want.len()], &want[..], "tokens of {text:?}");
+        let c = cosine(ours, &floats(&t["vector"]));
+        assert!(c >= TEXT_BOUND, "{text:?}: cosine to reference {c}");
+    }
+    // Past the context length the text is cut, ending in end-of-text.
+    let long = m.tokens(&"word ".repeat(200)).expect("long");
+    assert_eq!(long.len(), 77);
+    assert_eq!(long[76], 49407);
+}
+
+#[test]
+fn a_missing_or_incomplete_model_is_named_not_panicked() {
+    let err = Model::open(Path::new("/no/such/model"), &[]).err().expect("missing");
+    assert!(matches!(err, EmbedError::ModelNotFound { .. }), "{err}");
+
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir_all(dir.path().join("visual")).expect("mkdir");
+    std::fs::copy(fixtures().join("tiny-clip/config.json"), dir.path().join("config.json")).expect("copy");
+    std::fs::copy(fixtures().join("tiny-clip/visual/model.onnx"), dir.path().join("visual/model.onnx")).expect("copy");
+    let err = Model::open(dir.path(), &[]).err().expect("incomplete");
+    let msg = err.to_string();
+    assert!(msg.contains("visual/preprocess_cfg.json") && msg.contains("textual/model.onnx") && msg.contains("textual/tokenizer.json"), "{msg}");
+    assert!(!msg.contains("config.json,"), "present files are not listed: {msg}");
+
+    // A damaged graph is reported as such.
+    for f in ["visual/preprocess_cfg.json", "textual/tokenizer.json", "textual/tokenizer_config.json"] {
+        std::fs::create_dir_all(dir.path().join(f).parent().expect("parent")).expect("mkdir");
+        std::fs::copy(fixtures().join("tiny-clip").join(f), dir.path().join(f)).expect("copy");
+    }
+    std::fs::write(dir.path().join("textual/model.onnx"), b"not a graph").expect("write");
+    let err = Model::open(dir.path(), &[]).err().expect("damaged");
+    assert!(err.to_string().contains("textual/model.onnx"), "{err}");
+}
