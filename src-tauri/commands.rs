@@ -1,0 +1,200 @@
+//! The commands the window may call. Each is thin: it turns wire types into
+//! engine calls and back. Wire types live here and nowhere else.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clipdex_library::{Cancel, Hit, Library, Model, Phase, Progress};
+use serde::{Deserialize, Serialize};
+use tauri::ipc::Channel;
+use tauri::State;
+
+use crate::error::IpcError;
+use crate::AppState;
+
+/// Results shown per query unless the window asks for another number.
+const DEFAULT_LIMIT: usize = 60;
+const MAX_LIMIT: usize = 1000;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct HitDto {
+    pub id: String,
+    pub path: String,
+    pub score: f32,
+    pub width: u32,
+    pub height: u32,
+    /// `thumb://localhost/<id>`: served by id, never by path.
+    pub thumbnail: String,
+}
+
+impl From<Hit> for HitDto {
+    fn from(h: Hit) -> Self {
+        HitDto { thumbnail: crate::thumbnail_url(&h.id), id: h.id, path: h.path, score: h.score, width: h.width, height: h.height }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct FailureDto {
+    pub path: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusDto {
+    pub library: String,
+    pub items: usize,
+    pub model_id: Option<String>,
+    pub model_dir: Option<String>,
+    pub failures: Vec<FailureDto>,
+    pub indexing: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SummaryDto {
+    pub indexed: usize,
+    pub skipped: usize,
+    pub failed: Vec<FailureDto>,
+    pub cancelled: bool,
+    pub seconds: f64,
+}
+
+/// Sent over the channel given to `index_folders`, in order.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "event", content = "data", rename_all = "camelCase")]
+pub enum IndexEvent {
+    #[serde(rename_all = "camelCase")]
+    Started { folders: Vec<String> },
+    #[serde(rename_all = "camelCase")]
+    Progress { phase: String, total: usize, done: usize, indexed: usize, skipped: usize, failed: usize, current: Option<String> },
+    #[serde(rename_all = "camelCase")]
+    Finished { summary: SummaryDto },
+}
+
+fn progress_event(p: &Progress) -> IndexEvent {
+    IndexEvent::Progress {
+        phase: match p.phase {
+            Phase::Scanning => "scanning",
+            Phase::Indexing => "indexing",
+            Phase::Finished => "finished",
+        }
+        .into(),
+        total: p.total,
+        done: p.done,
+        indexed: p.indexed,
+        skipped: p.skipped,
+        failed: p.failed,
+        current: p.current.clone(),
+    }
+}
+
+async fn search_model(state: &AppState, library: &Library) -> Result<Option<Arc<Model>>, IpcError> {
+    if library.model_record().await.map_err(IpcError::from)?.is_none() {
+        return Ok(None);
+    }
+    let mut cached = state.model.lock().await;
+    if let Some(m) = cached.as_ref() {
+        return Ok(Some(m.clone()));
+    }
+    let m = library.model_for_search(None).await?;
+    *cached = Some(m.clone());
+    Ok(Some(m))
+}
+
+/// Text search. An empty library (or one with no model yet) gives no hits, not an error.
+#[tauri::command]
+pub async fn search(state: State<'_, AppState>, query: String, limit: Option<usize>) -> Result<Vec<HitDto>, IpcError> {
+    let query = query.trim();
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
+    let library = state.library().await?;
+    let Some(model) = search_model(&state, &library).await? else { return Ok(Vec::new()) };
+    let limit = limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let hits = library.search_text(model, query, limit).await?;
+    Ok(hits.into_iter().map(HitDto::from).collect())
+}
+
+#[tauri::command]
+pub async fn library_status(state: State<'_, AppState>) -> Result<StatusDto, IpcError> {
+    let library = state.library().await?;
+    let s = library.status().await?;
+    Ok(StatusDto {
+        library: s.library_dir.display().to_string(),
+        items: s.items,
+        model_id: s.model_id,
+        model_dir: s.model_dir,
+        failures: s.failures.into_iter().map(|f| FailureDto { path: f.path, reason: f.reason }).collect(),
+        indexing: state.indexing.lock().unwrap_or_else(|p| p.into_inner()).is_some(),
+    })
+}
+
+/// Indexes folders in the background of the window, streaming progress over
+/// `on_event`. One run at a time; `cancel_indexing` stops it, keeping what is done.
+#[tauri::command]
+pub async fn index_folders(
+    state: State<'_, AppState>,
+    folders: Vec<String>,
+    on_event: Channel<IndexEvent>,
+) -> Result<SummaryDto, IpcError> {
+    if folders.is_empty() {
+        return Err(IpcError::new("no_folders", "choose at least one folder to add"));
+    }
+    let cancel = {
+        let mut slot = state.indexing.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_some() {
+            return Err(IpcError::new("busy", "indexing is already running; wait for it or cancel it"));
+        }
+        let c = Cancel::new();
+        *slot = Some(c.clone());
+        c
+    };
+    let result = run_index(&state, folders, &on_event, &cancel).await;
+    *state.indexing.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    result
+}
+
+async fn run_index(state: &AppState, folders: Vec<String>, on_event: &Channel<IndexEvent>, cancel: &Cancel) -> Result<SummaryDto, IpcError> {
+    let library = state.library().await?;
+    // Keep using the model the library was built with; a new library takes the app's model.
+    let model = match library.model_record().await? {
+        Some(_) => search_model(state, &library).await?.ok_or_else(|| IpcError::new("no_model", "no model"))?,
+        None => {
+            let m = clipdex_library::open_model(&state.model_dir, library.runtime_dirs()).await?;
+            *state.model.lock().await = Some(m.clone());
+            m
+        }
+    };
+    let _ = on_event.send(IndexEvent::Started { folders: folders.clone() });
+    let roots: Vec<PathBuf> = folders.iter().map(PathBuf::from).collect();
+    let summary = library
+        .index(&roots, model, cancel, |p| {
+            // A closed window is no reason to stop indexing.
+            let _ = on_event.send(progress_event(p));
+        })
+        .await?;
+    let dto = SummaryDto {
+        indexed: summary.indexed,
+        skipped: summary.skipped,
+        failed: summary.failed.into_iter().map(|(path, reason)| FailureDto { path, reason }).collect(),
+        cancelled: summary.cancelled,
+        seconds: summary.elapsed.as_secs_f64(),
+    };
+    let _ = on_event.send(IndexEvent::Finished { summary: dto.clone() });
+    Ok(dto)
+}
+
+/// Asks a running index to stop after its current batch. Returns whether one was running.
+#[tauri::command]
+pub fn cancel_indexing(state: State<'_, AppState>) -> bool {
+    match state.indexing.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        Some(c) => {
+            c.cancel();
+            true
+        }
+        None => false,
+    }
+}

@@ -1,0 +1,122 @@
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use clipdex_desktop::commands::{self, HitDto, IndexEvent, StatusDto, SummaryDto};
+use clipdex_desktop::{build_app, AppState};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, Channel, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn app(library: &Path, model: &Path) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let state = AppState::new(library.to_path_buf(), model.to_path_buf(), Vec::new());
+    let app = build_app(mock_builder(), mock_context(noop_assets()), state).expect("build app");
+    let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("window");
+    (app, webview)
+}
+
+fn invoke(webview: &WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        webview,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().expect("url"),
+            body: InvokeBody::Json(body),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().expect("json"))
+}
+
+fn photo_folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tmp");
+    for f in ["astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg"] {
+        let src = fixtures().join("photos").join(f);
+        assert!(src.is_file(), "{} missing: run `python3 scripts/fetch_test_photos.py`", src.display());
+        std::fs::copy(src, dir.path().join(f)).expect("copy");
+    }
+    std::fs::write(dir.path().join("zero.jpg"), b"").expect("write");
+    dir
+}
+
+#[test]
+fn commands_index_search_and_report_status_through_ipc() {
+    let lib = tempfile::tempdir().expect("lib");
+    let photos = photo_folder();
+    let (app, webview) = app(lib.path(), &fixtures().join("tiny-clip"));
+
+    // A new library: empty, no model yet; searching it is not an error.
+    let status: StatusDto = serde_json::from_value(invoke(&webview, "library_status", json!({})).expect("status")).expect("dto");
+    assert_eq!((status.items, status.model_id.as_deref(), status.indexing), (0, None, false));
+    assert_eq!(invoke(&webview, "search", json!({"query": "a cat"})).expect("search"), json!([]));
+
+    // Index through the command itself, with a real channel collecting progress.
+    let events: Arc<Mutex<Vec<IndexEvent>>> = Arc::default();
+    let sink = events.clone();
+    let channel: Channel<IndexEvent> = Channel::new(move |body| {
+        let text = match body {
+            tauri::ipc::InvokeResponseBody::Json(s) => s,
+            tauri::ipc::InvokeResponseBody::Raw(b) => String::from_utf8(b).expect("utf8"),
+        };
+        sink.lock().expect("lock").push(serde_json::from_str(&text).expect("event"));
+        Ok(())
+    });
+    let folder = photos.path().to_string_lossy().into_owned();
+    let summary: SummaryDto = tauri::async_runtime::block_on(commands::index_folders(app.state::<AppState>(), vec![folder.clone()], channel))
+        .expect("index");
+    assert_eq!(summary.indexed, 4);
+    assert_eq!(summary.failed.len(), 1);
+    assert!(summary.failed[0].path.ends_with("zero.jpg") && summary.failed[0].reason.contains("empty"), "{summary:?}");
+
+    let events = events.lock().expect("lock").clone();
+    assert!(matches!(events.first(), Some(IndexEvent::Started { folders }) if folders == &vec![folder.clone()]));
+    assert!(matches!(events.last(), Some(IndexEvent::Finished { summary: s }) if s.indexed == 4));
+    let dones: Vec<usize> = events.iter().filter_map(|e| match e { IndexEvent::Progress { done, .. } => Some(*done), _ => None }).collect();
+    assert!(dones.len() >= 2 && dones.windows(2).all(|w| w[0] <= w[1]), "progress only moves forward: {dones:?}");
+    assert_eq!(dones.last(), Some(&5));
+
+    // Search over IPC: hits with scores, best first, thumbnails addressed by id only.
+    let hits: Vec<HitDto> = serde_json::from_value(invoke(&webview, "search", json!({"query": "a photo of an astronaut", "limit": 3})).expect("search")).expect("hits");
+    assert_eq!(hits.len(), 3);
+    assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
+    for h in &hits {
+        assert_eq!(h.id.len(), 64);
+        assert!(h.thumbnail.ends_with(&h.id) && !h.thumbnail.contains(&folder), "{}", h.thumbnail);
+    }
+
+    let status: StatusDto = serde_json::from_value(invoke(&webview, "library_status", json!({})).expect("status")).expect("dto");
+    assert_eq!(status.items, 4);
+    assert!(status.model_id.as_deref().is_some_and(|m| m.starts_with("tiny-clip@")));
+    assert_eq!(status.failures.len(), 1);
+
+    // Nothing running: cancel says so.
+    assert_eq!(invoke(&webview, "cancel_indexing", json!({})).expect("cancel"), json!(false));
+}
+
+#[test]
+fn errors_cross_ipc_as_code_and_message() {
+    let lib = tempfile::tempdir().expect("lib");
+    let photos = photo_folder();
+    let (_app, webview) = app(lib.path(), Path::new("/nowhere/ViT-B-32__openai"));
+
+    let folder = photos.path().to_string_lossy().into_owned();
+    let err = invoke(&webview, "index_folders", json!({"folders": [folder], "onEvent": "__CHANNEL__:1"})).expect_err("no model");
+    assert_eq!(err["code"], "model_not_found", "{err}");
+    assert!(err["message"].as_str().expect("message").contains("/nowhere/ViT-B-32__openai"), "{err}");
+    assert_eq!(err.as_object().expect("object").len(), 2, "exactly {{code, message}}: {err}");
+
+    let err = invoke(&webview, "index_folders", json!({"folders": [], "onEvent": "__CHANNEL__:2"})).expect_err("no folders");
+    assert_eq!(err["code"], "no_folders");
+
+    // The app keeps working after an error.
+    let status = invoke(&webview, "library_status", json!({})).expect("status");
+    assert_eq!(status["items"], 0);
+}

@@ -1,0 +1,6 @@
+//! Integration tests of the desktop shell, one binary for all of tests/.
+//!
+//! - `app`: the real Tauri commands on Tauri's mock runtime, against a real
+//!   library and the fixture model.
+
+mod app;

@@ -1,0 +1,103 @@
+// The one place the window talks to the Rust side. Types mirror
+// src-tauri/commands.rs; error codes mirror clipdex-library's LibraryError::code.
+import { invoke, Channel } from "@tauri-apps/api/core";
+
+export type ErrorCode =
+  | "model_not_found"
+  | "model_incomplete"
+  | "model_invalid"
+  | "model_mismatch"
+  | "runtime_missing"
+  | "inference_failed"
+  | "store_failed"
+  | "no_model"
+  | "path_not_found"
+  | "bad_image"
+  | "io"
+  | "busy"
+  | "no_folders"
+  | "internal";
+
+export interface IpcError {
+  code: ErrorCode | string;
+  message: string;
+}
+
+export interface Hit {
+  id: string;
+  path: string;
+  score: number;
+  width: number;
+  height: number;
+  thumbnail: string;
+}
+
+export interface Failure {
+  path: string;
+  reason: string;
+}
+
+export interface Status {
+  library: string;
+  items: number;
+  modelId: string | null;
+  modelDir: string | null;
+  failures: Failure[];
+  indexing: boolean;
+}
+
+export interface Summary {
+  indexed: number;
+  skipped: number;
+  failed: Failure[];
+  cancelled: boolean;
+  seconds: number;
+}
+
+export type IndexEvent =
+  | { event: "started"; data: { folders: string[] } }
+  | {
+      event: "progress";
+      data: {
+        phase: "scanning" | "indexing" | "finished";
+        total: number;
+        done: number;
+        indexed: number;
+        skipped: number;
+        failed: number;
+        current: string | null;
+      };
+    }
+  | { event: "finished"; data: { summary: Summary } };
+
+/** Any rejection from the backend, normalised to `{code, message}`. */
+export function asIpcError(e: unknown): IpcError {
+  if (e && typeof e === "object" && "code" in e && "message" in e) {
+    return e as IpcError;
+  }
+  return { code: "internal", message: String(e) };
+}
+
+/** A sentence a person can act on, for the codes that have a fix. */
+export function advice(e: IpcError): string | null {
+  switch (e.code) {
+    case "model_not_found":
+    case "model_incomplete":
+      return "Download a CLIP model in the open_clip ONNX layout and set CLIPDEX_MODEL to its folder (see the README, “Getting a model”).";
+    case "runtime_missing":
+      return "Run the README's set-up to install ONNX Runtime, or set ORT_DYLIB_PATH.";
+    case "model_mismatch":
+      return "This library was built with another model. Use that model, or start a new library.";
+    default:
+      return null;
+  }
+}
+
+export const search = (query: string, limit?: number) => invoke<Hit[]>("search", { query, limit });
+export const libraryStatus = () => invoke<Status>("library_status");
+export const cancelIndexing = () => invoke<boolean>("cancel_indexing");
+export function indexFolders(folders: string[], onEvent: (e: IndexEvent) => void): Promise<Summary> {
+  const channel = new Channel<IndexEvent>();
+  channel.onmessage = onEvent;
+  return invoke<Summary>("index_folders", { folders, onEvent: channel });
+}
