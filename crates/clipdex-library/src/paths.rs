@@ -6,12 +6,13 @@ use std::path::PathBuf;
 /// The model Clipdex uses when none is named.
 pub const DEFAULT_MODEL_NAME: &str = "ViT-B-32__openai";
 
-/// `CLIPDEX_LIBRARY`, else `<platform data dir>/clipdex/library`.
+/// `CLIPDEX_LIBRARY`, else `<platform local data dir>/clipdex/library` (never a
+/// roaming profile: the database can be large).
 pub fn default_library_dir() -> PathBuf {
     if let Some(p) = std::env::var_os("CLIPDEX_LIBRARY").filter(|p| !p.is_empty()) {
         return PathBuf::from(p);
     }
-    dirs::data_dir()
+    dirs::data_local_dir()
         .unwrap_or_else(|| PathBuf::from("."))
         .join("clipdex")
         .join("library")

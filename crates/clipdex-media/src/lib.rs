@@ -167,6 +167,50 @@ mod tests {
         assert_eq!(rgb.get_pixel(0, 0).0, [255, 0, 128]);
     }
 
+    /// A TIFF-structured EXIF block with one tag: Orientation = `value`.
+    fn exif_orientation(value: u16) -> Vec<u8> {
+        let mut e = b"MM\0\x2a\0\0\0\x08".to_vec(); // big-endian TIFF, IFD at 8
+        e.extend_from_slice(&1u16.to_be_bytes()); // one entry
+        e.extend_from_slice(&0x0112u16.to_be_bytes()); // Orientation
+        e.extend_from_slice(&3u16.to_be_bytes()); // SHORT
+        e.extend_from_slice(&1u32.to_be_bytes()); // count
+        e.extend_from_slice(&value.to_be_bytes());
+        e.extend_from_slice(&[0, 0]);
+        e.extend_from_slice(&0u32.to_be_bytes()); // no next IFD
+        e
+    }
+
+    #[test]
+    fn exif_orientation_is_applied() {
+        use image::ImageEncoder;
+        // 16x8: left half red, right half blue. Orientation 6 = rotate 90° clockwise to view.
+        let img = RgbImage::from_fn(16, 8, |x, _| if x < 8 { image::Rgb([255, 0, 0]) } else { image::Rgb([0, 0, 255]) });
+        let mut jpeg = Vec::new();
+        let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95);
+        enc.set_exif_metadata(exif_orientation(6)).expect("exif");
+        enc.write_image(img.as_raw(), 16, 8, image::ExtendedColorType::Rgb8).expect("encode");
+        let upright = decode(&jpeg).expect("decode");
+        assert_eq!(upright.dimensions(), (8, 16), "rotated to portrait");
+        let top = upright.get_pixel(4, 2).0;
+        let bottom = upright.get_pixel(4, 13).0;
+        assert!(top[0] > 200 && top[2] < 60, "red on top after rotation: {top:?}");
+        assert!(bottom[2] > 200 && bottom[0] < 60, "blue at the bottom: {bottom:?}");
+    }
+
+    /// Files written by ImageMagick in colour types Clipdex must convert.
+    #[test]
+    fn cmyk_palette_and_sixteen_bit_files_decode_to_their_colour() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/media");
+        for (file, want) in [("cmyk-red.jpg", [208, 32, 32]), ("palette-blue.png", [32, 96, 208]), ("rgb16-green.png", [32, 160, 64])] {
+            let img = decode_file(&dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert_eq!(img.dimensions(), (32, 24), "{file}");
+            let got = img.get_pixel(16, 12).0;
+            for c in 0..3 {
+                assert!((got[c] as i32 - want[c]).abs() <= 12, "{file}: {got:?} vs {want:?}");
+            }
+        }
+    }
+
     #[test]
     fn garbage_is_a_clear_error_not_a_panic() {
         assert!(matches!(decode(b""), Err(DecodeError::Empty)));
