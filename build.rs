@@ -1,13 +1,11 @@
 fn main() {
     // Declaring the app's commands makes tauri-build generate one `allow-<command>`
     // permission each, so capabilities/default.json can grant exactly these.
-    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
-        tauri_build::AppManifest::new().commands(&[
-            "search",
-            "index_folders",
-            "library_status",
-            "cancel_indexing",
-        ]),
-    ))
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(&[
+        "search",
+        "index_folders",
+        "library_status",
+        "cancel_indexing",
+    ])))
     .expect("tauri build step failed");
 }

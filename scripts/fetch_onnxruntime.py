@@ -16,15 +16,15 @@ Nothing is installed into Python; only pip's download command is used.
 """
 
 import argparse
-import hashlib
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
+
+import wheels
 
 VERSION = "1.31.1"
 
@@ -75,21 +75,13 @@ def main() -> int:
         return 0
 
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-               "--platform", tag, "--python-version", "3.11", "--implementation", "cp",
-               "-d", tmp, f"onnxruntime=={VERSION}"]
-        subprocess.check_call(cmd)
-        wheels = list(Path(tmp).glob("*.whl"))
-        if len(wheels) != 1:
-            print(f"expected one wheel, got {[w.name for w in wheels]}", file=sys.stderr)
-            return 1
-        digest = hashlib.sha256(wheels[0].read_bytes()).hexdigest()
-        if digest != sha:
-            print(f"checksum mismatch for {wheels[0].name}: got {digest}, expected {sha}; not installing",
-                  file=sys.stderr)
+        try:
+            wheel = wheels.download("onnxruntime", VERSION, tag, sha, Path(tmp))
+        except wheels.WheelError as e:
+            print(f"{e}; not installing", file=sys.stderr)
             return 1
         args.dest.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(wheels[0]) as z:
+        with zipfile.ZipFile(wheel) as z:
             names = [n for n in z.namelist() if n.startswith("onnxruntime/capi/")
                      and Path(n).name.startswith(("libonnxruntime", "onnxruntime.dll", "onnxruntime_providers"))]
             for n in names:

@@ -7,12 +7,12 @@ and checked against its SHA-256, so every machine tests the same pixels; only
 the needed files are extracted. Nothing is installed.
 """
 
-import hashlib
-import subprocess
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
+
+import wheels
 
 VERSION = "0.26.0"
 # The manylinux x86_64 CPython 3.11 wheel: any platform can download and unzip it.
@@ -30,20 +30,13 @@ def main() -> int:
     if DEST.is_dir() and all((DEST / f).is_file() for f in FILES):
         return 0
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-               "--platform", PLATFORM, "--python-version", "3.11", "--implementation", "cp",
-               "-d", tmp, f"scikit-image=={VERSION}"]
-        subprocess.check_call(cmd)
-        wheels = list(Path(tmp).glob("*.whl"))
-        if len(wheels) != 1:
-            print(f"expected one wheel, got {wheels}", file=sys.stderr)
-            return 1
-        digest = hashlib.sha256(wheels[0].read_bytes()).hexdigest()
-        if digest != WHEEL_SHA256:
-            print(f"checksum mismatch for {wheels[0].name}: {digest} (expected {WHEEL_SHA256})", file=sys.stderr)
+        try:
+            wheel = wheels.download("scikit-image", VERSION, PLATFORM, WHEEL_SHA256, Path(tmp))
+        except wheels.WheelError as e:
+            print(e, file=sys.stderr)
             return 1
         DEST.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(wheels[0]) as z:
+        with zipfile.ZipFile(wheel) as z:
             for f in FILES:
                 (DEST / f).write_bytes(z.read(f"skimage/data/{f}"))
     print(f"test photos in {DEST}")

@@ -30,7 +30,14 @@ pub struct HitDto {
 
 impl From<Hit> for HitDto {
     fn from(h: Hit) -> Self {
-        HitDto { thumbnail: crate::thumbnail_url(&h.id), id: h.id, path: h.path, score: h.score, width: h.width, height: h.height }
+        HitDto {
+            thumbnail: crate::thumbnail_url(&h.id),
+            id: h.id,
+            path: h.path,
+            score: h.score,
+            width: h.width,
+            height: h.height,
+        }
     }
 }
 
@@ -69,7 +76,15 @@ pub enum IndexEvent {
     #[serde(rename_all = "camelCase")]
     Started { folders: Vec<String> },
     #[serde(rename_all = "camelCase")]
-    Progress { phase: String, total: usize, done: usize, indexed: usize, skipped: usize, failed: usize, current: Option<String> },
+    Progress {
+        phase: String,
+        total: usize,
+        done: usize,
+        indexed: usize,
+        skipped: usize,
+        failed: usize,
+        current: Option<String>,
+    },
     #[serde(rename_all = "camelCase")]
     Finished { summary: SummaryDto },
 }
@@ -157,7 +172,12 @@ pub async fn index_folders(
     result
 }
 
-async fn run_index(state: &AppState, folders: Vec<String>, on_event: &Channel<IndexEvent>, cancel: &Cancel) -> Result<SummaryDto, IpcError> {
+async fn run_index(
+    state: &AppState,
+    folders: Vec<String>,
+    on_event: &Channel<IndexEvent>,
+    cancel: &Cancel,
+) -> Result<SummaryDto, IpcError> {
     let library = state.library().await?;
     // Keep using the model the library was built with; a new library takes the app's model.
     let model = match library.model_record().await? {

@@ -74,7 +74,11 @@ fn thumbnail_response(bytes: Option<Vec<u8>>) -> Response<Vec<u8>> {
 }
 
 /// Builds the app on any runtime (the real one, or Tauri's mock in tests).
-pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, context: tauri::Context<R>, state: AppState) -> tauri::Result<tauri::App<R>> {
+pub fn build_app<R: Runtime>(
+    builder: tauri::Builder<R>,
+    context: tauri::Context<R>,
+    state: AppState,
+) -> tauri::Result<tauri::App<R>> {
     builder
         .manage(state)
         .register_asynchronous_uri_scheme_protocol(THUMB_SCHEME, |ctx, request, responder| {

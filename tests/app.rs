@@ -54,7 +54,8 @@ fn commands_index_search_and_report_status_through_ipc() {
     let (app, webview) = app(lib.path(), &fixtures().join("tiny-clip"));
 
     // A new library: empty, no model yet; searching it is not an error.
-    let status: StatusDto = serde_json::from_value(invoke(&webview, "library_status", json!({})).expect("status")).expect("dto");
+    let status: StatusDto =
+        serde_json::from_value(invoke(&webview, "library_status", json!({})).expect("status")).expect("dto");
     assert_eq!((status.items, status.model_id.as_deref(), status.indexing), (0, None, false));
     assert_eq!(invoke(&webview, "search", json!({"query": "a cat"})).expect("search"), json!([]));
 
@@ -70,8 +71,9 @@ fn commands_index_search_and_report_status_through_ipc() {
         Ok(())
     });
     let folder = photos.path().to_string_lossy().into_owned();
-    let summary: SummaryDto = tauri::async_runtime::block_on(commands::index_folders(app.state::<AppState>(), vec![folder.clone()], channel))
-        .expect("index");
+    let summary: SummaryDto =
+        tauri::async_runtime::block_on(commands::index_folders(app.state::<AppState>(), vec![folder.clone()], channel))
+            .expect("index");
     assert_eq!(summary.indexed, 4);
     assert_eq!(summary.failed.len(), 1);
     assert!(summary.failed[0].path.ends_with("zero.jpg") && summary.failed[0].reason.contains("empty"), "{summary:?}");
@@ -79,12 +81,21 @@ fn commands_index_search_and_report_status_through_ipc() {
     let events = events.lock().expect("lock").clone();
     assert!(matches!(events.first(), Some(IndexEvent::Started { folders }) if folders == &vec![folder.clone()]));
     assert!(matches!(events.last(), Some(IndexEvent::Finished { summary: s }) if s.indexed == 4));
-    let dones: Vec<usize> = events.iter().filter_map(|e| match e { IndexEvent::Progress { done, .. } => Some(*done), _ => None }).collect();
+    let dones: Vec<usize> = events
+        .iter()
+        .filter_map(|e| match e {
+            IndexEvent::Progress { done, .. } => Some(*done),
+            _ => None,
+        })
+        .collect();
     assert!(dones.len() >= 2 && dones.windows(2).all(|w| w[0] <= w[1]), "progress only moves forward: {dones:?}");
     assert_eq!(dones.last(), Some(&5));
 
     // Search over IPC: hits with scores, best first, thumbnails addressed by id only.
-    let hits: Vec<HitDto> = serde_json::from_value(invoke(&webview, "search", json!({"query": "a photo of an astronaut", "limit": 3})).expect("search")).expect("hits");
+    let hits: Vec<HitDto> = serde_json::from_value(
+        invoke(&webview, "search", json!({"query": "a photo of an astronaut", "limit": 3})).expect("search"),
+    )
+    .expect("hits");
     assert_eq!(hits.len(), 3);
     assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
     for h in &hits {
@@ -92,7 +103,8 @@ fn commands_index_search_and_report_status_through_ipc() {
         assert!(h.thumbnail.ends_with(&h.id) && !h.thumbnail.contains(&folder), "{}", h.thumbnail);
     }
 
-    let status: StatusDto = serde_json::from_value(invoke(&webview, "library_status", json!({})).expect("status")).expect("dto");
+    let status: StatusDto =
+        serde_json::from_value(invoke(&webview, "library_status", json!({})).expect("status")).expect("dto");
     assert_eq!(status.items, 4);
     assert!(status.model_id.as_deref().is_some_and(|m| m.starts_with("tiny-clip@")));
     assert_eq!(status.failures.len(), 1);
@@ -108,15 +120,41 @@ fn errors_cross_ipc_as_code_and_message() {
     let (_app, webview) = app(lib.path(), Path::new("/nowhere/ViT-B-32__openai"));
 
     let folder = photos.path().to_string_lossy().into_owned();
-    let err = invoke(&webview, "index_folders", json!({"folders": [folder], "onEvent": "__CHANNEL__:1"})).expect_err("no model");
+    let err = invoke(&webview, "index_folders", json!({"folders": [folder], "onEvent": "__CHANNEL__:1"}))
+        .expect_err("no model");
     assert_eq!(err["code"], "model_not_found", "{err}");
     assert!(err["message"].as_str().expect("message").contains("/nowhere/ViT-B-32__openai"), "{err}");
     assert_eq!(err.as_object().expect("object").len(), 2, "exactly {{code, message}}: {err}");
 
-    let err = invoke(&webview, "index_folders", json!({"folders": [], "onEvent": "__CHANNEL__:2"})).expect_err("no folders");
+    let err =
+        invoke(&webview, "index_folders", json!({"folders": [], "onEvent": "__CHANNEL__:2"})).expect_err("no folders");
     assert_eq!(err["code"], "no_folders");
 
     // The app keeps working after an error.
     let status = invoke(&webview, "library_status", json!({})).expect("status");
     assert_eq!(status["items"], 0);
+}
+
+/// The real capabilities (capabilities/default.json, through the generated
+/// context) let the main window call Clipdex's commands and nothing else.
+#[test]
+fn the_window_may_call_only_what_its_capabilities_grant() {
+    let lib = tempfile::tempdir().expect("lib");
+    let state = AppState::new(lib.path().to_path_buf(), fixtures().join("tiny-clip"), Vec::new());
+    let context: tauri::Context<MockRuntime> = tauri::generate_context!();
+    let app = build_app(mock_builder(), context, state).expect("build app");
+    let main = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("main window");
+
+    assert_eq!(invoke(&main, "library_status", json!({})).expect("granted")["items"], 0);
+    assert_eq!(invoke(&main, "search", json!({"query": "x"})).expect("granted"), json!([]));
+    assert_eq!(invoke(&main, "cancel_indexing", json!({})).expect("granted"), json!(false));
+
+    // Not granted: core event listening, which the window does not use.
+    let err = invoke(&main, "plugin:event|listen", json!({"event": "x", "target": {"kind": "Any"}, "handler": 1}))
+        .expect_err("events are not granted");
+    assert!(err.to_string().contains("not allowed"), "{err}");
+
+    // Another window gets nothing.
+    let other = WebviewWindowBuilder::new(&app, "other", Default::default()).build().expect("other window");
+    assert!(invoke(&other, "library_status", json!({})).is_err());
 }

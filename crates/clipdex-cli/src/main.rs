@@ -182,7 +182,8 @@ async fn index(library: Option<PathBuf>, roots: Vec<PathBuf>, model: Option<Path
                 Phase::Finished => "done",
             });
             if let Some(c) = &p.current {
-                let name = std::path::Path::new(c).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name =
+                    std::path::Path::new(c).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 bar.set_prefix(name);
             }
         })
@@ -217,14 +218,28 @@ async fn index(library: Option<PathBuf>, roots: Vec<PathBuf>, model: Option<Path
     Ok(if summary.cancelled { ExitCode::from(130) } else { ExitCode::SUCCESS })
 }
 
-async fn search(library: Option<PathBuf>, text: &str, limit: usize, json: bool, model: Option<PathBuf>) -> Result<ExitCode> {
+async fn search(
+    library: Option<PathBuf>,
+    text: &str,
+    limit: usize,
+    json: bool,
+    model: Option<PathBuf>,
+) -> Result<ExitCode> {
     let lib = open_library(library).await?;
     let model = lib.model_for_search(model.as_deref()).await?;
     let hits = lib.search_text(model, text, limit).await?;
     let mut out = std::io::stdout().lock();
     for h in &hits {
         if json {
-            let j = HitJson { path: &h.path, score: h.score, id: &h.id, width: h.width, height: h.height, size: h.size, mtime_ns: h.mtime_ns };
+            let j = HitJson {
+                path: &h.path,
+                score: h.score,
+                id: &h.id,
+                width: h.width,
+                height: h.height,
+                size: h.size,
+                mtime_ns: h.mtime_ns,
+            };
             writeln!(out, "{}", serde_json::to_string(&j)?)?;
         } else {
             writeln!(out, "{:.4}  {}", h.score, h.path)?;
@@ -236,7 +251,13 @@ async fn search(library: Option<PathBuf>, text: &str, limit: usize, json: bool, 
     Ok(ExitCode::SUCCESS)
 }
 
-async fn embed(sub: &ArgMatches, images: Vec<PathBuf>, texts: Vec<String>, model: Option<PathBuf>, json: bool) -> Result<ExitCode> {
+async fn embed(
+    sub: &ArgMatches,
+    images: Vec<PathBuf>,
+    texts: Vec<String>,
+    model: Option<PathBuf>,
+    json: bool,
+) -> Result<ExitCode> {
     if images.is_empty() && texts.is_empty() {
         return Err(anyhow!("nothing to embed: give --image PATH or --text TEXT"));
     }
@@ -288,7 +309,8 @@ async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitCode> {
     let s = lib.status().await?;
     let mut out = std::io::stdout().lock();
     if json {
-        let failures: Vec<FailureJson> = s.failures.iter().map(|f| FailureJson { path: &f.path, reason: &f.reason }).collect();
+        let failures: Vec<FailureJson> =
+            s.failures.iter().map(|f| FailureJson { path: &f.path, reason: &f.reason }).collect();
         let v = serde_json::json!({
             "library": s.library_dir,
             "items": s.items,
@@ -300,7 +322,9 @@ async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitCode> {
         writeln!(out, "library  {}", s.library_dir.display())?;
         writeln!(out, "items    {}", s.items)?;
         match &s.model_id {
-            Some(id) => writeln!(out, "model    {id} ({}), {} dims", s.model_dir.as_deref().unwrap_or("?"), s.dim.unwrap_or(0))?,
+            Some(id) => {
+                writeln!(out, "model    {id} ({}), {} dims", s.model_dir.as_deref().unwrap_or("?"), s.dim.unwrap_or(0))?
+            }
             None => writeln!(out, "model    none yet (index a folder to set it)")?,
         }
         writeln!(out, "failures {}", s.failures.len())?;

@@ -25,12 +25,18 @@ fn clipdex(args: &[&str]) -> Output {
 }
 
 fn ok(out: &Output) -> String {
-    assert!(out.status.success(), "clipdex failed: {}\n{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "clipdex failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
     String::from_utf8(out.stdout.clone()).expect("utf8")
 }
 
 fn reference() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(fixtures().join("tiny-clip-reference.json")).expect("ref")).expect("json")
+    serde_json::from_str(&std::fs::read_to_string(fixtures().join("tiny-clip-reference.json")).expect("ref"))
+        .expect("json")
 }
 
 fn floats(v: &Value) -> Vec<f32> {
@@ -80,7 +86,10 @@ fn index_search_status_and_embed_on_real_photos() {
     assert!(failed[0]["reason"].as_str().expect("r").contains("damaged"), "{summary}");
 
     // Running again skips everything unchanged.
-    let again: Value = serde_json::from_str(ok(&clipdex(&["--library", lib_s, "index", photos_s, "--model", &model_s, "--json"])).trim()).expect("json");
+    let again: Value = serde_json::from_str(
+        ok(&clipdex(&["--library", lib_s, "index", photos_s, "--model", &model_s, "--json"])).trim(),
+    )
+    .expect("json");
     assert_eq!(again["indexed"], 0);
     assert_eq!(again["skipped"], names.len() + 1, "{again}");
 
@@ -117,7 +126,8 @@ fn index_search_status_and_embed_on_real_photos() {
     }
 
     // Status tells items, model and failures.
-    let status: Value = serde_json::from_str(ok(&clipdex(&["--library", lib_s, "status", "--json"])).trim()).expect("status");
+    let status: Value =
+        serde_json::from_str(ok(&clipdex(&["--library", lib_s, "status", "--json"])).trim()).expect("status");
     assert_eq!(status["items"], names.len());
     assert!(status["model"]["id"].as_str().expect("id").starts_with("tiny-clip@"));
     assert_eq!(status["model"]["dim"], 32);
@@ -128,7 +138,8 @@ fn index_search_status_and_embed_on_real_photos() {
     // Embed keeps input order across --image and --text.
     let img = photos.path().join("chelsea.png");
     let img_s = img.to_str().expect("utf8");
-    let out = ok(&clipdex(&["embed", "--model", &model_s, "--text", "a cat", "--image", img_s, "--text", "", "--json"]));
+    let out =
+        ok(&clipdex(&["embed", "--model", &model_s, "--text", "a cat", "--image", img_s, "--text", "", "--json"]));
     let rows: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).expect("json")).collect();
     let kinds: Vec<&str> = rows.iter().map(|r| r["kind"].as_str().expect("k")).collect();
     assert_eq!(kinds, ["text", "image", "text"]);
@@ -159,12 +170,32 @@ fn errors_are_clear_and_go_to_stderr() {
     std::fs::copy(model_dir().join("config.json"), partial.path().join("config.json")).expect("copy");
     let out = clipdex(&["embed", "--model", partial.path().to_str().expect("u"), "--text", "x", "--json"]);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("error[model_incomplete]") && err.contains("visual/model.onnx"), "{err}");
+    assert!(
+        !out.status.success() && err.contains("error[model_incomplete]") && err.contains("visual/model.onnx"),
+        "{err}"
+    );
 
     // Searching a library that has no model yet says what to do.
     let out = clipdex(&["--library", lib_s, "search", "cat", "--json"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("error[no_model]"), "{err}");
+
+    // No ONNX Runtime where the user says it is, or something else there.
+    let out = Command::new(env!("CARGO_BIN_EXE_clipdex"))
+        .args(["embed", "--model", model_dir().to_str().expect("u"), "--text", "x", "--json"])
+        .env("ORT_DYLIB_PATH", "/nowhere/libonnxruntime.so")
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("error[runtime_missing]") && err.contains("/nowhere/libonnxruntime.so"), "{err}");
+    let out = Command::new(env!("CARGO_BIN_EXE_clipdex"))
+        .args(["embed", "--model", model_dir().to_str().expect("u"), "--text", "x", "--json"])
+        .env("ORT_DYLIB_PATH", model_dir().join("config.json"))
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("error[runtime_missing]") && err.contains("cannot load the ONNX Runtime library"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
 
     // A wrong path.
     let out = clipdex(&["--library", lib_s, "index", "/no/such/folder", "--model", model_dir().to_str().expect("u")]);
@@ -184,7 +215,14 @@ fn a_library_refuses_vectors_from_another_model() {
     // A model of the same name whose files differ (here, its config) is another model.
     let other = tempfile::tempdir().expect("other");
     let other_model = other.path().join("tiny-clip");
-    for f in ["config.json", "visual/model.onnx", "visual/preprocess_cfg.json", "textual/model.onnx", "textual/tokenizer.json", "textual/tokenizer_config.json"] {
+    for f in [
+        "config.json",
+        "visual/model.onnx",
+        "visual/preprocess_cfg.json",
+        "textual/model.onnx",
+        "textual/tokenizer.json",
+        "textual/tokenizer_config.json",
+    ] {
         let dst = other_model.join(f);
         std::fs::create_dir_all(dst.parent().expect("parent")).expect("mkdir");
         std::fs::copy(model_dir().join(f), &dst).expect("copy");
@@ -201,6 +239,7 @@ fn a_library_refuses_vectors_from_another_model() {
     assert!(!out.status.success());
 
     // Nothing was mixed in: the library still holds only the first model's item.
-    let status: Value = serde_json::from_str(ok(&clipdex(&["--library", lib_s, "status", "--json"])).trim()).expect("status");
+    let status: Value =
+        serde_json::from_str(ok(&clipdex(&["--library", lib_s, "status", "--json"])).trim()).expect("status");
     assert_eq!(status["items"], 1);
 }

@@ -93,21 +93,12 @@ struct RawTokenizerConfig {
 }
 
 pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
-    let bytes = std::fs::read(path).map_err(|source| EmbedError::ReadFile {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    serde_json::from_slice(&bytes).map_err(|source| EmbedError::BadJson {
-        path: path.to_path_buf(),
-        source,
-    })
+    let bytes = std::fs::read(path).map_err(|source| EmbedError::ReadFile { path: path.to_path_buf(), source })?;
+    serde_json::from_slice(&bytes).map_err(|source| EmbedError::BadJson { path: path.to_path_buf(), source })
 }
 
 fn bad(path: &Path, reason: impl Into<String>) -> EmbedError {
-    EmbedError::BadConfig {
-        path: path.to_path_buf(),
-        reason: reason.into(),
-    }
+    EmbedError::BadConfig { path: path.to_path_buf(), reason: reason.into() }
 }
 
 /// The parts of `config.json` Clipdex uses.
@@ -126,10 +117,7 @@ pub fn read_model_config(path: &Path) -> Result<ModelConfig> {
     if context_length < 2 {
         return Err(bad(path, format!("text_cfg.context_length is {context_length}")));
     }
-    Ok(ModelConfig {
-        embed_dim: raw.embed_dim,
-        context_length,
-    })
+    Ok(ModelConfig { embed_dim: raw.embed_dim, context_length })
 }
 
 pub fn read_preprocess(path: &Path) -> Result<Preprocess> {
@@ -166,14 +154,7 @@ pub fn read_preprocess(path: &Path) -> Result<Preprocess> {
         other => return Err(bad(path, format!("unknown resize_mode {other:?}"))),
     };
     let fill = raw.fill_color.unwrap_or(0.0).clamp(0.0, 255.0) as u8;
-    Ok(Preprocess {
-        size,
-        mean,
-        std,
-        interpolation,
-        resize_mode,
-        fill,
-    })
+    Ok(Preprocess { size, mean, std, interpolation, resize_mode, fill })
 }
 
 pub fn read_text_settings(tokenizer_config: &Path, model: &ModelConfig) -> Result<TextSettings> {
@@ -182,10 +163,7 @@ pub fn read_text_settings(tokenizer_config: &Path, model: &ModelConfig) -> Resul
         RawToken::Plain(s) => s,
         RawToken::Added { content } => content,
     });
-    Ok(TextSettings {
-        context_length: model.context_length,
-        pad_token,
-    })
+    Ok(TextSettings { context_length: model.context_length, pad_token })
 }
 
 /// The files of the open_clip ONNX layout, relative to the model directory.
@@ -208,18 +186,11 @@ pub fn check_layout(dir: &Path) -> Result<()> {
                 .into(),
         });
     }
-    let missing: Vec<String> = LAYOUT
-        .iter()
-        .filter(|f| !dir.join(f).is_file())
-        .map(|f| f.to_string())
-        .collect();
+    let missing: Vec<String> = LAYOUT.iter().filter(|f| !dir.join(f).is_file()).map(|f| f.to_string()).collect();
     if missing.is_empty() {
         Ok(())
     } else {
-        Err(EmbedError::ModelIncomplete {
-            dir: dir.to_path_buf(),
-            missing,
-        })
+        Err(EmbedError::ModelIncomplete { dir: dir.to_path_buf(), missing })
     }
 }
 

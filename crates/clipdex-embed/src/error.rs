@@ -30,11 +30,7 @@ pub enum EmbedError {
     Tokenizer { path: PathBuf, reason: String },
 
     #[error("the model graph {path} does not look like a CLIP {tower} encoder: {reason}")]
-    BadGraph {
-        path: PathBuf,
-        tower: &'static str,
-        reason: String,
-    },
+    BadGraph { path: PathBuf, tower: &'static str, reason: String },
 
     #[error(
         "cannot find the ONNX Runtime library ({tried}). Run the set-up in the README \
@@ -53,11 +49,7 @@ pub enum EmbedError {
     },
 
     #[error("the model returned {got} values where {expected} were expected ({context})")]
-    BadOutput {
-        context: &'static str,
-        expected: usize,
-        got: usize,
-    },
+    BadOutput { context: &'static str, expected: usize, got: usize },
 
     #[error("cannot tokenize the text: {0}")]
     Tokenize(String),
@@ -67,10 +59,7 @@ pub type Result<T, E = EmbedError> = std::result::Result<T, E>;
 
 pub(crate) fn ort_err<R>(context: impl Into<String>) -> impl FnOnce(ort::Error<R>) -> EmbedError {
     let context = context.into();
-    move |e| EmbedError::Ort {
-        context,
-        source: strip_recover(e),
-    }
+    move |e| EmbedError::Ort { context, source: strip_recover(e) }
 }
 
 /// `ort::Error<R>` carries a value to recover with (a session builder, say);

@@ -72,11 +72,7 @@ pub struct Model {
 }
 
 fn bad_graph(path: &Path, tower: &'static str, reason: impl Into<String>) -> EmbedError {
-    EmbedError::BadGraph {
-        path: path.to_path_buf(),
-        tower,
-        reason: reason.into(),
-    }
+    EmbedError::BadGraph { path: path.to_path_buf(), tower, reason: reason.into() }
 }
 
 fn is_int(ty: TensorElementType) -> bool {
@@ -87,9 +83,7 @@ fn open_tower(path: &Path, tower: &'static str, runtime_dirs: &[PathBuf]) -> Res
     let env = runtime::environment(runtime_dirs)?;
     let mut builder = Session::builder(env).map_err(ort_err("creating a session"))?;
     let (device, note) = runtime::choose_device(&mut builder);
-    let session = builder
-        .commit_from_file(path)
-        .map_err(ort_err(format!("loading {}", path.display())))?;
+    let session = builder.commit_from_file(path).map_err(ort_err(format!("loading {}", path.display())))?;
 
     let mut inputs = Vec::new();
     let mut fixed_batch = None;
@@ -102,7 +96,11 @@ fn open_tower(path: &Path, tower: &'static str, runtime_dirs: &[PathBuf]) -> Res
         let role = match tower {
             "visual" => {
                 if ty != TensorElementType::Float32 || shape.len() != 4 {
-                    return Err(bad_graph(path, tower, format!("input {name:?} is {ty:?}{shape:?}, expected float32 [batch, 3, height, width]")));
+                    return Err(bad_graph(
+                        path,
+                        tower,
+                        format!("input {name:?} is {ty:?}{shape:?}, expected float32 [batch, 3, height, width]"),
+                    ));
                 }
                 if i > 0 {
                     return Err(bad_graph(path, tower, "more than one input"));
@@ -112,7 +110,11 @@ fn open_tower(path: &Path, tower: &'static str, runtime_dirs: &[PathBuf]) -> Res
             _ => {
                 let lname = name.to_ascii_lowercase();
                 if !is_int(ty) || shape.len() != 2 {
-                    return Err(bad_graph(path, tower, format!("input {name:?} is {ty:?}{shape:?}, expected int32/int64 [batch, tokens]")));
+                    return Err(bad_graph(
+                        path,
+                        tower,
+                        format!("input {name:?} is {ty:?}{shape:?}, expected int32/int64 [batch, tokens]"),
+                    ));
                 }
                 if lname.contains("mask") {
                     InputRole::Mask
@@ -142,19 +144,16 @@ fn open_tower(path: &Path, tower: &'static str, runtime_dirs: &[PathBuf]) -> Res
         .ok_or_else(|| bad_graph(path, tower, "no [batch, dim] output"))?;
     let out_shape = pick.dtype().tensor_shape().cloned().unwrap_or_default();
     if pick.dtype().tensor_type() != Some(TensorElementType::Float32) || out_shape.len() != 2 {
-        return Err(bad_graph(path, tower, format!("output {:?} is {:?}, expected float32 [batch, dim]", pick.name(), pick.dtype())));
+        return Err(bad_graph(
+            path,
+            tower,
+            format!("output {:?} is {:?}, expected float32 [batch, dim]", pick.name(), pick.dtype()),
+        ));
     }
     let out_dim = (out_shape[1] > 0).then_some(out_shape[1] as usize);
     let output = pick.name().to_string();
     Ok((
-        Tower {
-            path: path.to_path_buf(),
-            session: Mutex::new(session),
-            inputs,
-            output,
-            fixed_batch,
-            out_dim,
-        },
+        Tower { path: path.to_path_buf(), session: Mutex::new(session), inputs, output, fixed_batch, out_dim },
         device,
         note,
     ))
@@ -198,15 +197,15 @@ fn read_up_to(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
-fn run_tower(tower: &Tower, inputs: Vec<(Cow<'static, str>, SessionInputValue<'static>)>, batch: usize) -> Result<Vec<Vec<f32>>> {
+fn run_tower(
+    tower: &Tower,
+    inputs: Vec<(Cow<'static, str>, SessionInputValue<'static>)>,
+    batch: usize,
+) -> Result<Vec<Vec<f32>>> {
     let mut session = tower.session.lock().unwrap_or_else(|p| p.into_inner());
-    let outputs = session
-        .run(inputs)
-        .map_err(ort_err(format!("running {}", tower.path.display())))?;
+    let outputs = session.run(inputs).map_err(ort_err(format!("running {}", tower.path.display())))?;
     let value = &outputs[tower.output.as_str()];
-    let (shape, data) = value
-        .try_extract_tensor::<f32>()
-        .map_err(ort_err("reading the embedding"))?;
+    let (shape, data) = value.try_extract_tensor::<f32>().map_err(ort_err("reading the embedding"))?;
     let dim = shape.get(1).copied().unwrap_or(0).max(0) as usize;
     if shape.len() != 2 || shape[0] as usize != batch || data.len() != batch * dim || dim == 0 {
         return Err(EmbedError::BadOutput {
@@ -246,15 +245,21 @@ impl Model {
         config::check_layout(dir)?;
         let model_cfg = config::read_model_config(&config::file(dir, "config.json"))?;
         let preprocess = config::read_preprocess(&config::file(dir, "visual/preprocess_cfg.json"))?;
-        let text_settings = config::read_text_settings(&config::file(dir, "textual/tokenizer_config.json"), &model_cfg)?;
+        let text_settings =
+            config::read_text_settings(&config::file(dir, "textual/tokenizer_config.json"), &model_cfg)?;
         let tokenizer = TextTokenizer::from_file(&config::file(dir, "textual/tokenizer.json"), &text_settings)?;
 
-        let (visual, device, device_note) = open_tower(&config::file(dir, "visual/model.onnx"), "visual", runtime_dirs)?;
+        let (visual, device, device_note) =
+            open_tower(&config::file(dir, "visual/model.onnx"), "visual", runtime_dirs)?;
         let (textual, _, _) = open_tower(&config::file(dir, "textual/model.onnx"), "textual", runtime_dirs)?;
 
         let dim = match (visual.out_dim, textual.out_dim, model_cfg.embed_dim) {
             (Some(a), Some(b), _) if a != b => {
-                return Err(bad_graph(&textual.path, "textual", format!("embeds to {b} dimensions but the visual graph to {a}")))
+                return Err(bad_graph(
+                    &textual.path,
+                    "textual",
+                    format!("embeds to {b} dimensions but the visual graph to {a}"),
+                ))
             }
             (Some(a), _, _) | (None, Some(a), _) | (None, None, Some(a)) => a,
             (None, None, None) => 0,

@@ -86,10 +86,7 @@ pub fn to_tensor(img: RgbImage, cfg: &Preprocess) -> Vec<f32> {
     // Centre crop (or pad, when the resized image is smaller): offsets of the
     // target window inside the resized image, which may be negative.
     let (left, top) = if nw >= tw && nh >= th {
-        (
-            round_half_even((nw - tw) as f64 / 2.0),
-            round_half_even((nh - th) as f64 / 2.0),
-        )
+        (round_half_even((nw - tw) as f64 / 2.0), round_half_even((nh - th) as f64 / 2.0))
     } else {
         // open_clip's center_crop_or_pad pads (floor) left/top, then crops at 0.
         let pad_l = if tw > nw { ((tw - nw) / 2) as i64 } else { 0 };

@@ -32,15 +32,16 @@ pub fn installed_dir() -> Option<PathBuf> {
     dirs::data_local_dir().map(|d| d.join("clipdex").join("onnxruntime"))
 }
 
-/// Candidate library paths, most specific first: `ORT_DYLIB_PATH`, the
-/// caller's own directories (an app's bundled resources), next to the
-/// executable, then the set-up script's install folder.
+/// Candidate library paths, most specific first: the caller's own
+/// directories (an app's bundled resources), next to the executable, then the
+/// set-up script's install folder. `ORT_DYLIB_PATH`, when set, is the only one:
+/// someone who names a library means that library.
 pub fn candidates(extra_dirs: &[PathBuf]) -> Vec<PathBuf> {
+    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
+        return vec![PathBuf::from(p)];
+    }
     let name = library_file_name();
     let mut out = Vec::new();
-    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH") {
-        out.push(PathBuf::from(p));
-    }
     for d in extra_dirs {
         out.push(d.join(&name));
     }
@@ -64,13 +65,9 @@ pub fn environment(extra_dirs: &[PathBuf]) -> Result<&'static Environment> {
         return Ok(env);
     }
     let tried = candidates(extra_dirs);
-    let path = tried
-        .iter()
-        .find(|p| p.is_file())
-        .cloned()
-        .ok_or_else(|| EmbedError::RuntimeNotFound {
-            tried: tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
-        })?;
+    let path = tried.iter().find(|p| p.is_file()).cloned().ok_or_else(|| EmbedError::RuntimeNotFound {
+        tried: tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+    })?;
     let env = ort::init_from(&path)
         .map_err(EmbedError::RuntimeLoad)?
         .with_name("clipdex")
@@ -106,9 +103,7 @@ impl std::fmt::Display for Device {
 /// All execution-provider choice lives here. CPU is always there; CUDA is
 /// tried when built with the `cuda` feature and falls back to CPU with the
 /// reason kept, so `status` can say honestly where inference runs.
-pub(crate) fn choose_device(
-    builder: &mut ort::session::builder::SessionBuilder,
-) -> (Device, Option<String>) {
+pub(crate) fn choose_device(builder: &mut ort::session::builder::SessionBuilder) -> (Device, Option<String>) {
     #[cfg(feature = "cuda")]
     {
         use ort::ep::ExecutionProvider;

@@ -2,7 +2,10 @@
 
 use std::path::Path;
 
-use tokenizers::{PaddingDirection, PaddingParams, PaddingStrategy, Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
+use tokenizers::{
+    PaddingDirection, PaddingParams, PaddingStrategy, Tokenizer, TruncationDirection, TruncationParams,
+    TruncationStrategy,
+};
 
 use crate::config::TextSettings;
 use crate::error::{EmbedError, Result};
@@ -17,14 +20,12 @@ pub struct Tokens {
 pub struct TextTokenizer {
     inner: Tokenizer,
     context_length: usize,
+    pad_id: u32,
 }
 
 impl TextTokenizer {
     pub fn from_file(path: &Path, settings: &TextSettings) -> Result<Self> {
-        let bad = |reason: String| EmbedError::Tokenizer {
-            path: path.to_path_buf(),
-            reason,
-        };
+        let bad = |reason: String| EmbedError::Tokenizer { path: path.to_path_buf(), reason };
         let mut inner = Tokenizer::from_file(path).map_err(|e| bad(e.to_string()))?;
         let ctx = settings.context_length;
         // Without a pad token, pad with 0 as open_clip's own tokenizer does.
@@ -51,10 +52,7 @@ impl TextTokenizer {
             pad_type_id: 0,
             pad_token,
         }));
-        Ok(Self {
-            inner,
-            context_length: ctx,
-        })
+        Ok(Self { inner, context_length: ctx, pad_id })
     }
 
     pub fn context_length(&self) -> usize {
@@ -65,14 +63,12 @@ impl TextTokenizer {
     /// text past the context length is cut, keeping the end-of-text token.
     pub fn encode(&self, text: &str) -> Result<Tokens> {
         let clean = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        let enc = self
-            .inner
-            .encode(clean.as_str(), true)
-            .map_err(|e| EmbedError::Tokenize(e.to_string()))?;
+        let enc = self.inner.encode(clean.as_str(), true).map_err(|e| EmbedError::Tokenize(e.to_string()))?;
         let mut ids: Vec<i64> = enc.get_ids().iter().map(|&i| i as i64).collect();
         let mut mask: Vec<i64> = enc.get_attention_mask().iter().map(|&i| i as i64).collect();
-        // Fixed padding never yields more than `ctx`, but guard the shape the graph expects.
-        ids.resize(self.context_length, ids.last().copied().unwrap_or(0));
+        // Truncation plus fixed padding already give exactly `ctx` tokens; this
+        // only guards the shape the graph expects.
+        ids.resize(self.context_length, self.pad_id as i64);
         mask.resize(self.context_length, 0);
         Ok(Tokens { ids, mask })
     }

@@ -20,7 +20,8 @@ fn fixtures() -> PathBuf {
 }
 
 fn model() -> Model {
-    Model::open(&fixtures().join("tiny-clip"), &[]).expect("open the fixture model (is ONNX Runtime installed? see README)")
+    Model::open(&fixtures().join("tiny-clip"), &[])
+        .expect("open the fixture model (is ONNX Runtime installed? see README)")
 }
 
 fn reference() -> Value {
@@ -34,7 +35,8 @@ fn floats(v: &Value) -> Vec<f32> {
 
 fn photo(name: &str, sha: &str) -> PathBuf {
     let p = fixtures().join("photos").join(name);
-    let bytes = std::fs::read(&p).unwrap_or_else(|_| panic!("{} is missing: run `python3 scripts/fetch_test_photos.py`", p.display()));
+    let bytes = std::fs::read(&p)
+        .unwrap_or_else(|_| panic!("{} is missing: run `python3 scripts/fetch_test_photos.py`", p.display()));
     let digest = format!("{:x}", Sha256::digest(&bytes));
     assert_eq!(digest, sha, "{name} is not the photo the reference vectors were made from");
     p
@@ -135,7 +137,12 @@ fn a_missing_or_incomplete_model_is_named_not_panicked() {
     std::fs::copy(fixtures().join("tiny-clip/visual/model.onnx"), dir.path().join("visual/model.onnx")).expect("copy");
     let err = Model::open(dir.path(), &[]).err().expect("incomplete");
     let msg = err.to_string();
-    assert!(msg.contains("visual/preprocess_cfg.json") && msg.contains("textual/model.onnx") && msg.contains("textual/tokenizer.json"), "{msg}");
+    assert!(
+        msg.contains("visual/preprocess_cfg.json")
+            && msg.contains("textual/model.onnx")
+            && msg.contains("textual/tokenizer.json"),
+        "{msg}"
+    );
     assert!(!msg.contains("config.json,"), "present files are not listed: {msg}");
 
     // A damaged graph is reported as such.

@@ -15,11 +15,7 @@ pub enum LibraryError {
         "this library's vectors were made by model {library} ({library_dir}), not {given}; \
          vectors from different models cannot be mixed. Use that model, or a new library (--library DIR)"
     )]
-    ModelMismatch {
-        library: String,
-        library_dir: String,
-        given: String,
-    },
+    ModelMismatch { library: String, library_dir: String, given: String },
 
     #[error("no model is set for this library yet and none was given; index a folder first, or pass --model DIR")]
     NoModel,
@@ -49,9 +45,10 @@ impl LibraryError {
                 EmbedError::ModelNotFound { .. } => "model_not_found",
                 EmbedError::ModelIncomplete { .. } => "model_incomplete",
                 EmbedError::RuntimeNotFound { .. } | EmbedError::RuntimeLoad(_) => "runtime_missing",
-                EmbedError::BadConfig { .. } | EmbedError::BadJson { .. } | EmbedError::BadGraph { .. } | EmbedError::Tokenizer { .. } => {
-                    "model_invalid"
-                }
+                EmbedError::BadConfig { .. }
+                | EmbedError::BadJson { .. }
+                | EmbedError::BadGraph { .. }
+                | EmbedError::Tokenizer { .. } => "model_invalid",
                 _ => "inference_failed",
             },
             LibraryError::Store(StoreError::DimensionMismatch { .. }) => "model_mismatch",

@@ -92,9 +92,7 @@ fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
 }
 
 pub(crate) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 fn is_hidden(entry: &walkdir::DirEntry) -> bool {
@@ -263,7 +261,10 @@ pub(crate) fn process_batch(batch: &[Candidate], model: &Model) -> (Vec<ItemReco
 }
 
 /// Splits candidates into those to index and those unchanged since last time.
-pub(crate) fn partition_unchanged(found: Vec<Candidate>, known: &HashMap<String, FileStamp>) -> (Vec<Candidate>, usize) {
+pub(crate) fn partition_unchanged(
+    found: Vec<Candidate>,
+    known: &HashMap<String, FileStamp>,
+) -> (Vec<Candidate>, usize) {
     let before = found.len();
     let todo: Vec<Candidate> = found.into_iter().filter(|c| known.get(&c.key) != Some(&c.stamp)).collect();
     let skipped = before - todo.len();

@@ -154,7 +154,8 @@ impl Library {
             ])
             .await?;
 
-        let mut p = Progress { phase: Phase::Scanning, total: 0, done: 0, indexed: 0, skipped: 0, failed: 0, current: None };
+        let mut p =
+            Progress { phase: Phase::Scanning, total: 0, done: 0, indexed: 0, skipped: 0, failed: 0, current: None };
         progress(&p);
 
         // Walk on a blocking thread; the listing is small next to the pixels.
@@ -176,7 +177,8 @@ impl Library {
 
         let known = self.store.stamps().await?;
         let (todo, skipped) = index::partition_unchanged(found, &known);
-        let mut summary = IndexSummary { indexed: 0, skipped, failed: Vec::new(), cancelled: false, elapsed: Default::default() };
+        let mut summary =
+            IndexSummary { indexed: 0, skipped, failed: Vec::new(), cancelled: false, elapsed: Default::default() };
         let problem_records: Vec<FailureRecord> = problems
             .into_iter()
             .map(|(path, reason)| FailureRecord { path, size: 0, mtime_ns: 0, reason, at_ms: index::now_ms() })
@@ -239,10 +241,9 @@ impl Library {
     pub async fn search_text(&self, model: Arc<Model>, text: &str, limit: usize) -> Result<Vec<Hit>> {
         let text = text.to_string();
         let m = model.clone();
-        let vector = blocking(move || m.embed_texts(&[text]))
-            .await??
-            .pop()
-            .ok_or(LibraryError::Model(clipdex_embed::EmbedError::BadOutput { context: "text embedding", expected: 1, got: 0 }))?;
+        let vector = blocking(move || m.embed_texts(&[text])).await??.pop().ok_or(LibraryError::Model(
+            clipdex_embed::EmbedError::BadOutput { context: "text embedding", expected: 1, got: 0 },
+        ))?;
         Ok(self.store.search(&vector, limit).await?)
     }
 
@@ -279,5 +280,6 @@ pub fn decode_image_file(path: &Path) -> Result<RgbImage> {
     if !path.exists() {
         return Err(LibraryError::PathNotFound { path: path.to_path_buf() });
     }
-    clipdex_media::decode_file(path).map_err(|e| LibraryError::Decode { path: path.to_path_buf(), reason: error_chain(&e) })
+    clipdex_media::decode_file(path)
+        .map_err(|e| LibraryError::Decode { path: path.to_path_buf(), reason: error_chain(&e) })
 }

@@ -12,18 +12,12 @@ pub fn default_library_dir() -> PathBuf {
     if let Some(p) = std::env::var_os("CLIPDEX_LIBRARY").filter(|p| !p.is_empty()) {
         return PathBuf::from(p);
     }
-    dirs::data_local_dir()
-        .unwrap_or_else(|| PathBuf::from("."))
-        .join("clipdex")
-        .join("library")
+    dirs::data_local_dir().unwrap_or_else(|| PathBuf::from(".")).join("clipdex").join("library")
 }
 
 /// `<platform cache dir>/clipdex/models`.
 pub fn models_dir() -> PathBuf {
-    dirs::cache_dir()
-        .unwrap_or_else(|| PathBuf::from("."))
-        .join("clipdex")
-        .join("models")
+    dirs::cache_dir().unwrap_or_else(|| PathBuf::from(".")).join("clipdex").join("models")
 }
 
 /// `CLIPDEX_MODEL`, else the default model's folder under [`models_dir`].

@@ -10,8 +10,8 @@ use std::io::Cursor;
 use std::path::Path;
 
 use fast_image_resize::{images::Image as FirImage, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
-use image::{DynamicImage, ImageDecoder, ImageReader};
 pub use image::RgbImage;
+use image::{DynamicImage, ImageDecoder, ImageReader};
 
 /// File extensions the indexer picks up (lower case).
 pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "gif", "bmp", "tiff", "tif"];
@@ -67,9 +67,7 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
-    let mut reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(DecodeError::Read)?;
+    let mut reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(DecodeError::Read)?;
     if reader.format().is_none() {
         return Err(DecodeError::UnknownFormat);
     }
@@ -184,7 +182,8 @@ mod tests {
     fn exif_orientation_is_applied() {
         use image::ImageEncoder;
         // 16x8: left half red, right half blue. Orientation 6 = rotate 90° clockwise to view.
-        let img = RgbImage::from_fn(16, 8, |x, _| if x < 8 { image::Rgb([255, 0, 0]) } else { image::Rgb([0, 0, 255]) });
+        let img =
+            RgbImage::from_fn(16, 8, |x, _| if x < 8 { image::Rgb([255, 0, 0]) } else { image::Rgb([0, 0, 255]) });
         let mut jpeg = Vec::new();
         let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95);
         enc.set_exif_metadata(exif_orientation(6)).expect("exif");
@@ -201,7 +200,9 @@ mod tests {
     #[test]
     fn cmyk_palette_and_sixteen_bit_files_decode_to_their_colour() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/media");
-        for (file, want) in [("cmyk-red.jpg", [208, 32, 32]), ("palette-blue.png", [32, 96, 208]), ("rgb16-green.png", [32, 160, 64])] {
+        for (file, want) in
+            [("cmyk-red.jpg", [208, 32, 32]), ("palette-blue.png", [32, 96, 208]), ("rgb16-green.png", [32, 160, 64])]
+        {
             let img = decode_file(&dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
             assert_eq!(img.dimensions(), (32, 24), "{file}");
             let got = img.get_pixel(16, 12).0;

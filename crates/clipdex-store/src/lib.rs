@@ -143,10 +143,7 @@ fn failures_schema() -> SchemaRef {
 }
 
 fn meta_schema() -> SchemaRef {
-    Arc::new(Schema::new(vec![
-        Field::new("key", DataType::Utf8, false),
-        Field::new("value", DataType::Utf8, false),
-    ]))
+    Arc::new(Schema::new(vec![Field::new("key", DataType::Utf8, false), Field::new("value", DataType::Utf8, false)]))
 }
 
 /// A SQL string literal for LanceDB filters.
@@ -164,6 +161,12 @@ fn column<'a, T: 'static>(batch: &'a RecordBatch, name: &str) -> Result<&'a T> {
         .column_by_name(name)
         .and_then(|c| c.as_any().downcast_ref::<T>())
         .ok_or_else(|| StoreError::Schema(format!("column {name} is missing or has the wrong type")))
+}
+
+/// Runs a query and gathers its batches.
+async fn collect(query: impl ExecutableQuery, context: &'static str) -> Result<Vec<RecordBatch>> {
+    let stream = query.execute().await.map_err(lance(context))?;
+    stream.try_collect().await.map_err(lance(context))
 }
 
 fn reader(batch: RecordBatch) -> Box<dyn arrow_array::RecordBatchReader + Send> {
@@ -192,10 +195,8 @@ impl Store {
     /// Opens (creating if needed) the database inside `dir`.
     pub async fn open(dir: &Path) -> Result<Self> {
         let db_dir = dir.join("db");
-        std::fs::create_dir_all(&db_dir).map_err(|source| StoreError::CreateDir {
-            path: db_dir.display().to_string(),
-            source,
-        })?;
+        std::fs::create_dir_all(&db_dir)
+            .map_err(|source| StoreError::CreateDir { path: db_dir.display().to_string(), source })?;
         let uri = db_dir.to_string_lossy().into_owned();
         let db = lancedb::connect(&uri).execute().await.map_err(lance("opening the database"))?;
         let failures = open_or_create(&db, FAILURES, failures_schema()).await?;
@@ -221,11 +222,7 @@ impl Store {
     /// Creates the items table for `dim`-wide vectors, or checks the existing one matches.
     pub async fn ensure_items(&self, dim: usize) -> Result<()> {
         if let Some(stored) = self.dimension().await? {
-            return if stored == dim {
-                Ok(())
-            } else {
-                Err(StoreError::DimensionMismatch { stored, given: dim })
-            };
+            return if stored == dim { Ok(()) } else { Err(StoreError::DimensionMismatch { stored, given: dim }) };
         }
         let table = open_or_create(&self.db, ITEMS, items_schema(dim)).await?;
         *self.items.write().unwrap_or_else(|p| p.into_inner()) = Some(table);
@@ -236,16 +233,8 @@ impl Store {
     }
 
     pub async fn meta(&self, key: &str) -> Result<Option<String>> {
-        let batches: Vec<RecordBatch> = self
-            .meta
-            .query()
-            .only_if(format!("key = {}", quote(key)))
-            .execute()
-            .await
-            .map_err(lance("reading library metadata"))?
-            .try_collect()
-            .await
-            .map_err(lance("reading library metadata"))?;
+        let batches =
+            collect(self.meta.query().only_if(format!("key = {}", quote(key))), "reading library metadata").await?;
         for b in &batches {
             let v = column::<StringArray>(b, "value")?;
             if v.len() > 0 {
@@ -278,8 +267,7 @@ impl Store {
     }
 
     fn items(&self) -> Result<Table> {
-        self.items_table()
-            .ok_or_else(|| StoreError::Schema("the items table has not been created yet".into()))
+        self.items_table().ok_or_else(|| StoreError::Schema("the items table has not been created yet".into()))
     }
 
     /// Inserts or replaces items (keyed by path) in one commit, and clears any
@@ -316,10 +304,7 @@ impl Store {
         m.when_matched_update_all(None).when_not_matched_insert_all();
         m.execute(reader(batch)).await.map_err(lance("writing items"))?;
         let paths: Vec<&str> = items.iter().map(|i| i.path.as_str()).collect();
-        self.failures
-            .delete(in_list("path", &paths).as_str())
-            .await
-            .map_err(lance("clearing old failures"))?;
+        self.failures.delete(in_list("path", &paths).as_str()).await.map_err(lance("clearing old failures"))?;
         Ok(())
     }
 
@@ -345,10 +330,7 @@ impl Store {
         m.execute(reader(batch)).await.map_err(lance("recording failures"))?;
         if let Some(items) = self.items_table() {
             let paths: Vec<&str> = failures.iter().map(|f| f.path.as_str()).collect();
-            items
-                .delete(in_list("path", &paths).as_str())
-                .await
-                .map_err(lance("removing stale items"))?;
+            items.delete(in_list("path", &paths).as_str()).await.map_err(lance("removing stale items"))?;
         }
         Ok(())
     }
@@ -361,15 +343,9 @@ impl Store {
             tables.insert(0, items);
         }
         for t in &tables {
-            let batches: Vec<RecordBatch> = t
-                .query()
-                .select(Select::columns(&["path", "size", "mtime_ns"]))
-                .execute()
-                .await
-                .map_err(lance("listing known files"))?
-                .try_collect()
-                .await
-                .map_err(lance("listing known files"))?;
+            let batches =
+                collect(t.query().select(Select::columns(&["path", "size", "mtime_ns"])), "listing known files")
+                    .await?;
             for b in &batches {
                 let p = column::<StringArray>(b, "path")?;
                 let s = column::<UInt64Array>(b, "size")?;
@@ -390,15 +366,7 @@ impl Store {
     }
 
     pub async fn failures(&self) -> Result<Vec<FailureRecord>> {
-        let batches: Vec<RecordBatch> = self
-            .failures
-            .query()
-            .execute()
-            .await
-            .map_err(lance("listing failures"))?
-            .try_collect()
-            .await
-            .map_err(lance("listing failures"))?;
+        let batches = collect(self.failures.query(), "listing failures").await?;
         let mut out = Vec::new();
         for b in &batches {
             let p = column::<StringArray>(b, "path")?;
@@ -428,19 +396,17 @@ impl Store {
         if vector.len() != dim {
             return Err(StoreError::DimensionMismatch { stored: dim, given: vector.len() });
         }
-        let batches: Vec<RecordBatch> = items
-            .query()
-            .nearest_to(vector)
-            .map_err(lance("building the search"))?
-            .distance_type(DistanceType::Cosine)
-            .select(Select::columns(&["id", "path", "width", "height", "size", "mtime_ns"]))
-            .limit(limit.max(1))
-            .execute()
-            .await
-            .map_err(lance("searching"))?
-            .try_collect()
-            .await
-            .map_err(lance("searching"))?;
+        let batches = collect(
+            items
+                .query()
+                .nearest_to(vector)
+                .map_err(lance("building the search"))?
+                .distance_type(DistanceType::Cosine)
+                .select(Select::columns(&["id", "path", "width", "height", "size", "mtime_ns"]))
+                .limit(limit.max(1)),
+            "searching",
+        )
+        .await?;
         let mut hits = Vec::new();
         for b in &batches {
             let id = column::<StringArray>(b, "id")?;
@@ -473,17 +439,11 @@ impl Store {
         if id.is_empty() || !id.bytes().all(|c| c.is_ascii_hexdigit()) {
             return Ok(None);
         }
-        let batches: Vec<RecordBatch> = items
-            .query()
-            .only_if(format!("id = {}", quote(id)))
-            .select(Select::columns(&["thumbnail"]))
-            .limit(1)
-            .execute()
-            .await
-            .map_err(lance("reading a thumbnail"))?
-            .try_collect()
-            .await
-            .map_err(lance("reading a thumbnail"))?;
+        let batches = collect(
+            items.query().only_if(format!("id = {}", quote(id))).select(Select::columns(&["thumbnail"])).limit(1),
+            "reading a thumbnail",
+        )
+        .await?;
         for b in &batches {
             let t = column::<BinaryArray>(b, "thumbnail")?;
             if t.len() > 0 {
@@ -496,17 +456,11 @@ impl Store {
     /// The stored vector for a path (for checks and "more like this").
     pub async fn vector_for_path(&self, path: &str) -> Result<Option<Vec<f32>>> {
         let Some(items) = self.items_table() else { return Ok(None) };
-        let batches: Vec<RecordBatch> = items
-            .query()
-            .only_if(format!("path = {}", quote(path)))
-            .select(Select::columns(&["vector"]))
-            .limit(1)
-            .execute()
-            .await
-            .map_err(lance("reading a vector"))?
-            .try_collect()
-            .await
-            .map_err(lance("reading a vector"))?;
+        let batches = collect(
+            items.query().only_if(format!("path = {}", quote(path))).select(Select::columns(&["vector"])).limit(1),
+            "reading a vector",
+        )
+        .await?;
         for b in &batches {
             let list = column::<FixedSizeListArray>(b, "vector")?;
             if list.len() > 0 {

@@ -34,12 +34,22 @@ async fn items_survive_a_reopen_and_search_ranks_by_cosine() {
         assert_eq!(store.dimension().await.expect("dim"), None);
         store.ensure_items(3).await.expect("create");
         store
-            .upsert_items(&[item("/a.jpg", unit([1.0, 0.0, 0.0])), item("/b.jpg", unit([0.0, 1.0, 0.0])), item("/c's.jpg", unit([1.0, 1.0, 0.0]))])
+            .upsert_items(&[
+                item("/a.jpg", unit([1.0, 0.0, 0.0])),
+                item("/b.jpg", unit([0.0, 1.0, 0.0])),
+                item("/c's.jpg", unit([1.0, 1.0, 0.0])),
+            ])
             .await
             .expect("write");
         store.set_meta(&[("model_id", "tiny@00000000"), ("dim", "3")]).await.expect("meta");
         store
-            .record_failures(&[FailureRecord { path: "/bad.jpg".into(), size: 3, mtime_ns: 5, reason: "damaged".into(), at_ms: 9 }])
+            .record_failures(&[FailureRecord {
+                path: "/bad.jpg".into(),
+                size: 3,
+                mtime_ns: 5,
+                reason: "damaged".into(),
+                at_ms: 9,
+            }])
             .await
             .expect("failures");
     }
