@@ -21,6 +21,8 @@ const MAX_LIMIT: usize = 1000;
 pub struct HitDto {
     pub id: String,
     pub path: String,
+    /// Every path holding this content (copies), `path` first.
+    pub paths: Vec<String>,
     pub score: f32,
     pub width: u32,
     pub height: u32,
@@ -34,6 +36,7 @@ impl From<Hit> for HitDto {
             thumbnail: crate::thumbnail_url(&h.id),
             id: h.id,
             path: h.path,
+            paths: h.paths,
             score: h.score,
             width: h.width,
             height: h.height,
@@ -53,6 +56,8 @@ pub struct FailureDto {
 pub struct StatusDto {
     pub library: String,
     pub items: usize,
+    pub files: usize,
+    pub folders: Vec<String>,
     pub model_id: Option<String>,
     pub model_dir: Option<String>,
     pub failures: Vec<FailureDto>,
@@ -63,7 +68,9 @@ pub struct StatusDto {
 #[serde(rename_all = "camelCase")]
 pub struct SummaryDto {
     pub indexed: usize,
+    pub reused: usize,
     pub skipped: usize,
+    pub removed: usize,
     pub failed: Vec<FailureDto>,
     pub cancelled: bool,
     pub seconds: f64,
@@ -81,8 +88,10 @@ pub enum IndexEvent {
         total: usize,
         done: usize,
         indexed: usize,
+        reused: usize,
         skipped: usize,
         failed: usize,
+        removed: usize,
         current: Option<String>,
     },
     #[serde(rename_all = "camelCase")]
@@ -100,8 +109,10 @@ fn progress_event(p: &Progress) -> IndexEvent {
         total: p.total,
         done: p.done,
         indexed: p.indexed,
+        reused: p.reused,
         skipped: p.skipped,
         failed: p.failed,
+        removed: p.removed,
         current: p.current.clone(),
     }
 }
@@ -140,6 +151,8 @@ pub async fn library_status(state: State<'_, AppState>) -> Result<StatusDto, Ipc
     Ok(StatusDto {
         library: s.library_dir.display().to_string(),
         items: s.items,
+        files: s.files,
+        folders: s.folders,
         model_id: s.model_id,
         model_dir: s.model_dir,
         failures: s.failures.into_iter().map(|f| FailureDto { path: f.path, reason: f.reason }).collect(),
@@ -198,7 +211,9 @@ async fn run_index(
         .await?;
     let dto = SummaryDto {
         indexed: summary.indexed,
+        reused: summary.reused,
         skipped: summary.skipped,
+        removed: summary.removed,
         failed: summary.failed.into_iter().map(|(path, reason)| FailureDto { path, reason }).collect(),
         cancelled: summary.cancelled,
         seconds: summary.elapsed.as_secs_f64(),

@@ -26,6 +26,8 @@ export interface IpcError {
 export interface Hit {
   id: string;
   path: string;
+  /** Every path holding this content (copies), `path` first. */
+  paths: string[];
   score: number;
   width: number;
   height: number;
@@ -40,6 +42,8 @@ export interface Failure {
 export interface Status {
   library: string;
   items: number;
+  files: number;
+  folders: string[];
   modelId: string | null;
   modelDir: string | null;
   failures: Failure[];
@@ -48,7 +52,9 @@ export interface Status {
 
 export interface Summary {
   indexed: number;
+  reused: number;
   skipped: number;
+  removed: number;
   failed: Failure[];
   cancelled: boolean;
   seconds: number;
@@ -63,8 +69,10 @@ export type IndexEvent =
         total: number;
         done: number;
         indexed: number;
+        reused: number;
         skipped: number;
         failed: number;
+        removed: number;
         current: string | null;
       };
     }

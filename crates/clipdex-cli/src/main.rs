@@ -59,6 +59,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Forget one of the library's folders (files stay on disk)
+    Remove {
+        #[arg(value_name = "FOLDER")]
+        folder: PathBuf,
+    },
     /// Show what the library holds
     Status {
         #[arg(long)]
@@ -69,6 +74,8 @@ enum Command {
 #[derive(Serialize)]
 struct HitJson<'a> {
     path: &'a str,
+    /// Every path holding this content (copies), `path` first.
+    paths: &'a [String],
     score: f32,
     id: &'a str,
     width: u32,
@@ -140,6 +147,15 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
             embed(sub, images, texts, model, json).await
         }
         Command::Status { json } => status(cli.library, json).await,
+        Command::Remove { folder } => {
+            let lib = open_library(cli.library).await?;
+            if lib.remove_folder(&folder).await? {
+                println!("removed {} from the library", folder.display());
+                Ok(ExitCode::SUCCESS)
+            } else {
+                Err(anyhow!("{} is not one of the library's folders (see `clipdex status`)", folder.display()))
+            }
+        }
     }
 }
 
@@ -195,7 +211,9 @@ async fn index(library: Option<PathBuf>, roots: Vec<PathBuf>, model: Option<Path
         let failed: Vec<FailureJson> = summary.failed.iter().map(|(p, r)| FailureJson { path: p, reason: r }).collect();
         let v = serde_json::json!({
             "indexed": summary.indexed,
+            "reused": summary.reused,
             "skipped": summary.skipped,
+            "removed": summary.removed,
             "failed": failed,
             "cancelled": summary.cancelled,
             "seconds": summary.elapsed.as_secs_f64(),
@@ -204,9 +222,11 @@ async fn index(library: Option<PathBuf>, roots: Vec<PathBuf>, model: Option<Path
     } else {
         writeln!(
             out,
-            "indexed {}, skipped {} unchanged, failed {} ({:.1}s){}",
+            "indexed {}, reused {} (moved or copied), skipped {} unchanged, removed {} gone, failed {} ({:.1}s){}",
             summary.indexed,
+            summary.reused,
             summary.skipped,
+            summary.removed,
             summary.failed.len(),
             summary.elapsed.as_secs_f64(),
             if summary.cancelled { " — cancelled; run again to continue" } else { "" }
@@ -233,6 +253,7 @@ async fn search(
         if json {
             let j = HitJson {
                 path: &h.path,
+                paths: &h.paths,
                 score: h.score,
                 id: &h.id,
                 width: h.width,
@@ -314,13 +335,19 @@ async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitCode> {
         let v = serde_json::json!({
             "library": s.library_dir,
             "items": s.items,
+            "files": s.files,
+            "folders": s.folders,
+            "versions": s.versions,
             "model": s.model_id.as_ref().map(|id| serde_json::json!({"id": id, "dir": s.model_dir, "dim": s.dim})),
             "failures": failures,
         });
         writeln!(out, "{v}")?;
     } else {
         writeln!(out, "library  {}", s.library_dir.display())?;
-        writeln!(out, "items    {}", s.items)?;
+        writeln!(out, "items    {} ({} files)", s.items, s.files)?;
+        for f in &s.folders {
+            writeln!(out, "folder   {f}")?;
+        }
         match &s.model_id {
             Some(id) => {
                 writeln!(out, "model    {id} ({}), {} dims", s.model_dir.as_deref().unwrap_or("?"), s.dim.unwrap_or(0))?

@@ -187,14 +187,22 @@ fn errors_are_clear_and_go_to_stderr() {
         .output()
         .expect("run");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("error[runtime_missing]") && err.contains("/nowhere/libonnxruntime.so"), "{err}");
+    assert!(
+        !out.status.success() && err.contains("error[runtime_missing]") && err.contains("/nowhere/libonnxruntime.so"),
+        "{err}"
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_clipdex"))
         .args(["embed", "--model", model_dir().to_str().expect("u"), "--text", "x", "--json"])
         .env("ORT_DYLIB_PATH", model_dir().join("config.json"))
         .output()
         .expect("run");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("error[runtime_missing]") && err.contains("cannot load the ONNX Runtime library"), "{err}");
+    assert!(
+        !out.status.success()
+            && err.contains("error[runtime_missing]")
+            && err.contains("cannot load the ONNX Runtime library"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
 
     // A wrong path.

@@ -33,6 +33,12 @@ pub enum LibraryError {
         source: std::io::Error,
     },
 
+    #[error(
+        "another Clipdex process{} is writing to this library; wait for it to finish and try again",
+        pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+    )]
+    Busy { pid: Option<u32> },
+
     #[error("a background task failed: {0}")]
     Task(String),
 }
@@ -58,6 +64,7 @@ impl LibraryError {
             LibraryError::PathNotFound { .. } => "path_not_found",
             LibraryError::Decode { .. } => "bad_image",
             LibraryError::Io { .. } => "io",
+            LibraryError::Busy { .. } => "library_busy",
             LibraryError::Task(_) => "internal",
         }
     }

@@ -1,26 +1,27 @@
-//! Indexing: walk folders, skip what is unchanged, decode and embed the rest
-//! in batches on worker threads, write in batches.
+//! Indexing: walk folders, skip what is unchanged, hash what is new or
+//! changed, embed only content the library has never seen (a moved or copied
+//! file reuses its item), forget what is gone, write in batches.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clipdex_embed::{Model, Pixels};
-use clipdex_store::{FailureRecord, FileStamp, ItemRecord};
+use clipdex_store::{FailureRecord, FileRecord, FileStamp, ItemRecord, Known};
 use rayon::prelude::*;
 
-/// Files decoded and embedded together.
+/// Files hashed, decoded and embedded together.
 pub const EMBED_BATCH: usize = 32;
-/// Items written in one commit, at most.
+/// Rows written in one commit, at most.
 const WRITE_BATCH: usize = 256;
 /// A commit at least this often while indexing, so progress is durable.
 const WRITE_EVERY: Duration = Duration::from_secs(5);
 /// Files larger than this are not read (no photo is this big).
 pub const MAX_FILE_BYTES: u64 = 1 << 30;
 
-/// Shared flag that asks long work to stop at the next file boundary.
+/// Shared flag that asks long work to stop at the next batch boundary.
 #[derive(Debug, Clone, Default)]
 pub struct Cancel(Arc<AtomicBool>);
 
@@ -39,9 +40,9 @@ impl Cancel {
 /// Where an indexing run is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Phase {
-    /// Walking the folders; `total` grows.
+    /// Walking the folders.
     Scanning,
-    /// Decoding and embedding.
+    /// Hashing, decoding and embedding.
     Indexing,
     Finished,
 }
@@ -49,13 +50,18 @@ pub enum Phase {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Progress {
     pub phase: Phase,
-    /// Files found so far that the indexer will look at.
+    /// Files the run looks at.
     pub total: usize,
-    /// Files dealt with (indexed, skipped or failed).
+    /// Files dealt with (embedded, reused, skipped or failed).
     pub done: usize,
+    /// Files whose content was new and got embedded.
     pub indexed: usize,
+    /// Files whose content the library already had (moved, renamed, copied).
+    pub reused: usize,
     pub skipped: usize,
     pub failed: usize,
+    /// Paths that were gone and have been forgotten.
+    pub removed: usize,
     /// The last file dealt with.
     pub current: Option<String>,
 }
@@ -63,8 +69,14 @@ pub struct Progress {
 /// The outcome of a run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexSummary {
+    /// Files whose content was new and got embedded.
     pub indexed: usize,
+    /// Files added without embedding: their content was already in the library.
+    pub reused: usize,
+    /// Unchanged files (same path, size and mtime).
     pub skipped: usize,
+    /// Paths that no longer exist and were forgotten.
+    pub removed: usize,
     /// Path and human reason for each file that failed in this run.
     pub failed: Vec<(String, String)>,
     pub cancelled: bool,
@@ -72,10 +84,12 @@ pub struct IndexSummary {
 }
 
 /// A file found by the walk.
+#[derive(Debug, Clone)]
 pub(crate) struct Candidate {
     pub path: PathBuf,
     pub key: String,
     pub stamp: FileStamp,
+    pub root: String,
 }
 
 pub(crate) enum Found {
@@ -84,7 +98,7 @@ pub(crate) enum Found {
     Problem(String, String),
 }
 
-fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
+pub(crate) fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
     meta.modified()
         .ok()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
@@ -99,110 +113,234 @@ fn is_hidden(entry: &walkdir::DirEntry) -> bool {
     entry.depth() > 0 && entry.file_name().to_str().is_some_and(|n| n.starts_with('.'))
 }
 
-/// Walks the roots (files or folders), yielding supported media and problems.
+/// Walks one library folder, yielding supported media and problems.
 /// Hidden files and folders, and anything under `exclude` (the library
 /// itself), are passed over; symlinks are followed, with loops reported.
-pub(crate) fn walk(roots: &[PathBuf], exclude: &Path, mut each: impl FnMut(Found) -> bool) {
-    for root in roots {
-        let walker = walkdir::WalkDir::new(root)
-            .follow_links(true)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| !is_hidden(e) && !e.path().starts_with(exclude));
-        for entry in walker {
-            let found = match entry {
-                Err(e) => {
-                    let path = e.path().map_or_else(|| root.display().to_string(), |p| p.display().to_string());
-                    let reason = if e.loop_ancestor().is_some() {
-                        "symbolic link loop".to_string()
-                    } else {
-                        match e.io_error() {
-                            Some(io) => format!("cannot read: {io}"),
-                            None => e.to_string(),
-                        }
-                    };
-                    Found::Problem(path, reason)
-                }
-                Ok(e) if !e.file_type().is_file() || !clipdex_media::is_supported_path(e.path()) => continue,
-                Ok(e) => {
-                    let Some(key) = e.path().to_str().map(str::to_string) else {
-                        each(Found::Problem(
-                            e.path().to_string_lossy().into_owned(),
-                            "the file name is not valid UTF-8".into(),
-                        ));
-                        continue;
-                    };
-                    match e.metadata() {
-                        Ok(m) => Found::File(Candidate {
-                            path: e.path().to_path_buf(),
-                            key,
-                            stamp: FileStamp { size: m.len(), mtime_ns: mtime_ns(&m) },
-                        }),
-                        Err(err) => Found::Problem(key, format!("cannot read: {err}")),
+pub(crate) fn walk(root: &Path, exclude: &Path, mut each: impl FnMut(Found) -> bool) {
+    let root_key = root.to_string_lossy().into_owned();
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !is_hidden(e) && !e.path().starts_with(exclude));
+    for entry in walker {
+        let found = match entry {
+            Err(e) => {
+                let path = e.path().map_or_else(|| root_key.clone(), |p| p.display().to_string());
+                let reason = if e.loop_ancestor().is_some() {
+                    "symbolic link loop".to_string()
+                } else {
+                    match e.io_error() {
+                        Some(io) => format!("cannot read: {io}"),
+                        None => e.to_string(),
                     }
-                }
-            };
-            if !each(found) {
-                return;
+                };
+                Found::Problem(path, reason)
             }
+            Ok(e) if !e.file_type().is_file() || !clipdex_media::is_supported_path(e.path()) => continue,
+            Ok(e) => {
+                let Some(key) = e.path().to_str().map(str::to_string) else {
+                    let lossy = e.path().to_string_lossy().into_owned();
+                    if !each(Found::Problem(lossy, "the file name is not valid UTF-8".into())) {
+                        return;
+                    }
+                    continue;
+                };
+                match e.metadata() {
+                    Ok(m) => Found::File(Candidate {
+                        path: e.path().to_path_buf(),
+                        key,
+                        stamp: FileStamp { size: m.len(), mtime_ns: mtime_ns(&m) },
+                        root: root_key.clone(),
+                    }),
+                    Err(err) => Found::Problem(key, format!("cannot read: {err}")),
+                }
+            }
+        };
+        if !each(found) {
+            return;
         }
     }
 }
 
-/// What came of one file.
-pub(crate) enum Outcome {
-    Ready { item: ItemRecord, pixels: Pixels },
-    Failed(FailureRecord),
+/// What the walk found against what the library knew, for one run.
+pub(crate) struct Plan {
+    pub todo: Vec<Candidate>,
+    pub skipped: usize,
+    /// Known paths that are gone.
+    pub gone: Vec<String>,
 }
 
-fn fail(c: &Candidate, reason: String) -> Outcome {
-    Outcome::Failed(FailureRecord {
-        path: c.key.clone(),
-        size: c.stamp.size,
-        mtime_ns: c.stamp.mtime_ns,
-        reason,
-        at_ms: now_ms(),
-    })
+/// Splits the walk into work, unchanged files and vanished paths. Paths
+/// under a folder the walk could not read are neither work nor gone.
+pub(crate) fn plan(found: Vec<Candidate>, known: &Known, problems: &[String]) -> Plan {
+    let seen: HashSet<&str> = found.iter().map(|c| c.key.as_str()).collect();
+    let blocked = |p: &str| problems.iter().any(|b| p == b || Path::new(p).starts_with(b));
+    let mut gone: Vec<String> = known
+        .files
+        .keys()
+        .chain(known.failures.keys())
+        .filter(|p| !seen.contains(p.as_str()) && !blocked(p))
+        .cloned()
+        .collect();
+    gone.sort();
+    gone.dedup();
+    let before = found.len();
+    let todo: Vec<Candidate> = found
+        .into_iter()
+        .filter(|c| {
+            let unchanged = known.files.get(&c.key).is_some_and(|(_, s)| *s == c.stamp)
+                || known.failures.get(&c.key) == Some(&c.stamp);
+            !unchanged
+        })
+        .collect();
+    Plan { skipped: before - todo.len(), todo, gone }
 }
 
-/// Reads, hashes, decodes, thumbnails and preprocesses one file. CPU-bound.
-fn prepare(c: &Candidate, model: &Model) -> Outcome {
-    if c.stamp.size > MAX_FILE_BYTES {
-        return fail(c, format!("the file is larger than {} GiB", MAX_FILE_BYTES >> 30));
+pub(crate) fn failure(c: &Candidate, reason: String) -> FailureRecord {
+    FailureRecord { path: c.key.clone(), stamp: c.stamp, reason, root: c.root.clone(), at_ms: now_ms() }
+}
+
+/// A file read and hashed.
+pub(crate) struct Hashed {
+    pub candidate: Candidate,
+    pub id: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Reads and hashes a batch in parallel. CPU- and I/O-bound: run it on a blocking thread.
+pub(crate) fn hash_batch(batch: Vec<Candidate>) -> (Vec<Hashed>, Vec<FailureRecord>) {
+    let results: Vec<Result<Hashed, FailureRecord>> = batch
+        .into_par_iter()
+        .map(|c| {
+            if c.stamp.size > MAX_FILE_BYTES {
+                return Err(failure(&c, format!("the file is larger than {} GiB", MAX_FILE_BYTES >> 30)));
+            }
+            match std::fs::read(&c.path) {
+                Ok(bytes) => Ok(Hashed { id: blake3::hash(&bytes).to_hex().to_string(), candidate: c, bytes }),
+                Err(e) => Err(failure(&c, format!("cannot read the file: {e}"))),
+            }
+        })
+        .collect();
+    let mut ok = Vec::new();
+    let mut failed = Vec::new();
+    for r in results {
+        match r {
+            Ok(h) => ok.push(h),
+            Err(f) => failed.push(f),
+        }
     }
-    let bytes = match std::fs::read(&c.path) {
-        Ok(b) => b,
-        Err(e) => return fail(c, format!("cannot read the file: {e}")),
-    };
-    let id = blake3::hash(&bytes).to_hex().to_string();
-    let img = match clipdex_media::decode(&bytes) {
-        Ok(i) => i,
-        Err(e) => return fail(c, error_chain(&e)),
-    };
-    drop(bytes);
-    let (width, height) = img.dimensions();
-    let thumbnail = match clipdex_media::thumbnail(&img) {
-        Ok((t, _, _)) => t,
-        Err(e) => return fail(c, error_chain(&e)),
-    };
-    let pixels = model.preprocess(img);
-    Outcome::Ready {
-        item: ItemRecord {
-            id,
-            path: c.key.clone(),
-            // The stamp from the walk: if the file changes after this, the next
-            // run sees a different stamp and indexes it again.
-            size: c.stamp.size,
-            mtime_ns: c.stamp.mtime_ns,
-            width,
-            height,
-            model_id: model.info().id.clone(),
-            vector: Vec::new(),
-            thumbnail,
-            indexed_at_ms: now_ms(),
-        },
-        pixels,
+    (ok, failed)
+}
+
+/// The result of embedding a batch.
+#[derive(Default)]
+pub(crate) struct Embedded {
+    pub items: Vec<ItemRecord>,
+    pub files: Vec<FileRecord>,
+    pub failures: Vec<FailureRecord>,
+    /// Files that reused an existing item.
+    pub reused: usize,
+}
+
+/// Decodes and embeds the content the library does not have yet (`known_ids`),
+/// once per distinct content; every other file just points at its item.
+/// Runs on a blocking thread: decoding is spread over rayon's pool, inference
+/// over ONNX Runtime's.
+pub(crate) fn embed_batch(hashed: Vec<Hashed>, known_ids: &HashSet<String>, model: &Model) -> Embedded {
+    let mut out = Embedded::default();
+    let mut to_embed: Vec<Hashed> = Vec::new();
+    let mut pointing: Vec<Hashed> = Vec::new();
+    let mut firsts: HashSet<String> = HashSet::new();
+    for h in hashed {
+        if known_ids.contains(&h.id) || !firsts.insert(h.id.clone()) {
+            pointing.push(h);
+        } else {
+            to_embed.push(h);
+        }
     }
+
+    let prepared: Vec<Result<(ItemRecord, Pixels, Hashed), FailureRecord>> = to_embed
+        .into_par_iter()
+        .map(|h| {
+            let img = clipdex_media::decode(&h.bytes).map_err(|e| failure(&h.candidate, error_chain(&e)))?;
+            let (width, height) = img.dimensions();
+            let (thumbnail, _, _) =
+                clipdex_media::thumbnail(&img).map_err(|e| failure(&h.candidate, error_chain(&e)))?;
+            let pixels = model.preprocess(img);
+            let item = ItemRecord {
+                id: h.id.clone(),
+                width,
+                height,
+                model_id: model.info().id.clone(),
+                vector: Vec::new(),
+                thumbnail,
+                indexed_at_ms: now_ms(),
+            };
+            Ok((item, pixels, Hashed { bytes: Vec::new(), ..h }))
+        })
+        .collect();
+
+    let mut items = Vec::new();
+    let mut pixels = Vec::new();
+    let mut embedded_files = Vec::new();
+    let mut failed_ids = HashSet::new();
+    for p in prepared {
+        match p {
+            Ok((item, px, h)) => {
+                items.push(item);
+                pixels.push(px);
+                embedded_files.push(h);
+            }
+            Err(f) => out.failures.push(f),
+        }
+    }
+    if !items.is_empty() {
+        match model.embed_pixels(&pixels) {
+            Ok(vectors) => {
+                for (item, v) in items.iter_mut().zip(vectors) {
+                    item.vector = v;
+                }
+                out.items = items;
+            }
+            Err(e) => {
+                let reason = format!("the model failed on this batch: {}", error_chain(&e));
+                for h in embedded_files.drain(..) {
+                    failed_ids.insert(h.id.clone());
+                    out.failures.push(failure(&h.candidate, reason.clone()));
+                }
+            }
+        }
+    }
+    let embedded_ids: HashSet<&str> = out.items.iter().map(|i| i.id.as_str()).collect();
+    for h in embedded_files {
+        out.files.push(FileRecord {
+            path: h.candidate.key,
+            id: h.id,
+            stamp: h.candidate.stamp,
+            root: h.candidate.root,
+        });
+    }
+    for h in pointing {
+        // A copy of content that failed to decode in this batch fails the same way.
+        if known_ids.contains(&h.id) || embedded_ids.contains(h.id.as_str()) {
+            out.reused += 1;
+            out.files.push(FileRecord {
+                path: h.candidate.key,
+                id: h.id,
+                stamp: h.candidate.stamp,
+                root: h.candidate.root,
+            });
+        } else {
+            let reason = if failed_ids.contains(&h.id) {
+                "the model failed on this batch".to_string()
+            } else {
+                "the image could not be decoded (an identical file failed too)".to_string()
+            };
+            out.failures.push(failure(&h.candidate, reason));
+        }
+    }
+    out
 }
 
 /// "outer: inner: innermost" — the whole reason, for people.
@@ -220,57 +358,42 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-/// Decodes and embeds one batch. Runs on a blocking thread; the decode is
-/// spread over rayon's pool, inference over ONNX Runtime's.
-pub(crate) fn process_batch(batch: &[Candidate], model: &Model) -> (Vec<ItemRecord>, Vec<FailureRecord>) {
-    let outcomes: Vec<Outcome> = batch.par_iter().map(|c| prepare(c, model)).collect();
-    let mut items = Vec::new();
-    let mut pixels = Vec::new();
-    let mut failures = Vec::new();
-    for o in outcomes {
-        match o {
-            Outcome::Ready { item, pixels: p } => {
-                items.push(item);
-                pixels.push(p);
-            }
-            Outcome::Failed(f) => failures.push(f),
-        }
+/// Rows waiting to be written, in the order that keeps the database
+/// consistent after a crash: items, then the files that point at them.
+#[derive(Default)]
+pub(crate) struct Pending {
+    pub items: Vec<ItemRecord>,
+    pub files: Vec<FileRecord>,
+    pub failures: Vec<FailureRecord>,
+    pub since: Option<Instant>,
+}
+
+impl Pending {
+    pub fn len(&self) -> usize {
+        self.items.len() + self.files.len() + self.failures.len()
     }
-    if items.is_empty() {
-        return (items, failures);
+    pub fn ids(&self) -> impl Iterator<Item = &String> {
+        self.items.iter().map(|i| &i.id)
     }
-    match model.embed_pixels(&pixels) {
-        Ok(vectors) => {
-            for (item, v) in items.iter_mut().zip(vectors) {
-                item.vector = v;
-            }
-            (items, failures)
-        }
-        Err(e) => {
-            let reason = format!("the model failed on this batch: {}", error_chain(&e));
-            failures.extend(items.into_iter().map(|i| FailureRecord {
-                path: i.path,
-                size: i.size,
-                mtime_ns: i.mtime_ns,
-                reason: reason.clone(),
-                at_ms: now_ms(),
-            }));
-            (Vec::new(), failures)
-        }
+    pub fn should_flush(&self) -> bool {
+        self.len() >= WRITE_BATCH || (self.len() > 0 && self.since.is_some_and(|s| s.elapsed() >= WRITE_EVERY))
     }
 }
 
-/// Splits candidates into those to index and those unchanged since last time.
-pub(crate) fn partition_unchanged(
-    found: Vec<Candidate>,
-    known: &HashMap<String, FileStamp>,
-) -> (Vec<Candidate>, usize) {
-    let before = found.len();
-    let todo: Vec<Candidate> = found.into_iter().filter(|c| known.get(&c.key) != Some(&c.stamp)).collect();
-    let skipped = before - todo.len();
-    (todo, skipped)
+/// Known paths for several roots, merged.
+pub(crate) fn merge_known(all: Vec<Known>) -> Known {
+    let mut out = Known::default();
+    for k in all {
+        out.files.extend(k.files);
+        out.failures.extend(k.failures);
+    }
+    out
 }
 
-pub(crate) fn should_flush(pending: usize, since: Instant) -> bool {
-    pending >= WRITE_BATCH || (pending > 0 && since.elapsed() >= WRITE_EVERY)
+/// Which ids among `hashed` the library or the pending writes already have.
+pub(crate) fn ids_of(hashed: &[Hashed]) -> Vec<String> {
+    let mut ids: Vec<String> = hashed.iter().map(|h| h.id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    ids
 }

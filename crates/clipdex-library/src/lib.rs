@@ -8,20 +8,28 @@
 
 mod error;
 mod index;
+mod lock;
 pub mod paths;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub use clipdex_embed::{Device, Model, ModelInfo};
 pub use clipdex_media::RgbImage;
-pub use clipdex_store::{FailureRecord, Hit};
+pub use clipdex_store::{FailureRecord, FileRecord, FileStamp, Hit};
 pub use error::{LibraryError, Result};
 pub use index::{error_chain, Cancel, IndexSummary, Phase, Progress};
 
 use clipdex_store::Store;
-use index::{Candidate, Found};
+use index::{Candidate, Found, Pending};
+pub use lock::WriterLock;
+
+/// How long a writer waits for another one by default.
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(30);
+/// Old table versions are kept this long (for readers mid-query, and for
+/// recovery), then pruned.
+pub const DEFAULT_VERSION_RETENTION: Duration = Duration::from_secs(600);
 
 const META_MODEL_ID: &str = "model_id";
 const META_MODEL_DIR: &str = "model_dir";
@@ -31,7 +39,13 @@ const META_DIM: &str = "dim";
 #[derive(Debug, Clone, PartialEq)]
 pub struct Status {
     pub library_dir: PathBuf,
+    /// Distinct contents embedded.
     pub items: usize,
+    /// Paths indexed (copies of one content count once in `items`).
+    pub files: usize,
+    pub folders: Vec<String>,
+    /// Table versions kept on disk, all tables together.
+    pub versions: usize,
     pub failures: Vec<FailureRecord>,
     pub model_id: Option<String>,
     pub model_dir: Option<String>,
@@ -48,6 +62,8 @@ pub struct ModelRecord {
 pub struct Library {
     dir: PathBuf,
     store: Store,
+    lock_wait: Duration,
+    version_retention_ms: i64,
     /// Extra places to look for the ONNX Runtime library (an app's resources).
     runtime_dirs: Vec<PathBuf>,
 }
@@ -72,7 +88,13 @@ impl Library {
         std::fs::create_dir_all(dir).map_err(|source| LibraryError::Io { path: dir.to_path_buf(), source })?;
         let dir = dir.canonicalize().map_err(|source| LibraryError::Io { path: dir.to_path_buf(), source })?;
         let store = Store::open(&dir).await?;
-        Ok(Self { dir, store, runtime_dirs: Vec::new() })
+        Ok(Self {
+            dir,
+            store,
+            runtime_dirs: Vec::new(),
+            lock_wait: DEFAULT_LOCK_WAIT,
+            version_retention_ms: DEFAULT_VERSION_RETENTION.as_millis() as i64,
+        })
     }
 
     /// Adds a folder to search for the ONNX Runtime library before the defaults.
@@ -127,9 +149,12 @@ impl Library {
         Ok(model)
     }
 
-    /// Indexes files and folders with `model`. Unchanged files (same path,
-    /// size and mtime) are skipped; a file that fails is recorded with its
-    /// reason and does not stop the run. Cancelling keeps everything indexed so far.
+    /// Indexes folders (or single files) with `model`; each becomes one of the
+    /// library's folders. Unchanged files (same path, size and mtime) are
+    /// skipped; content the library already has is not embedded again (a moved
+    /// or copied file reuses its item); paths that are gone are forgotten; a
+    /// file that fails is recorded with its reason and does not stop the run.
+    /// Cancelling keeps everything written so far. Takes the writer lock.
     pub async fn index(
         &self,
         roots: &[PathBuf],
@@ -144,6 +169,7 @@ impl Library {
             resolved.push(abs);
         }
         self.check_model(&model).await?;
+        let _lock = WriterLock::acquire(&self.dir, self.lock_wait).await?;
         self.store.ensure_items(model.info().dim).await?;
         let dir_text = model.info().dir.canonicalize().unwrap_or_else(|_| model.info().dir.clone());
         self.store
@@ -153,88 +179,173 @@ impl Library {
                 (META_DIM, &model.info().dim.to_string()),
             ])
             .await?;
+        let root_keys: Vec<String> = resolved.iter().map(|r| r.to_string_lossy().into_owned()).collect();
+        self.store.add_roots(&root_keys, index::now_ms()).await?;
+        // Whatever an interrupted run left: items no file points at.
+        self.store.drop_dangling_files().await?;
 
-        let mut p =
-            Progress { phase: Phase::Scanning, total: 0, done: 0, indexed: 0, skipped: 0, failed: 0, current: None };
+        let mut p = Progress {
+            phase: Phase::Scanning,
+            total: 0,
+            done: 0,
+            indexed: 0,
+            reused: 0,
+            skipped: 0,
+            failed: 0,
+            removed: 0,
+            current: None,
+        };
         progress(&p);
 
         // Walk on a blocking thread; the listing is small next to the pixels.
         let exclude = self.dir.clone();
         let walk_cancel = cancel.clone();
+        let walk_roots = resolved.clone();
         let (found, problems) = blocking(move || {
             let mut files: Vec<Candidate> = Vec::new();
-            let mut problems: Vec<(String, String)> = Vec::new();
-            index::walk(&resolved, &exclude, |f| {
-                match f {
-                    Found::File(c) => files.push(c),
-                    Found::Problem(path, reason) => problems.push((path, reason)),
-                }
-                !walk_cancel.is_cancelled()
-            });
+            let mut problems: Vec<(String, String, String)> = Vec::new();
+            for root in &walk_roots {
+                let root_key = root.to_string_lossy().into_owned();
+                index::walk(root, &exclude, |f| {
+                    match f {
+                        Found::File(c) => files.push(c),
+                        Found::Problem(path, reason) => problems.push((path, reason, root_key.clone())),
+                    }
+                    !walk_cancel.is_cancelled()
+                });
+            }
             (files, problems)
         })
         .await?;
+        if cancel.is_cancelled() {
+            // A cut-short walk cannot tell what is gone: change nothing.
+            p.phase = Phase::Finished;
+            progress(&p);
+            return Ok(IndexSummary {
+                indexed: 0,
+                reused: 0,
+                skipped: 0,
+                removed: 0,
+                failed: Vec::new(),
+                cancelled: true,
+                elapsed: started.elapsed(),
+            });
+        }
 
-        let known = self.store.stamps().await?;
-        let (todo, skipped) = index::partition_unchanged(found, &known);
-        let mut summary =
-            IndexSummary { indexed: 0, skipped, failed: Vec::new(), cancelled: false, elapsed: Default::default() };
+        let mut known = Vec::new();
+        for r in &root_keys {
+            known.push(self.store.known_under(r).await?);
+        }
+        let known = index::merge_known(known);
+        let problem_paths: Vec<String> = problems.iter().map(|(p, _, _)| p.clone()).collect();
+        let plan = index::plan(found, &known, &problem_paths);
+        self.store.remove_paths(&plan.gone).await?;
+
         let problem_records: Vec<FailureRecord> = problems
             .into_iter()
-            .map(|(path, reason)| FailureRecord { path, size: 0, mtime_ns: 0, reason, at_ms: index::now_ms() })
+            .map(|(path, reason, root)| FailureRecord {
+                path,
+                stamp: FileStamp { size: 0, mtime_ns: 0 },
+                reason,
+                root,
+                at_ms: index::now_ms(),
+            })
             .collect();
-        summary.failed.extend(problem_records.iter().map(|f| (f.path.clone(), f.reason.clone())));
+        let mut summary = IndexSummary {
+            indexed: 0,
+            reused: 0,
+            skipped: plan.skipped,
+            removed: plan.gone.len(),
+            failed: problem_records.iter().map(|f| (f.path.clone(), f.reason.clone())).collect(),
+            cancelled: false,
+            elapsed: Default::default(),
+        };
         self.store.record_failures(&problem_records).await?;
 
         p.phase = Phase::Indexing;
-        p.total = todo.len() + skipped + problem_records.len();
-        p.skipped = skipped;
+        p.total = plan.todo.len() + plan.skipped + problem_records.len();
+        p.skipped = plan.skipped;
+        p.removed = plan.gone.len();
         p.failed = problem_records.len();
-        p.done = skipped + problem_records.len();
+        p.done = plan.skipped + problem_records.len();
         progress(&p);
 
-        let mut pending_items = Vec::new();
-        let mut pending_failures = Vec::new();
-        let mut since_write = Instant::now();
-        let mut todo = todo.into_iter().peekable();
+        let mut pending = Pending::default();
+        let mut todo = plan.todo.into_iter().peekable();
         while todo.peek().is_some() {
             if cancel.is_cancelled() {
-                summary.cancelled = true;
                 break;
             }
             let batch: Vec<Candidate> = todo.by_ref().take(index::EMBED_BATCH).collect();
+            let (hashed, mut failures) = blocking(move || index::hash_batch(batch)).await?;
+            let ids = index::ids_of(&hashed);
+            let mut have = self.store.existing_ids(&ids).await?;
+            have.extend(pending.ids().cloned());
             let m = model.clone();
-            let (items, failures) = blocking(move || index::process_batch(&batch, &m)).await?;
-            p.indexed += items.len();
+            let out = blocking(move || index::embed_batch(hashed, &have, &m)).await?;
+            failures.extend(out.failures);
+
+            p.indexed += out.items.len();
+            p.reused += out.reused;
             p.failed += failures.len();
-            p.done += items.len() + failures.len();
-            p.current = items.last().map(|i| i.path.clone()).or_else(|| failures.last().map(|f| f.path.clone()));
-            summary.indexed += items.len();
+            p.done += out.files.len() + failures.len();
+            p.current = out.files.last().map(|f| f.path.clone()).or_else(|| failures.last().map(|f| f.path.clone()));
+            summary.indexed += out.items.len();
+            summary.reused += out.reused;
             summary.failed.extend(failures.iter().map(|f| (f.path.clone(), f.reason.clone())));
-            pending_items.extend(items);
-            pending_failures.extend(failures);
-            if index::should_flush(pending_items.len() + pending_failures.len(), since_write) {
-                self.flush(&mut pending_items, &mut pending_failures).await?;
-                since_write = Instant::now();
+            pending.since.get_or_insert_with(Instant::now);
+            pending.items.extend(out.items);
+            pending.files.extend(out.files);
+            pending.failures.extend(failures);
+            if pending.should_flush() {
+                self.flush(&mut pending).await?;
             }
             progress(&p);
         }
-        if cancel.is_cancelled() {
-            summary.cancelled = true;
-        }
-        self.flush(&mut pending_items, &mut pending_failures).await?;
+        summary.cancelled = cancel.is_cancelled();
+        self.flush(&mut pending).await?;
+        self.store.collect_garbage().await?;
+        self.store.optimize(self.version_retention_ms).await?;
         p.phase = Phase::Finished;
         progress(&p);
         summary.elapsed = started.elapsed();
         Ok(summary)
     }
 
-    async fn flush(&self, items: &mut Vec<clipdex_store::ItemRecord>, failures: &mut Vec<FailureRecord>) -> Result<()> {
-        self.store.upsert_items(items).await?;
-        self.store.record_failures(failures).await?;
-        items.clear();
-        failures.clear();
+    async fn flush(&self, pending: &mut Pending) -> Result<()> {
+        // Items first: a file row never points at an item that is not written.
+        self.store.write_items(&pending.items).await?;
+        self.store.write_files(&pending.files).await?;
+        self.store.record_failures(&pending.failures).await?;
+        *pending = Pending::default();
         Ok(())
+    }
+
+    /// Forgets one of the library's folders: its files, failures, and items no other path holds.
+    pub async fn remove_folder(&self, folder: &Path) -> Result<bool> {
+        let key = folder.canonicalize().unwrap_or_else(|_| folder.to_path_buf()).to_string_lossy().into_owned();
+        let roots = self.store.roots().await?;
+        if !roots.contains(&key) {
+            return Ok(false);
+        }
+        let _lock = WriterLock::acquire(&self.dir, self.lock_wait).await?;
+        self.store.remove_root(&key).await?;
+        Ok(true)
+    }
+
+    /// The library's folders.
+    pub async fn folders(&self) -> Result<Vec<String>> {
+        Ok(self.store.roots().await?)
+    }
+
+    /// How long a writer waits for another to finish before giving up.
+    pub fn set_lock_wait(&mut self, wait: Duration) {
+        self.lock_wait = wait;
+    }
+
+    /// Table versions older than this are pruned after each run.
+    pub fn set_version_retention(&mut self, retention: Duration) {
+        self.version_retention_ms = retention.as_millis().min(i64::MAX as u128) as i64;
     }
 
     /// Ranks the library's items by cosine similarity to a text, best first.
@@ -257,6 +368,9 @@ impl Library {
         Ok(Status {
             library_dir: self.dir.clone(),
             items: self.store.count_items().await?,
+            files: self.store.count_files().await?,
+            folders: self.store.roots().await?,
+            versions: self.store.version_count().await?,
             failures: self.store.failures().await?,
             model_id: rec.as_ref().map(|r| r.id.clone()),
             model_dir: rec.map(|r| r.dir.display().to_string()),
@@ -271,7 +385,15 @@ impl Library {
 
     /// The stored vector for an indexed path.
     pub async fn vector_for_path(&self, path: &str) -> Result<Option<Vec<f32>>> {
-        Ok(self.store.vector_for_path(path).await?)
+        match self.store.id_for_path(path).await? {
+            Some(id) => Ok(self.store.vector(&id).await?),
+            None => Ok(None),
+        }
+    }
+
+    /// Every indexed path with its content id and stamp.
+    pub async fn files(&self) -> Result<Vec<FileRecord>> {
+        Ok(self.store.files().await?)
     }
 }
 

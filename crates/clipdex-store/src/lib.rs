@@ -1,14 +1,24 @@
 //! The library's storage: an embedded LanceDB database in the library folder.
 //!
-//! Three tables: `items` (one row per indexed file: content hash, path, file
-//! facts, the embedding as `FixedSizeList<Float32, D>`, a thumbnail),
-//! `failures` (files that could not be indexed, with a human reason) and
-//! `meta` (key/value facts about the library, such as which model made its
-//! vectors). Every write is one LanceDB commit, so a row is either fully there
-//! or not at all. The store knows nothing about images or models: vectors are
-//! just numbers, thumbnails just bytes.
+//! Identity is content. Tables:
+//! - `items`: one row per distinct content (id = BLAKE3 of the bytes): size in
+//!   pixels, the model that embedded it, the embedding as
+//!   `FixedSizeList<Float32, D>`, a JPEG thumbnail.
+//! - `files`: one row per path: the item id its bytes hash to, size, mtime,
+//!   and the library folder ("root") it was found under. A moved file is a new
+//!   `files` row pointing at the same item; two copies are two rows, one item.
+//! - `failures`: paths that could not be indexed, with a human reason and the
+//!   size and mtime they had, so they are retried once they change.
+//! - `roots`: the library's folders. `meta`: key/value facts (model id, …).
+//!
+//! Every write is one LanceDB commit, so a row is fully there or absent.
+//! Writers add items before the files that point at them: after a crash at
+//! any moment, no `files` row points at a missing item; an item nobody points
+//! at is invisible to search and is collected by [`Store::collect_garbage`].
+//! The store knows nothing about images or models: vectors are numbers,
+//! thumbnails bytes, the model id a string.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -23,8 +33,13 @@ use lancedb::query::{ExecutableQuery, QueryBase, Select};
 use lancedb::{Connection, DistanceType, Table};
 
 const ITEMS: &str = "items";
+const FILES: &str = "files";
 const FAILURES: &str = "failures";
+const ROOTS: &str = "roots";
 const META: &str = "meta";
+
+/// Values in one `IN (…)` filter, at most; longer lists are split.
+const IN_CHUNK: usize = 500;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -56,40 +71,57 @@ fn arrow(e: arrow_schema::ArrowError) -> StoreError {
     StoreError::Schema(e.to_string())
 }
 
-/// One indexed file.
+/// One distinct content, embedded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemRecord {
     /// BLAKE3 of the file's bytes, hex.
     pub id: String,
-    pub path: String,
-    pub size: u64,
-    /// Modification time, nanoseconds since the Unix epoch.
-    pub mtime_ns: i64,
     pub width: u32,
     pub height: u32,
     pub model_id: String,
     pub vector: Vec<f32>,
     /// JPEG bytes.
     pub thumbnail: Vec<u8>,
-    /// When it was indexed, milliseconds since the Unix epoch.
+    /// When it was embedded, milliseconds since the Unix epoch.
     pub indexed_at_ms: i64,
 }
 
-/// A file that could not be indexed.
+/// Size and modification time, as the indexer last saw them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FileStamp {
+    pub size: u64,
+    /// Nanoseconds since the Unix epoch.
+    pub mtime_ns: i64,
+}
+
+/// One path in the library.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRecord {
+    pub path: String,
+    /// The item its bytes hash to.
+    pub id: String,
+    pub stamp: FileStamp,
+    /// The library folder it was found under.
+    pub root: String,
+}
+
+/// A path that could not be indexed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FailureRecord {
     pub path: String,
-    pub size: u64,
-    pub mtime_ns: i64,
+    pub stamp: FileStamp,
     pub reason: String,
+    pub root: String,
     pub at_ms: i64,
 }
 
-/// A search result.
+/// A search result: one item, with every path that holds its content.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
     pub id: String,
+    /// The first of `paths`, for display.
     pub path: String,
+    pub paths: Vec<String>,
     pub width: u32,
     pub height: u32,
     pub size: u64,
@@ -98,27 +130,26 @@ pub struct Hit {
     pub score: f32,
 }
 
-/// What the indexer needs to skip unchanged files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FileStamp {
-    pub size: u64,
-    pub mtime_ns: i64,
+/// What the library knows about the paths under one folder.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Known {
+    pub files: HashMap<String, (String, FileStamp)>,
+    pub failures: HashMap<String, FileStamp>,
 }
 
 pub struct Store {
     db: Connection,
     /// Created once the vector width is known; `Table` is a cheap handle.
     items: std::sync::RwLock<Option<Table>>,
+    files: Table,
     failures: Table,
+    roots: Table,
     meta: Table,
 }
 
 fn items_schema(dim: usize) -> SchemaRef {
     Arc::new(Schema::new(vec![
         Field::new("id", DataType::Utf8, false),
-        Field::new("path", DataType::Utf8, false),
-        Field::new("size", DataType::UInt64, false),
-        Field::new("mtime_ns", DataType::Int64, false),
         Field::new("width", DataType::UInt32, false),
         Field::new("height", DataType::UInt32, false),
         Field::new("model_id", DataType::Utf8, false),
@@ -132,13 +163,31 @@ fn items_schema(dim: usize) -> SchemaRef {
     ]))
 }
 
+fn files_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("path", DataType::Utf8, false),
+        Field::new("id", DataType::Utf8, false),
+        Field::new("size", DataType::UInt64, false),
+        Field::new("mtime_ns", DataType::Int64, false),
+        Field::new("root", DataType::Utf8, false),
+    ]))
+}
+
 fn failures_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         Field::new("path", DataType::Utf8, false),
         Field::new("size", DataType::UInt64, false),
         Field::new("mtime_ns", DataType::Int64, false),
         Field::new("reason", DataType::Utf8, false),
+        Field::new("root", DataType::Utf8, false),
         Field::new("at_ms", DataType::Int64, false),
+    ]))
+}
+
+fn roots_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("path", DataType::Utf8, false),
+        Field::new("added_at_ms", DataType::Int64, false),
     ]))
 }
 
@@ -151,8 +200,8 @@ fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-fn in_list(column: &str, values: &[&str]) -> String {
-    let list: Vec<String> = values.iter().map(|v| quote(v)).collect();
+fn in_list<S: AsRef<str>>(column: &str, values: &[S]) -> String {
+    let list: Vec<String> = values.iter().map(|v| quote(v.as_ref())).collect();
     format!("{column} IN ({})", list.join(", "))
 }
 
@@ -174,21 +223,46 @@ fn reader(batch: RecordBatch) -> Box<dyn arrow_array::RecordBatchReader + Send> 
     Box::new(RecordBatchIterator::new(vec![Ok(batch)], schema))
 }
 
+/// Inserts or replaces rows by `key` in one commit.
+async fn upsert(table: &Table, key: &str, batch: RecordBatch, context: &'static str) -> Result<()> {
+    if batch.num_rows() == 0 {
+        return Ok(());
+    }
+    let mut m = table.merge_insert(&[key]);
+    m.when_matched_update_all(None).when_not_matched_insert_all();
+    m.execute(reader(batch)).await.map_err(lance(context))?;
+    Ok(())
+}
+
+/// Deletes rows whose `column` is one of `values`, a chunk per commit.
+async fn delete_in<S: AsRef<str>>(table: &Table, column: &str, values: &[S], context: &'static str) -> Result<()> {
+    for chunk in values.chunks(IN_CHUNK) {
+        table.delete(in_list(column, chunk).as_str()).await.map_err(lance(context))?;
+    }
+    Ok(())
+}
+
 async fn open_or_create(db: &Connection, name: &str, schema: SchemaRef) -> Result<Table> {
     match db.open_table(name).execute().await {
         Ok(t) => Ok(t),
-        Err(lancedb::Error::TableNotFound { .. }) => {
-            match db.create_empty_table(name, schema).execute().await {
-                Ok(t) => Ok(t),
-                // Another process created it in between: open theirs.
-                Err(lancedb::Error::TableAlreadyExists { .. }) => {
-                    db.open_table(name).execute().await.map_err(lance("opening a table"))
-                }
-                Err(e) => Err(lance("creating a table")(e)),
+        Err(lancedb::Error::TableNotFound { .. }) => match db.create_empty_table(name, schema).execute().await {
+            Ok(t) => Ok(t),
+            // Another process created it in between: open theirs.
+            Err(lancedb::Error::TableAlreadyExists { .. }) => {
+                db.open_table(name).execute().await.map_err(lance("opening a table"))
             }
-        }
+            Err(e) => Err(lance("creating a table")(e)),
+        },
         Err(e) => Err(lance("opening a table")(e)),
     }
+}
+
+/// Keeps the last row per key (later rows win), so one commit never carries two rows for one key.
+fn last_per_key<T: Clone>(rows: &[T], key: impl Fn(&T) -> &str) -> Vec<T> {
+    let mut seen = HashSet::new();
+    let mut out: Vec<T> = rows.iter().rev().filter(|r| seen.insert(key(r).to_string())).cloned().collect();
+    out.reverse();
+    out
 }
 
 impl Store {
@@ -199,14 +273,24 @@ impl Store {
             .map_err(|source| StoreError::CreateDir { path: db_dir.display().to_string(), source })?;
         let uri = db_dir.to_string_lossy().into_owned();
         let db = lancedb::connect(&uri).execute().await.map_err(lance("opening the database"))?;
+        let files = open_or_create(&db, FILES, files_schema()).await?;
         let failures = open_or_create(&db, FAILURES, failures_schema()).await?;
+        let roots = open_or_create(&db, ROOTS, roots_schema()).await?;
         let meta = open_or_create(&db, META, meta_schema()).await?;
         let items = match db.open_table(ITEMS).execute().await {
             Ok(t) => Some(t),
             Err(lancedb::Error::TableNotFound { .. }) => None,
             Err(e) => return Err(lance("opening the items table")(e)),
         };
-        Ok(Self { db, items: std::sync::RwLock::new(items), failures, meta })
+        Ok(Self { db, items: std::sync::RwLock::new(items), files, failures, roots, meta })
+    }
+
+    fn items_table(&self) -> Option<Table> {
+        self.items.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn items(&self) -> Result<Table> {
+        self.items_table().ok_or_else(|| StoreError::Schema("the items table has not been created yet".into()))
     }
 
     /// The vector width of stored items, once there is an items table.
@@ -237,7 +321,7 @@ impl Store {
             collect(self.meta.query().only_if(format!("key = {}", quote(key))), "reading library metadata").await?;
         for b in &batches {
             let v = column::<StringArray>(b, "value")?;
-            if v.len() > 0 {
+            if !v.is_empty() {
                 return Ok(Some(v.value(0).to_string()));
             }
         }
@@ -246,9 +330,6 @@ impl Store {
 
     /// Sets several metadata keys in one commit.
     pub async fn set_meta(&self, pairs: &[(&str, &str)]) -> Result<()> {
-        if pairs.is_empty() {
-            return Ok(());
-        }
         let keys: Vec<&str> = pairs.iter().map(|p| p.0).collect();
         let values: Vec<&str> = pairs.iter().map(|p| p.1).collect();
         let batch = RecordBatch::try_new(
@@ -256,23 +337,103 @@ impl Store {
             vec![Arc::new(StringArray::from(keys)), Arc::new(StringArray::from(values))],
         )
         .map_err(arrow)?;
-        let mut m = self.meta.merge_insert(&["key"]);
-        m.when_matched_update_all(None).when_not_matched_insert_all();
-        m.execute(reader(batch)).await.map_err(lance("writing library metadata"))?;
+        upsert(&self.meta, "key", batch, "writing library metadata").await
+    }
+
+    /// Records library folders (already absolute).
+    pub async fn add_roots(&self, roots: &[String], now_ms: i64) -> Result<()> {
+        let batch = RecordBatch::try_new(
+            roots_schema(),
+            vec![
+                Arc::new(StringArray::from_iter_values(roots.iter())),
+                Arc::new(Int64Array::from_iter_values(roots.iter().map(|_| now_ms))),
+            ],
+        )
+        .map_err(arrow)?;
+        upsert(&self.roots, "path", batch, "recording library folders").await
+    }
+
+    /// The library's folders, sorted.
+    pub async fn roots(&self) -> Result<Vec<String>> {
+        let batches = collect(self.roots.query().select(Select::columns(&["path"])), "listing library folders").await?;
+        let mut out = Vec::new();
+        for b in &batches {
+            let p = column::<StringArray>(b, "path")?;
+            out.extend((0..b.num_rows()).map(|i| p.value(i).to_string()));
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Forgets a library folder: its files and failures go, then items no path holds.
+    pub async fn remove_root(&self, root: &str) -> Result<()> {
+        let filter = format!("root = {}", quote(root));
+        self.files.delete(filter.as_str()).await.map_err(lance("removing a folder's files"))?;
+        self.failures.delete(filter.as_str()).await.map_err(lance("removing a folder's failures"))?;
+        self.roots.delete(format!("path = {}", quote(root)).as_str()).await.map_err(lance("removing a folder"))?;
+        self.collect_garbage().await?;
         Ok(())
     }
 
-    fn items_table(&self) -> Option<Table> {
-        self.items.read().unwrap_or_else(|p| p.into_inner()).clone()
+    /// Everything recorded under one library folder.
+    pub async fn known_under(&self, root: &str) -> Result<Known> {
+        let mut known = Known::default();
+        let filter = format!("root = {}", quote(root));
+        let batches = collect(
+            self.files.query().only_if(filter.clone()).select(Select::columns(&["path", "id", "size", "mtime_ns"])),
+            "listing known files",
+        )
+        .await?;
+        for b in &batches {
+            let (p, id, s, m) = (
+                column::<StringArray>(b, "path")?,
+                column::<StringArray>(b, "id")?,
+                column::<UInt64Array>(b, "size")?,
+                column::<Int64Array>(b, "mtime_ns")?,
+            );
+            for i in 0..b.num_rows() {
+                let stamp = FileStamp { size: s.value(i), mtime_ns: m.value(i) };
+                known.files.insert(p.value(i).to_string(), (id.value(i).to_string(), stamp));
+            }
+        }
+        let batches = collect(
+            self.failures.query().only_if(filter).select(Select::columns(&["path", "size", "mtime_ns"])),
+            "listing known failures",
+        )
+        .await?;
+        for b in &batches {
+            let (p, s, m) = (
+                column::<StringArray>(b, "path")?,
+                column::<UInt64Array>(b, "size")?,
+                column::<Int64Array>(b, "mtime_ns")?,
+            );
+            for i in 0..b.num_rows() {
+                known.failures.insert(p.value(i).to_string(), FileStamp { size: s.value(i), mtime_ns: m.value(i) });
+            }
+        }
+        Ok(known)
     }
 
-    fn items(&self) -> Result<Table> {
-        self.items_table().ok_or_else(|| StoreError::Schema("the items table has not been created yet".into()))
+    /// Which of these item ids the library already has.
+    pub async fn existing_ids(&self, ids: &[String]) -> Result<HashSet<String>> {
+        let mut out = HashSet::new();
+        let Some(items) = self.items_table() else { return Ok(out) };
+        for chunk in ids.chunks(IN_CHUNK) {
+            let batches = collect(
+                items.query().only_if(in_list("id", chunk)).select(Select::columns(&["id"])),
+                "looking up items",
+            )
+            .await?;
+            for b in &batches {
+                let id = column::<StringArray>(b, "id")?;
+                out.extend((0..b.num_rows()).map(|i| id.value(i).to_string()));
+            }
+        }
+        Ok(out)
     }
 
-    /// Inserts or replaces items (keyed by path) in one commit, and clears any
-    /// failure recorded for their paths.
-    pub async fn upsert_items(&self, items: &[ItemRecord]) -> Result<()> {
+    /// Inserts or replaces items (by id) in one commit.
+    pub async fn write_items(&self, items: &[ItemRecord]) -> Result<()> {
         if items.is_empty() {
             return Ok(());
         }
@@ -281,13 +442,11 @@ impl Store {
         if let Some(bad) = items.iter().find(|i| i.vector.len() != dim) {
             return Err(StoreError::DimensionMismatch { stored: dim, given: bad.vector.len() });
         }
+        let items = last_per_key(items, |i| &i.id);
         let batch = RecordBatch::try_new(
             items_schema(dim),
             vec![
                 Arc::new(StringArray::from_iter_values(items.iter().map(|i| i.id.as_str()))),
-                Arc::new(StringArray::from_iter_values(items.iter().map(|i| i.path.as_str()))),
-                Arc::new(UInt64Array::from_iter_values(items.iter().map(|i| i.size))),
-                Arc::new(Int64Array::from_iter_values(items.iter().map(|i| i.mtime_ns))),
                 Arc::new(UInt32Array::from_iter_values(items.iter().map(|i| i.width))),
                 Arc::new(UInt32Array::from_iter_values(items.iter().map(|i| i.height))),
                 Arc::new(StringArray::from_iter_values(items.iter().map(|i| i.model_id.as_str()))),
@@ -300,62 +459,128 @@ impl Store {
             ],
         )
         .map_err(arrow)?;
-        let mut m = table.merge_insert(&["path"]);
-        m.when_matched_update_all(None).when_not_matched_insert_all();
-        m.execute(reader(batch)).await.map_err(lance("writing items"))?;
-        let paths: Vec<&str> = items.iter().map(|i| i.path.as_str()).collect();
-        self.failures.delete(in_list("path", &paths).as_str()).await.map_err(lance("clearing old failures"))?;
-        Ok(())
+        upsert(&table, "id", batch, "writing items").await
     }
 
-    /// Records failures (keyed by path) and removes any item at those paths,
-    /// whose content is no longer what was indexed.
+    /// Inserts or replaces files (by path) in one commit, then clears any
+    /// failure recorded for those paths. Their items must already be written.
+    pub async fn write_files(&self, files: &[FileRecord]) -> Result<()> {
+        if files.is_empty() {
+            return Ok(());
+        }
+        let files = last_per_key(files, |f| &f.path);
+        let batch = RecordBatch::try_new(
+            files_schema(),
+            vec![
+                Arc::new(StringArray::from_iter_values(files.iter().map(|f| f.path.as_str()))),
+                Arc::new(StringArray::from_iter_values(files.iter().map(|f| f.id.as_str()))),
+                Arc::new(UInt64Array::from_iter_values(files.iter().map(|f| f.stamp.size))),
+                Arc::new(Int64Array::from_iter_values(files.iter().map(|f| f.stamp.mtime_ns))),
+                Arc::new(StringArray::from_iter_values(files.iter().map(|f| f.root.as_str()))),
+            ],
+        )
+        .map_err(arrow)?;
+        upsert(&self.files, "path", batch, "writing files").await?;
+        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        delete_in(&self.failures, "path", &paths, "clearing old failures").await
+    }
+
+    /// Records failures (by path) and drops any file row at those paths, whose
+    /// content is no longer what was indexed.
     pub async fn record_failures(&self, failures: &[FailureRecord]) -> Result<()> {
         if failures.is_empty() {
             return Ok(());
         }
+        let failures = last_per_key(failures, |f| &f.path);
         let batch = RecordBatch::try_new(
             failures_schema(),
             vec![
                 Arc::new(StringArray::from_iter_values(failures.iter().map(|f| f.path.as_str()))),
-                Arc::new(UInt64Array::from_iter_values(failures.iter().map(|f| f.size))),
-                Arc::new(Int64Array::from_iter_values(failures.iter().map(|f| f.mtime_ns))),
+                Arc::new(UInt64Array::from_iter_values(failures.iter().map(|f| f.stamp.size))),
+                Arc::new(Int64Array::from_iter_values(failures.iter().map(|f| f.stamp.mtime_ns))),
                 Arc::new(StringArray::from_iter_values(failures.iter().map(|f| f.reason.as_str()))),
+                Arc::new(StringArray::from_iter_values(failures.iter().map(|f| f.root.as_str()))),
                 Arc::new(Int64Array::from_iter_values(failures.iter().map(|f| f.at_ms))),
             ],
         )
         .map_err(arrow)?;
-        let mut m = self.failures.merge_insert(&["path"]);
-        m.when_matched_update_all(None).when_not_matched_insert_all();
-        m.execute(reader(batch)).await.map_err(lance("recording failures"))?;
-        if let Some(items) = self.items_table() {
-            let paths: Vec<&str> = failures.iter().map(|f| f.path.as_str()).collect();
-            items.delete(in_list("path", &paths).as_str()).await.map_err(lance("removing stale items"))?;
+        upsert(&self.failures, "path", batch, "recording failures").await?;
+        let paths: Vec<&str> = failures.iter().map(|f| f.path.as_str()).collect();
+        delete_in(&self.files, "path", &paths, "removing stale files").await
+    }
+
+    /// Forgets paths that are gone: their file rows and failures.
+    pub async fn remove_paths(&self, paths: &[String]) -> Result<()> {
+        delete_in(&self.files, "path", paths, "removing deleted files").await?;
+        delete_in(&self.failures, "path", paths, "removing deleted failures").await
+    }
+
+    async fn all_ids(table: &Table, context: &'static str) -> Result<HashSet<String>> {
+        let batches = collect(table.query().select(Select::columns(&["id"])), context).await?;
+        let mut out = HashSet::new();
+        for b in &batches {
+            let id = column::<StringArray>(b, "id")?;
+            out.extend((0..b.num_rows()).map(|i| id.value(i).to_string()));
+        }
+        Ok(out)
+    }
+
+    /// Deletes items no file points at. Returns how many.
+    pub async fn collect_garbage(&self) -> Result<usize> {
+        let Some(items) = self.items_table() else { return Ok(0) };
+        let held = Self::all_ids(&self.files, "listing file ids").await?;
+        let orphans: Vec<String> =
+            Self::all_ids(&items, "listing item ids").await?.into_iter().filter(|id| !held.contains(id)).collect();
+        delete_in(&items, "id", &orphans, "deleting unused items").await?;
+        Ok(orphans.len())
+    }
+
+    /// Drops file rows whose item is missing (which a crash can never leave
+    /// behind, but a damaged or foreign database might). Returns how many.
+    pub async fn drop_dangling_files(&self) -> Result<usize> {
+        let have = match self.items_table() {
+            Some(items) => Self::all_ids(&items, "listing item ids").await?,
+            None => HashSet::new(),
+        };
+        let batches = collect(self.files.query().select(Select::columns(&["path", "id"])), "listing files").await?;
+        let mut dangling = Vec::new();
+        for b in &batches {
+            let (p, id) = (column::<StringArray>(b, "path")?, column::<StringArray>(b, "id")?);
+            dangling.extend((0..b.num_rows()).filter(|&i| !have.contains(id.value(i))).map(|i| p.value(i).to_string()));
+        }
+        delete_in(&self.files, "path", &dangling, "dropping dangling files").await?;
+        Ok(dangling.len())
+    }
+
+    /// Compacts small fragments and prunes table versions older than
+    /// `keep_ms` milliseconds, so many small commits do not pile up.
+    pub async fn optimize(&self, keep_ms: i64) -> Result<()> {
+        let mut tables = vec![self.files.clone(), self.failures.clone(), self.roots.clone(), self.meta.clone()];
+        tables.extend(self.items_table());
+        for t in &tables {
+            t.optimize(lancedb::table::OptimizeAction::Compact { options: Default::default(), remap_options: None })
+                .await
+                .map_err(lance("compacting"))?;
+            t.optimize(lancedb::table::OptimizeAction::Prune {
+                older_than: Some(chrono_duration_ms(keep_ms)),
+                delete_unverified: Some(false),
+                error_if_tagged_old_versions: Some(false),
+            })
+            .await
+            .map_err(lance("pruning old versions"))?;
         }
         Ok(())
     }
 
-    /// Size and mtime of every file the library has seen, indexed or failed.
-    pub async fn stamps(&self) -> Result<HashMap<String, FileStamp>> {
-        let mut out = HashMap::new();
-        let mut tables = vec![self.failures.clone()];
-        if let Some(items) = self.items_table() {
-            tables.insert(0, items);
-        }
+    /// How many versions each table keeps (for tests and `status`).
+    pub async fn version_count(&self) -> Result<usize> {
+        let mut tables = vec![self.files.clone(), self.failures.clone(), self.roots.clone(), self.meta.clone()];
+        tables.extend(self.items_table());
+        let mut n = 0;
         for t in &tables {
-            let batches =
-                collect(t.query().select(Select::columns(&["path", "size", "mtime_ns"])), "listing known files")
-                    .await?;
-            for b in &batches {
-                let p = column::<StringArray>(b, "path")?;
-                let s = column::<UInt64Array>(b, "size")?;
-                let m = column::<Int64Array>(b, "mtime_ns")?;
-                for i in 0..b.num_rows() {
-                    out.insert(p.value(i).to_string(), FileStamp { size: s.value(i), mtime_ns: m.value(i) });
-                }
-            }
+            n += t.list_versions().await.map_err(lance("listing versions"))?.len();
         }
-        Ok(out)
+        Ok(n)
     }
 
     pub async fn count_items(&self) -> Result<usize> {
@@ -365,21 +590,53 @@ impl Store {
         }
     }
 
+    pub async fn count_files(&self) -> Result<usize> {
+        self.files.count_rows(None).await.map_err(lance("counting files"))
+    }
+
+    /// Every file row (path, id, stamp), sorted by path.
+    pub async fn files(&self) -> Result<Vec<FileRecord>> {
+        let batches = collect(self.files.query(), "listing files").await?;
+        let mut out = Vec::new();
+        for b in &batches {
+            let (p, id, s, m, r) = (
+                column::<StringArray>(b, "path")?,
+                column::<StringArray>(b, "id")?,
+                column::<UInt64Array>(b, "size")?,
+                column::<Int64Array>(b, "mtime_ns")?,
+                column::<StringArray>(b, "root")?,
+            );
+            for i in 0..b.num_rows() {
+                out.push(FileRecord {
+                    path: p.value(i).to_string(),
+                    id: id.value(i).to_string(),
+                    stamp: FileStamp { size: s.value(i), mtime_ns: m.value(i) },
+                    root: r.value(i).to_string(),
+                });
+            }
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
+
     pub async fn failures(&self) -> Result<Vec<FailureRecord>> {
         let batches = collect(self.failures.query(), "listing failures").await?;
         let mut out = Vec::new();
         for b in &batches {
-            let p = column::<StringArray>(b, "path")?;
-            let s = column::<UInt64Array>(b, "size")?;
-            let m = column::<Int64Array>(b, "mtime_ns")?;
-            let r = column::<StringArray>(b, "reason")?;
-            let a = column::<Int64Array>(b, "at_ms")?;
+            let (p, s, m, r, root, a) = (
+                column::<StringArray>(b, "path")?,
+                column::<UInt64Array>(b, "size")?,
+                column::<Int64Array>(b, "mtime_ns")?,
+                column::<StringArray>(b, "reason")?,
+                column::<StringArray>(b, "root")?,
+                column::<Int64Array>(b, "at_ms")?,
+            );
             for i in 0..b.num_rows() {
                 out.push(FailureRecord {
                     path: p.value(i).to_string(),
-                    size: s.value(i),
-                    mtime_ns: m.value(i),
+                    stamp: FileStamp { size: s.value(i), mtime_ns: m.value(i) },
                     reason: r.value(i).to_string(),
+                    root: root.value(i).to_string(),
                     at_ms: a.value(i),
                 });
             }
@@ -388,46 +645,84 @@ impl Store {
         Ok(out)
     }
 
+    /// Paths (with stamps) of the files holding these items.
+    async fn paths_of(&self, ids: &[String]) -> Result<HashMap<String, Vec<(String, FileStamp)>>> {
+        let mut out: HashMap<String, Vec<(String, FileStamp)>> = HashMap::new();
+        for chunk in ids.chunks(IN_CHUNK) {
+            let batches = collect(
+                self.files
+                    .query()
+                    .only_if(in_list("id", chunk))
+                    .select(Select::columns(&["path", "id", "size", "mtime_ns"])),
+                "looking up paths",
+            )
+            .await?;
+            for b in &batches {
+                let (p, id, s, m) = (
+                    column::<StringArray>(b, "path")?,
+                    column::<StringArray>(b, "id")?,
+                    column::<UInt64Array>(b, "size")?,
+                    column::<Int64Array>(b, "mtime_ns")?,
+                );
+                for i in 0..b.num_rows() {
+                    let stamp = FileStamp { size: s.value(i), mtime_ns: m.value(i) };
+                    out.entry(id.value(i).to_string()).or_default().push((p.value(i).to_string(), stamp));
+                }
+            }
+        }
+        for v in out.values_mut() {
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        Ok(out)
+    }
+
     /// The `limit` items nearest to `vector` by cosine distance, best first.
-    /// Exact (flat) search until an index exists.
+    /// Exact (flat) search until an index exists. Items no path holds (left
+    /// by an interrupted run) are not returned.
     pub async fn search(&self, vector: &[f32], limit: usize) -> Result<Vec<Hit>> {
         let Some(items) = self.items_table() else { return Ok(Vec::new()) };
         let dim = self.dimension().await?.unwrap_or(0);
         if vector.len() != dim {
             return Err(StoreError::DimensionMismatch { stored: dim, given: vector.len() });
         }
-        let batches = collect(
-            items
-                .query()
-                .nearest_to(vector)
-                .map_err(lance("building the search"))?
-                .distance_type(DistanceType::Cosine)
-                .select(Select::columns(&["id", "path", "width", "height", "size", "mtime_ns"]))
-                .limit(limit.max(1)),
-            "searching",
-        )
-        .await?;
-        let mut hits = Vec::new();
+        let want = limit.max(1);
+        let query = items
+            .query()
+            .nearest_to(vector)
+            .map_err(lance("building the search"))?
+            .distance_type(DistanceType::Cosine)
+            .select(Select::columns(&["id", "width", "height"]))
+            .limit(want + want / 4 + 8);
+        let batches = collect(query, "searching").await?;
+        let mut rows = Vec::new();
         for b in &batches {
-            let id = column::<StringArray>(b, "id")?;
-            let path = column::<StringArray>(b, "path")?;
-            let w = column::<UInt32Array>(b, "width")?;
-            let h = column::<UInt32Array>(b, "height")?;
-            let size = column::<UInt64Array>(b, "size")?;
-            let m = column::<Int64Array>(b, "mtime_ns")?;
-            let d = column::<Float32Array>(b, "_distance")?;
-            for i in 0..b.num_rows() {
-                hits.push(Hit {
-                    id: id.value(i).to_string(),
-                    path: path.value(i).to_string(),
-                    width: w.value(i),
-                    height: h.value(i),
-                    size: size.value(i),
-                    mtime_ns: m.value(i),
-                    score: 1.0 - d.value(i),
-                });
-            }
+            let (id, w, h, d) = (
+                column::<StringArray>(b, "id")?,
+                column::<UInt32Array>(b, "width")?,
+                column::<UInt32Array>(b, "height")?,
+                column::<Float32Array>(b, "_distance")?,
+            );
+            rows.extend((0..b.num_rows()).map(|i| (id.value(i).to_string(), w.value(i), h.value(i), 1.0 - d.value(i))));
         }
+        let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+        let mut paths = self.paths_of(&ids).await?;
+        let mut hits: Vec<Hit> = rows
+            .into_iter()
+            .filter_map(|(id, width, height, score)| {
+                let held = paths.remove(&id)?;
+                let (path, stamp) = held.first().cloned()?;
+                Some(Hit {
+                    paths: held.into_iter().map(|(p, _)| p).collect(),
+                    id,
+                    path,
+                    width,
+                    height,
+                    size: stamp.size,
+                    mtime_ns: stamp.mtime_ns,
+                    score,
+                })
+            })
+            .collect();
         hits.sort_by(|a, b| b.score.total_cmp(&a.score));
         hits.truncate(limit);
         Ok(hits)
@@ -439,31 +734,24 @@ impl Store {
         if id.is_empty() || !id.bytes().all(|c| c.is_ascii_hexdigit()) {
             return Ok(None);
         }
-        let batches = collect(
-            items.query().only_if(format!("id = {}", quote(id))).select(Select::columns(&["thumbnail"])).limit(1),
-            "reading a thumbnail",
-        )
-        .await?;
-        for b in &batches {
+        let query =
+            items.query().only_if(format!("id = {}", quote(id))).select(Select::columns(&["thumbnail"])).limit(1);
+        for b in &collect(query, "reading a thumbnail").await? {
             let t = column::<BinaryArray>(b, "thumbnail")?;
-            if t.len() > 0 {
+            if !t.is_empty() {
                 return Ok(Some(t.value(0).to_vec()));
             }
         }
         Ok(None)
     }
 
-    /// The stored vector for a path (for checks and "more like this").
-    pub async fn vector_for_path(&self, path: &str) -> Result<Option<Vec<f32>>> {
+    /// The stored vector of an item.
+    pub async fn vector(&self, id: &str) -> Result<Option<Vec<f32>>> {
         let Some(items) = self.items_table() else { return Ok(None) };
-        let batches = collect(
-            items.query().only_if(format!("path = {}", quote(path))).select(Select::columns(&["vector"])).limit(1),
-            "reading a vector",
-        )
-        .await?;
-        for b in &batches {
+        let query = items.query().only_if(format!("id = {}", quote(id))).select(Select::columns(&["vector"])).limit(1);
+        for b in &collect(query, "reading a vector").await? {
             let list = column::<FixedSizeListArray>(b, "vector")?;
-            if list.len() > 0 {
+            if !list.is_empty() {
                 let v = list.value(0);
                 let f = v
                     .as_any()
@@ -474,4 +762,21 @@ impl Store {
         }
         Ok(None)
     }
+
+    /// The item id a path holds, if indexed.
+    pub async fn id_for_path(&self, path: &str) -> Result<Option<String>> {
+        let query =
+            self.files.query().only_if(format!("path = {}", quote(path))).select(Select::columns(&["id"])).limit(1);
+        for b in &collect(query, "looking up a path").await? {
+            let id = column::<StringArray>(b, "id")?;
+            if !id.is_empty() {
+                return Ok(Some(id.value(0).to_string()));
+            }
+        }
+        Ok(None)
+    }
+}
+
+fn chrono_duration_ms(ms: i64) -> lancedb::table::Duration {
+    lancedb::table::Duration::milliseconds(ms.max(0))
 }

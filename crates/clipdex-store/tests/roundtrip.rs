@@ -1,24 +1,22 @@
-//! A real LanceDB round trip: write items and failures, reopen, read back, search.
+//! A real LanceDB round trip: write items, files and failures, reopen, read
+//! back, search; content identity; garbage collection; version pruning.
 
-use clipdex_store::{FailureRecord, ItemRecord, Store, StoreError};
+use clipdex_store::{FailureRecord, FileRecord, FileStamp, ItemRecord, Store, StoreError};
 
-fn item(path: &str, vector: Vec<f32>) -> ItemRecord {
+fn item(id: &str, vector: Vec<f32>) -> ItemRecord {
     ItemRecord {
-        id: blake_like(path),
-        path: path.into(),
-        size: 10,
-        mtime_ns: 1_700_000_000_000_000_000,
+        id: id.into(),
         width: 4,
         height: 3,
         model_id: "tiny@00000000".into(),
         vector,
-        thumbnail: vec![0xff, 0xd8, 1, 2, 3],
+        thumbnail: vec![0xff, 0xd8, id.len() as u8],
         indexed_at_ms: 1,
     }
 }
 
-fn blake_like(s: &str) -> String {
-    s.bytes().map(|b| format!("{b:02x}")).collect()
+fn file(path: &str, id: &str) -> FileRecord {
+    FileRecord { path: path.into(), id: id.into(), stamp: FileStamp { size: 10, mtime_ns: 7 }, root: "/r".into() }
 }
 
 fn unit(v: [f32; 3]) -> Vec<f32> {
@@ -27,27 +25,32 @@ fn unit(v: [f32; 3]) -> Vec<f32> {
 }
 
 #[tokio::test]
-async fn items_survive_a_reopen_and_search_ranks_by_cosine() {
+async fn rows_survive_a_reopen_and_search_ranks_by_cosine() {
     let dir = tempfile::tempdir().expect("tempdir");
     {
         let store = Store::open(dir.path()).await.expect("open");
         assert_eq!(store.dimension().await.expect("dim"), None);
         store.ensure_items(3).await.expect("create");
         store
-            .upsert_items(&[
-                item("/a.jpg", unit([1.0, 0.0, 0.0])),
-                item("/b.jpg", unit([0.0, 1.0, 0.0])),
-                item("/c's.jpg", unit([1.0, 1.0, 0.0])),
+            .write_items(&[
+                item("aa", unit([1.0, 0.0, 0.0])),
+                item("bb", unit([0.0, 1.0, 0.0])),
+                item("cc", unit([1.0, 1.0, 0.0])),
             ])
             .await
-            .expect("write");
+            .expect("items");
+        store
+            .write_files(&[file("/r/a.jpg", "aa"), file("/r/b.jpg", "bb"), file("/r/c's.jpg", "cc")])
+            .await
+            .expect("files");
         store.set_meta(&[("model_id", "tiny@00000000"), ("dim", "3")]).await.expect("meta");
+        store.add_roots(&["/r".into()], 1).await.expect("roots");
         store
             .record_failures(&[FailureRecord {
-                path: "/bad.jpg".into(),
-                size: 3,
-                mtime_ns: 5,
+                path: "/r/bad.jpg".into(),
+                stamp: FileStamp { size: 3, mtime_ns: 5 },
                 reason: "damaged".into(),
+                root: "/r".into(),
                 at_ms: 9,
             }])
             .await
@@ -59,40 +62,92 @@ async fn items_survive_a_reopen_and_search_ranks_by_cosine() {
     assert_eq!(store.count_items().await.expect("count"), 3);
     assert_eq!(store.meta("model_id").await.expect("meta").as_deref(), Some("tiny@00000000"));
     assert_eq!(store.meta("missing").await.expect("meta"), None);
+    assert_eq!(store.roots().await.expect("roots"), ["/r"]);
 
     let hits = store.search(&unit([1.0, 0.2, 0.0]), 10).await.expect("search");
     let paths: Vec<&str> = hits.iter().map(|h| h.path.as_str()).collect();
-    assert_eq!(paths, ["/a.jpg", "/c's.jpg", "/b.jpg"]);
+    assert_eq!(paths, ["/r/a.jpg", "/r/c's.jpg", "/r/b.jpg"]);
     let expect_a = unit([1.0, 0.2, 0.0])[0];
     assert!((hits[0].score - expect_a).abs() < 1e-5, "cosine {} vs {}", hits[0].score, expect_a);
-    assert!(hits[2].score.abs() < 0.25);
 
     // Thumbnails come back by id; bad ids are refused, not interpolated into SQL.
-    let thumb = store.thumbnail(&blake_like("/a.jpg")).await.expect("thumb");
-    assert_eq!(thumb.as_deref(), Some(&[0xff, 0xd8, 1, 2, 3][..]));
+    assert_eq!(store.thumbnail("aa").await.expect("thumb").as_deref(), Some(&[0xff, 0xd8, 2][..]));
     assert_eq!(store.thumbnail("' OR 1=1 --").await.expect("thumb"), None);
 
-    // Re-indexing a path replaces its row instead of adding one.
-    let mut changed = item("/a.jpg", unit([0.0, 0.0, 1.0]));
-    changed.size = 11;
-    store.upsert_items(&[changed]).await.expect("upsert");
+    // A second path with the same content is one item, two paths.
+    store.write_files(&[file("/r/copy-of-a.jpg", "aa")]).await.expect("copy");
     assert_eq!(store.count_items().await.expect("count"), 3);
-    let v = store.vector_for_path("/a.jpg").await.expect("vector").expect("present");
-    assert!((v[2] - 1.0).abs() < 1e-6);
+    assert_eq!(store.count_files().await.expect("files"), 4);
+    let hits = store.search(&unit([1.0, 0.0, 0.0]), 1).await.expect("search");
+    assert_eq!(hits[0].paths, ["/r/a.jpg", "/r/copy-of-a.jpg"]);
 
-    let stamps = store.stamps().await.expect("stamps");
-    assert_eq!(stamps.len(), 4, "three items and one failure");
-    assert_eq!(stamps["/a.jpg"].size, 11);
-    let failures = store.failures().await.expect("failures");
-    assert_eq!(failures.len(), 1);
-    assert_eq!(failures[0].reason, "damaged");
+    let known = store.known_under("/r").await.expect("known");
+    assert_eq!(known.files.len(), 4);
+    assert_eq!(known.failures.len(), 1);
+    assert!(store.known_under("/elsewhere").await.expect("known").files.is_empty());
 
-    // A later success at the failed path clears its failure.
-    store.upsert_items(&[item("/bad.jpg", unit([0.0, 1.0, 1.0]))]).await.expect("fixed");
+    // A later success at the failed path clears its failure; a failure at an
+    // indexed path drops its file row.
+    store.write_items(&[item("dd", unit([0.0, 1.0, 1.0]))]).await.expect("item");
+    store.write_files(&[file("/r/bad.jpg", "dd")]).await.expect("fixed");
     assert!(store.failures().await.expect("failures").is_empty());
+    store
+        .record_failures(&[FailureRecord {
+            path: "/r/b.jpg".into(),
+            stamp: FileStamp { size: 1, mtime_ns: 1 },
+            reason: "now broken".into(),
+            root: "/r".into(),
+            at_ms: 1,
+        }])
+        .await
+        .expect("fail");
+    assert_eq!(store.id_for_path("/r/b.jpg").await.expect("lookup"), None);
+
+    // Items nobody points at are invisible to search, then collected.
+    assert!(store.search(&unit([0.0, 1.0, 0.0]), 10).await.expect("search").iter().all(|h| h.id != "bb"));
+    assert_eq!(store.collect_garbage().await.expect("gc"), 1);
+    assert_eq!(store.count_items().await.expect("count"), 3);
+
+    // Removing a folder removes its files, failures and items.
+    store.remove_root("/r").await.expect("remove");
+    assert_eq!(store.count_files().await.expect("files"), 0);
+    assert_eq!(store.count_items().await.expect("items"), 0);
+    assert!(store.roots().await.expect("roots").is_empty());
 
     // A vector of the wrong width is refused.
     let err = store.ensure_items(4).await.expect_err("dim mismatch");
     assert!(matches!(err, StoreError::DimensionMismatch { stored: 3, given: 4 }));
     assert!(store.search(&[1.0, 0.0], 3).await.is_err());
+}
+
+#[tokio::test]
+async fn dangling_file_rows_are_dropped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).await.expect("open");
+    store.ensure_items(3).await.expect("create");
+    store.write_items(&[item("aa", unit([1.0, 0.0, 0.0]))]).await.expect("items");
+    store.write_files(&[file("/r/a.jpg", "aa"), file("/r/ghost.jpg", "zz")]).await.expect("files");
+    assert_eq!(store.drop_dangling_files().await.expect("repair"), 1);
+    assert_eq!(store.files().await.expect("files").len(), 1);
+}
+
+#[tokio::test]
+async fn many_small_commits_do_not_pile_up_versions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).await.expect("open");
+    store.ensure_items(3).await.expect("create");
+    for i in 0..40 {
+        let id = format!("{i:02x}");
+        store.write_items(&[item(&id, unit([1.0, i as f32, 0.0]))]).await.expect("items");
+        store.write_files(&[file(&format!("/r/{i}.jpg"), &id)]).await.expect("files");
+    }
+    let before = store.version_count().await.expect("versions");
+    assert!(before > 80, "{before}");
+    store.optimize(0).await.expect("optimize");
+    let after = store.version_count().await.expect("versions");
+    assert!(after <= 10, "versions after optimize: {after} (before {before})");
+    // Nothing was lost.
+    assert_eq!(store.count_items().await.expect("items"), 40);
+    assert_eq!(store.count_files().await.expect("files"), 40);
+    assert_eq!(store.search(&unit([1.0, 0.0, 0.0]), 1).await.expect("search")[0].path, "/r/0.jpg");
 }
