@@ -35,6 +35,9 @@ enum Command {
         /// Print the summary as one JSON object
         #[arg(long)]
         json: bool,
+        /// Seconds to wait for another process writing to the library
+        #[arg(long, default_value_t = 30, value_name = "SECS")]
+        wait: u64,
     },
     /// Search the library by text
     Search {
@@ -56,6 +59,11 @@ enum Command {
         texts: Vec<String>,
         #[arg(long, value_name = "DIR")]
         model: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the library for inconsistencies (duplicate rows, dangling rows, content that no longer matches)
+    Verify {
         #[arg(long)]
         json: bool,
     },
@@ -140,13 +148,14 @@ async fn open_library(dir: Option<PathBuf>) -> Result<Library> {
 
 async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
     match cli.command {
-        Command::Index { paths: roots, model, json } => index(cli.library, roots, model, json).await,
+        Command::Index { paths: roots, model, json, wait } => index(cli.library, roots, model, json, wait).await,
         Command::Search { text, limit, json, model } => search(cli.library, &text, limit, json, model).await,
         Command::Embed { images, texts, model, json } => {
             let sub = matches.subcommand_matches("embed").ok_or_else(|| anyhow!("no embed arguments"))?;
             embed(sub, images, texts, model, json).await
         }
         Command::Status { json } => status(cli.library, json).await,
+        Command::Verify { json } => verify(cli.library, json).await,
         Command::Remove { folder } => {
             let lib = open_library(cli.library).await?;
             if lib.remove_folder(&folder).await? {
@@ -173,8 +182,15 @@ fn progress_bar() -> ProgressBar {
     bar
 }
 
-async fn index(library: Option<PathBuf>, roots: Vec<PathBuf>, model: Option<PathBuf>, json: bool) -> Result<ExitCode> {
-    let lib = open_library(library).await?;
+async fn index(
+    library: Option<PathBuf>,
+    roots: Vec<PathBuf>,
+    model: Option<PathBuf>,
+    json: bool,
+    wait: u64,
+) -> Result<ExitCode> {
+    let mut lib = open_library(library).await?;
+    lib.set_lock_wait(Duration::from_secs(wait));
     let model_dir = model.unwrap_or_else(paths::default_model_dir);
     let model = clipdex_library::open_model(&model_dir, lib.runtime_dirs()).await?;
 
@@ -323,6 +339,43 @@ async fn embed(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn verify(library: Option<PathBuf>, json: bool) -> Result<ExitCode> {
+    let lib = open_library(library).await?;
+    let v = lib.verify().await?;
+    let a = v.audit;
+    if json {
+        let j = serde_json::json!({
+            "consistent": v.is_consistent(),
+            "files": a.files,
+            "items": a.items,
+            "duplicate_files": a.duplicate_files,
+            "duplicate_items": a.duplicate_items,
+            "dangling_files": a.dangling_files,
+            "unreferenced_items": a.unreferenced_items,
+            "stale": v.stale,
+            "hash_mismatches": v.hash_mismatches,
+        });
+        println!("{j}");
+    } else {
+        println!(
+            "{} files, {} items; {} duplicate file rows, {} duplicate items, {} dangling, {} unreferenced items, \
+             {} changed since indexing (re-queued), {} content mismatches",
+            a.files,
+            a.items,
+            a.duplicate_files,
+            a.duplicate_items,
+            a.dangling_files,
+            a.unreferenced_items,
+            v.stale,
+            v.hash_mismatches.len()
+        );
+        for p in &v.hash_mismatches {
+            println!("  mismatch: {p}");
+        }
+    }
+    Ok(if v.is_consistent() { ExitCode::SUCCESS } else { ExitCode::from(3) })
 }
 
 async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitCode> {

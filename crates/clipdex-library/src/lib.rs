@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 pub use clipdex_embed::{Device, Model, ModelInfo};
 pub use clipdex_media::RgbImage;
-pub use clipdex_store::{FailureRecord, FileRecord, FileStamp, Hit};
+pub use clipdex_store::{Audit, FailureRecord, FileRecord, FileStamp, Hit};
 pub use error::{LibraryError, Result};
 pub use index::{error_chain, Cancel, IndexSummary, Phase, Progress};
 
@@ -50,6 +50,24 @@ pub struct Status {
     pub model_id: Option<String>,
     pub model_dir: Option<String>,
     pub dim: Option<usize>,
+}
+
+/// What [`Library::verify`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    pub audit: Audit,
+    /// Indexed files that changed or vanished since: the next run re-queues them.
+    pub stale: usize,
+    /// Indexed files unchanged on disk whose content does not hash to their item.
+    pub hash_mismatches: Vec<String>,
+}
+
+impl Verification {
+    /// True when nothing is wrong (stale files are expected, not wrong).
+    pub fn is_consistent(&self) -> bool {
+        let a = &self.audit;
+        a.duplicate_files == 0 && a.duplicate_items == 0 && a.dangling_files == 0 && self.hash_mismatches.is_empty()
+    }
 }
 
 /// The model a library was built with, as recorded in it.
@@ -389,6 +407,32 @@ impl Library {
             Some(id) => Ok(self.store.vector(&id).await?),
             None => Ok(None),
         }
+    }
+
+    /// Checks the library against itself and the disk. Reads every indexed
+    /// file whose size and mtime still match, to confirm its content hash.
+    pub async fn verify(&self) -> Result<Verification> {
+        let audit = self.store.audit().await?;
+        let files = self.store.files().await?;
+        let (stale, hash_mismatches) = blocking(move || {
+            let mut stale = 0;
+            let mut bad = Vec::new();
+            for f in &files {
+                let now =
+                    std::fs::metadata(&f.path).ok().map(|m| FileStamp { size: m.len(), mtime_ns: index::mtime_ns(&m) });
+                if now != Some(f.stamp) {
+                    stale += 1; // changed or gone: the next run re-queues it
+                    continue;
+                }
+                match std::fs::read(&f.path) {
+                    Ok(bytes) if blake3::hash(&bytes).to_hex().as_str() == f.id => {}
+                    _ => bad.push(f.path.clone()),
+                }
+            }
+            (stale, bad)
+        })
+        .await?;
+        Ok(Verification { audit, stale, hash_mismatches })
     }
 
     /// Every indexed path with its content id and stamp.

@@ -137,6 +137,17 @@ pub struct Known {
     pub failures: HashMap<String, FileStamp>,
 }
 
+/// What [`Store::audit`] found.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Audit {
+    pub files: usize,
+    pub items: usize,
+    pub duplicate_files: usize,
+    pub duplicate_items: usize,
+    pub dangling_files: usize,
+    pub unreferenced_items: usize,
+}
+
 pub struct Store {
     db: Connection,
     /// Created once the vector width is known; `Table` is a cheap handle.
@@ -550,6 +561,46 @@ impl Store {
         }
         delete_in(&self.files, "path", &dangling, "dropping dangling files").await?;
         Ok(dangling.len())
+    }
+
+    /// Counts what should never be there: two rows for one path or one item,
+    /// file rows whose item is missing; and items no path holds (harmless).
+    pub async fn audit(&self) -> Result<Audit> {
+        let mut audit = Audit::default();
+        let mut paths = HashSet::new();
+        let files = self.files().await?;
+        let item_ids: Vec<String> = match self.items_table() {
+            Some(items) => {
+                let batches = collect(items.query().select(Select::columns(&["id"])), "listing item ids").await?;
+                let mut ids = Vec::new();
+                for b in &batches {
+                    let id = column::<StringArray>(b, "id")?;
+                    ids.extend((0..b.num_rows()).map(|i| id.value(i).to_string()));
+                }
+                ids
+            }
+            None => Vec::new(),
+        };
+        let mut ids = HashSet::new();
+        for id in &item_ids {
+            if !ids.insert(id.as_str()) {
+                audit.duplicate_items += 1;
+            }
+        }
+        let mut held = HashSet::new();
+        for f in &files {
+            if !paths.insert(f.path.as_str()) {
+                audit.duplicate_files += 1;
+            }
+            if !ids.contains(f.id.as_str()) {
+                audit.dangling_files += 1;
+            }
+            held.insert(f.id.as_str());
+        }
+        audit.unreferenced_items = ids.iter().filter(|id| !held.contains(*id)).count();
+        audit.files = files.len();
+        audit.items = item_ids.len();
+        Ok(audit)
     }
 
     /// Compacts small fragments and prunes table versions older than
