@@ -397,3 +397,69 @@ pub(crate) fn ids_of(hashed: &[Hashed]) -> Vec<String> {
     ids.dedup();
     ids
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn walk_all(root: &Path) -> Vec<Candidate> {
+        let mut out = Vec::new();
+        walk(root, Path::new("/nonexistent-library"), |f| {
+            if let Found::File(c) = f {
+                out.push(c);
+            }
+            true
+        });
+        out
+    }
+
+    #[test]
+    fn a_file_deleted_after_the_walk_fails_cleanly_then_is_forgotten() {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(dir.path().join("a.jpg"), b"whatever").expect("write");
+        let found = walk_all(dir.path());
+        assert_eq!(found.len(), 1);
+        std::fs::remove_file(dir.path().join("a.jpg")).expect("delete");
+
+        let (ok, failed) = hash_batch(found);
+        assert!(ok.is_empty());
+        assert!(failed[0].reason.starts_with("cannot read the file"), "{}", failed[0].reason);
+
+        // The next run finds nothing there and forgets the recorded failure.
+        let mut known = Known::default();
+        known.failures.insert(failed[0].path.clone(), failed[0].stamp);
+        let plan = plan(walk_all(dir.path()), &known, &[]);
+        assert_eq!(plan.gone, vec![failed[0].path.clone()]);
+        assert!(plan.todo.is_empty());
+    }
+
+    #[test]
+    fn a_file_replaced_after_the_walk_is_queued_again() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("a.png");
+        std::fs::write(&path, b"first version").expect("write");
+        let found = walk_all(dir.path());
+        std::fs::write(&path, b"second, longer version").expect("replace");
+
+        // The bytes read are the new ones, recorded under the stamp the walk saw...
+        let (ok, _) = hash_batch(found);
+        assert_eq!(ok[0].id, blake3::hash(b"second, longer version").to_hex().to_string());
+        let mut known = Known::default();
+        known.files.insert(ok[0].candidate.key.clone(), (ok[0].id.clone(), ok[0].candidate.stamp));
+
+        // ...so the next walk sees a different stamp and indexes it again.
+        let plan = plan(walk_all(dir.path()), &known, &[]);
+        assert_eq!(plan.todo.len(), 1);
+        assert_eq!(plan.skipped, 0);
+    }
+
+    #[test]
+    fn paths_under_an_unreadable_folder_are_not_forgotten() {
+        let mut known = Known::default();
+        let stamp = FileStamp { size: 1, mtime_ns: 1 };
+        known.files.insert("/lib/locked/a.jpg".into(), ("id".into(), stamp));
+        known.files.insert("/lib/gone.jpg".into(), ("id2".into(), stamp));
+        let plan = plan(Vec::new(), &known, &["/lib/locked".to_string()]);
+        assert_eq!(plan.gone, vec!["/lib/gone.jpg".to_string()]);
+    }
+}

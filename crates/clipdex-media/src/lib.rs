@@ -19,9 +19,12 @@ pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "gif", "bm
 /// Longest side of a stored thumbnail, in pixels.
 pub const THUMBNAIL_SIZE: u32 = 256;
 
-/// Decoder limits: at most 40,000 px a side and 2 GiB of pixel buffers.
+/// Decoder limits: at most 40,000 px a side, and at most 768 MiB for the
+/// decoded pixels (a 100-megapixel photo needs 300–600 MB). The `image`
+/// crate's own allocation limit does not cover the output buffer, so
+/// [`decode`] checks the decoded size itself before decoding.
 pub const MAX_SIDE: u32 = 40_000;
-pub const MAX_ALLOC: u64 = 2 << 30;
+pub const MAX_DECODED_BYTES: u64 = 768 << 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
@@ -68,20 +71,40 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, DecodeError> {
         return Err(DecodeError::Empty);
     }
     let mut reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(DecodeError::Read)?;
-    if reader.format().is_none() {
-        return Err(DecodeError::UnknownFormat);
+    match reader.format() {
+        None => return Err(DecodeError::UnknownFormat),
+        // The JPEG decoder fills a cut-short file with grey instead of failing.
+        Some(image::ImageFormat::Jpeg) if jpeg_truncated(bytes) => {
+            return Err(DecodeError::Corrupt("the file ends in the middle of the picture (truncated)".into()))
+        }
+        Some(_) => {}
     }
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_ALLOC);
+    limits.max_alloc = Some(MAX_DECODED_BYTES);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(classify)?;
+    let (w, h) = decoder.dimensions();
+    let needed = w as u64 * h as u64 * decoder.color_type().bytes_per_pixel() as u64;
+    if needed > MAX_DECODED_BYTES {
+        return Err(DecodeError::TooLarge(format!("{w}×{h} pixels would take {} MiB", needed >> 20)));
+    }
     // A broken EXIF block is no reason to drop a picture: keep it unrotated.
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder).map_err(classify)?;
     img.apply_orientation(orientation);
     Ok(flatten(img))
+}
+
+/// A JPEG's last scan (SOS marker) must be followed by an end-of-image marker.
+/// Entropy-coded data never contains `FF D9` (0xFF bytes are stuffed), so a
+/// missing one after the last scan means the file was cut short.
+fn jpeg_truncated(bytes: &[u8]) -> bool {
+    match bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]) {
+        Some(sos) => !bytes[sos..].windows(2).any(|w| w == [0xFF, 0xD9]),
+        None => true,
+    }
 }
 
 /// Reads and decodes a file.
@@ -216,6 +239,11 @@ mod tests {
     fn garbage_is_a_clear_error_not_a_panic() {
         assert!(matches!(decode(b""), Err(DecodeError::Empty)));
         assert!(matches!(decode(b"this is not an image at all"), Err(DecodeError::UnknownFormat)));
+        let jpeg =
+            encode(DynamicImage::ImageRgb8(RgbImage::from_pixel(64, 64, image::Rgb([9, 99, 199]))), ImageFormat::Jpeg);
+        assert!(decode(&jpeg).is_ok());
+        let err = decode(&jpeg[..jpeg.len() - 40]).expect_err("truncated jpeg");
+        assert!(matches!(err, DecodeError::Corrupt(_)), "{err:?}");
         let png = encode(DynamicImage::ImageRgb8(RgbImage::new(64, 64)), ImageFormat::Png);
         let err = decode(&png[..png.len() / 2]).expect_err("truncated");
         assert!(matches!(err, DecodeError::Corrupt(_)), "{err:?}");
