@@ -7,7 +7,7 @@ use std::sync::Arc;
 use clipdex_library::{Cancel, Hit, Library, Model, Phase, Progress};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 use crate::error::IpcError;
 use crate::AppState;
@@ -62,6 +62,17 @@ pub struct StatusDto {
     pub model_dir: Option<String>,
     pub failures: Vec<FailureDto>,
     pub indexing: bool,
+    /// Files still to index by a running indexer or watcher.
+    pub pending: usize,
+    /// How each watched folder is watched: "events" or "polling (why)".
+    pub watching: Vec<WatchDto>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct WatchDto {
+    pub folder: String,
+    pub mode: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -117,7 +128,7 @@ fn progress_event(p: &Progress) -> IndexEvent {
     }
 }
 
-async fn search_model(state: &AppState, library: &Library) -> Result<Option<Arc<Model>>, IpcError> {
+pub(crate) async fn search_model(state: &AppState, library: &Library) -> Result<Option<Arc<Model>>, IpcError> {
     if library.model_record().await.map_err(IpcError::from)?.is_none() {
         return Ok(None);
     }
@@ -157,13 +168,16 @@ pub async fn library_status(state: State<'_, AppState>) -> Result<StatusDto, Ipc
         model_dir: s.model_dir,
         failures: s.failures.into_iter().map(|f| FailureDto { path: f.path, reason: f.reason }).collect(),
         indexing: state.indexing.lock().unwrap_or_else(|p| p.into_inner()).is_some(),
+        pending: s.pending,
+        watching: s.watching.into_iter().map(|(folder, mode)| WatchDto { folder, mode }).collect(),
     })
 }
 
 /// Indexes folders in the background of the window, streaming progress over
 /// `on_event`. One run at a time; `cancel_indexing` stops it, keeping what is done.
 #[tauri::command]
-pub async fn index_folders(
+pub async fn index_folders<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     folders: Vec<String>,
     on_event: Channel<IndexEvent>,
@@ -182,6 +196,8 @@ pub async fn index_folders(
     };
     let result = run_index(&state, folders, &on_event, &cancel).await;
     *state.indexing.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    // The new folders are watched from now on.
+    crate::restart_watcher(&app);
     result
 }
 

@@ -9,9 +9,9 @@ pub mod error;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use clipdex_library::{paths, Cancel, Library, Model};
+use clipdex_library::{paths, Cancel, Library, Model, WatchEvent, WatchOptions};
 use tauri::http::{header, Response, StatusCode};
-use tauri::{Manager, Runtime};
+use tauri::{Emitter, Manager, Runtime};
 
 use crate::error::IpcError;
 
@@ -35,6 +35,9 @@ pub struct AppState {
     library: tokio::sync::OnceCell<Arc<Library>>,
     pub(crate) model: tokio::sync::Mutex<Option<Arc<Model>>>,
     pub(crate) indexing: std::sync::Mutex<Option<Cancel>>,
+    /// Whether to keep the library's folders watched in the background.
+    watch: bool,
+    watcher: std::sync::Mutex<Option<Cancel>>,
 }
 
 impl AppState {
@@ -46,7 +49,15 @@ impl AppState {
             library: tokio::sync::OnceCell::new(),
             model: tokio::sync::Mutex::new(None),
             indexing: std::sync::Mutex::new(None),
+            watch: false,
+            watcher: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Keeps the library's folders watched while the app runs.
+    pub fn with_watching(mut self) -> Self {
+        self.watch = true;
+        self
     }
 
     /// The library, opened on first use.
@@ -71,6 +82,43 @@ fn thumbnail_response(bytes: Option<Vec<u8>>) -> Response<Vec<u8>> {
         None => builder.status(StatusCode::NOT_FOUND).body(Vec::new()),
     };
     response.unwrap_or_else(|_| Response::new(Vec::new()))
+}
+
+/// (Re)starts the background watcher over the library's folders, if the
+/// library has folders and a model. Changes are announced to the window with
+/// a small `library-changed` event, so it refreshes what it shows.
+pub fn restart_watcher<R: Runtime>(app: &tauri::AppHandle<R>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<AppState>();
+        if !state.watch {
+            return;
+        }
+        let cancel = Cancel::new();
+        if let Some(old) = state.watcher.lock().unwrap_or_else(|p| p.into_inner()).replace(cancel.clone()) {
+            old.cancel();
+        }
+        let Ok(library) = state.library().await else { return };
+        if library.folders().await.map(|f| f.is_empty()).unwrap_or(true) {
+            return;
+        }
+        let Ok(Some(model)) = commands::search_model(&state, &library).await else { return };
+        let result = library
+            .watch(&[], model, WatchOptions::default(), &cancel, |e| {
+                let changed = match &e {
+                    WatchEvent::Watching { .. } => true,
+                    WatchEvent::Reconciled { summary: s, .. } => s.indexed + s.reused + s.removed + s.failed.len() > 0,
+                    WatchEvent::Failed { .. } => false,
+                };
+                if changed {
+                    let _ = app.emit("library-changed", ());
+                }
+            })
+            .await;
+        if let Err(e) = result {
+            eprintln!("Clipdex: watching stopped: {e}");
+        }
+    });
 }
 
 /// Builds the app on any runtime (the real one, or Tauri's mock in tests).
@@ -107,13 +155,16 @@ pub fn build_app<R: Runtime>(
 pub fn run() {
     let library_dir = paths::default_library_dir();
     let model_dir = paths::default_model_dir();
-    let builder = tauri::Builder::default().plugin(tauri_plugin_dialog::init());
+    let builder = tauri::Builder::default().plugin(tauri_plugin_dialog::init()).setup(|app| {
+        restart_watcher(app.handle());
+        Ok(())
+    });
     // An ONNX Runtime shipped beside the app (onnxruntime/) wins over the defaults.
     let mut runtime_dirs = Vec::new();
     if let Some(exe_dir) = std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.to_path_buf())) {
         runtime_dirs.push(exe_dir.join("onnxruntime"));
     }
-    let state = AppState::new(library_dir, model_dir, runtime_dirs);
+    let state = AppState::new(library_dir, model_dir, runtime_dirs).with_watching();
     let app = match build_app(builder, tauri::generate_context!(), state) {
         Ok(app) => app,
         Err(e) => {

@@ -71,9 +71,13 @@ fn commands_index_search_and_report_status_through_ipc() {
         Ok(())
     });
     let folder = photos.path().to_string_lossy().into_owned();
-    let summary: SummaryDto =
-        tauri::async_runtime::block_on(commands::index_folders(app.state::<AppState>(), vec![folder.clone()], channel))
-            .expect("index");
+    let summary: SummaryDto = tauri::async_runtime::block_on(commands::index_folders(
+        app.handle().clone(),
+        app.state::<AppState>(),
+        vec![folder.clone()],
+        channel,
+    ))
+    .expect("index");
     assert_eq!(summary.indexed, 4);
     assert_eq!(summary.failed.len(), 1);
     assert!(summary.failed[0].path.ends_with("zero.jpg") && summary.failed[0].reason.contains("empty"), "{summary:?}");
@@ -149,9 +153,9 @@ fn the_window_may_call_only_what_its_capabilities_grant() {
     assert_eq!(invoke(&main, "search", json!({"query": "x"})).expect("granted"), json!([]));
     assert_eq!(invoke(&main, "cancel_indexing", json!({})).expect("granted"), json!(false));
 
-    // Not granted: core event listening, which the window does not use.
-    let err = invoke(&main, "plugin:event|listen", json!({"event": "x", "target": {"kind": "Any"}, "handler": 1}))
-        .expect_err("events are not granted");
+    // Not granted: emitting events (the window only listens), and other plugins' commands.
+    let err = invoke(&main, "plugin:event|emit", json!({"event": "x", "payload": null}))
+        .expect_err("emitting is not granted");
     assert!(err.to_string().contains("not allowed"), "{err}");
 
     // Another window gets nothing.

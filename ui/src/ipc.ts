@@ -1,6 +1,7 @@
 // The one place the window talks to the Rust side. Types mirror
 // src-tauri/commands.rs; error codes mirror clipdex-library's LibraryError::code.
 import { invoke, Channel } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
 export type ErrorCode =
   | "model_not_found"
@@ -48,6 +49,10 @@ export interface Status {
   modelDir: string | null;
   failures: Failure[];
   indexing: boolean;
+  /** Files still to index by a running indexer or watcher. */
+  pending: number;
+  /** How each watched folder is watched: "events" or "polling (why)". */
+  watching: { folder: string; mode: string }[];
 }
 
 export interface Summary {
@@ -109,3 +114,6 @@ export function indexFolders(folders: string[], onEvent: (e: IndexEvent) => void
   channel.onmessage = onEvent;
   return invoke<Summary>("index_folders", { folders, onEvent: channel });
 }
+
+/** Called whenever the background watcher changed the library. */
+export const onLibraryChanged = (f: () => void): Promise<UnlistenFn> => listen("library-changed", () => f());

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
-use clipdex_library::{paths, Cancel, Library, LibraryError, Phase};
+use clipdex_library::{paths, Cancel, Library, LibraryError, Phase, WatchEvent, WatchOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -59,6 +59,20 @@ enum Command {
         texts: Vec<String>,
         #[arg(long, value_name = "DIR")]
         model: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Watch the library's folders (or the given ones) and keep the index equal to them until Ctrl-C
+    Watch {
+        #[arg(value_name = "FOLDER")]
+        folders: Vec<PathBuf>,
+        /// Model for a new library [default: the library's own]
+        #[arg(long, value_name = "DIR")]
+        model: Option<PathBuf>,
+        /// Poll instead of using change notifications
+        #[arg(long)]
+        poll: bool,
+        /// One JSON object per line for each event
         #[arg(long)]
         json: bool,
     },
@@ -156,6 +170,7 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
         }
         Command::Status { json } => status(cli.library, json).await,
         Command::Verify { json } => verify(cli.library, json).await,
+        Command::Watch { folders, model, poll, json } => watch(cli.library, folders, model, poll, json).await,
         Command::Remove { folder } => {
             let lib = open_library(cli.library).await?;
             if lib.remove_folder(&folder).await? {
@@ -341,6 +356,60 @@ async fn embed(
     Ok(ExitCode::SUCCESS)
 }
 
+async fn watch(
+    library: Option<PathBuf>,
+    folders: Vec<PathBuf>,
+    model: Option<PathBuf>,
+    poll: bool,
+    json: bool,
+) -> Result<ExitCode> {
+    let lib = open_library(library).await?;
+    let model = match (model, lib.model_record().await?) {
+        (None, Some(_)) => lib.model_for_search(None).await?,
+        (explicit, _) => {
+            let dir = explicit.unwrap_or_else(paths::default_model_dir);
+            clipdex_library::open_model(&dir, lib.runtime_dirs()).await?
+        }
+    };
+    let cancel = Cancel::new();
+    let on_signal = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_signal.cancel();
+        }
+    });
+    let opts = WatchOptions { force_polling: poll, ..WatchOptions::default() };
+    lib.watch(&folders, model, opts, &cancel, |e| {
+        let line = match (&e, json) {
+            (WatchEvent::Watching { folder, mode }, true) => {
+                serde_json::json!({"event": "watching", "folder": folder, "mode": mode.to_string()}).to_string()
+            }
+            (WatchEvent::Watching { folder, mode }, false) => format!("watching {folder} ({mode})"),
+            (WatchEvent::Reconciled { folder, summary: s }, true) => serde_json::json!({
+                "event": "reconciled", "folder": folder, "indexed": s.indexed, "reused": s.reused,
+                "removed": s.removed, "deferred": s.deferred, "failed": s.failed.len(),
+            })
+            .to_string(),
+            (WatchEvent::Reconciled { folder, summary: s }, false) => format!(
+                "{folder}: indexed {}, reused {}, removed {}, failed {}{}",
+                s.indexed,
+                s.reused,
+                s.removed,
+                s.failed.len(),
+                if s.deferred > 0 { format!(", {} still changing", s.deferred) } else { String::new() }
+            ),
+            (WatchEvent::Failed { folder, message }, true) => {
+                serde_json::json!({"event": "failed", "folder": folder, "message": message}).to_string()
+            }
+            (WatchEvent::Failed { folder, message }, false) => format!("{folder}: {message} (will retry)"),
+        };
+        // A closed pipe is no reason to stop watching.
+        let _ = writeln!(std::io::stdout(), "{line}");
+    })
+    .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn verify(library: Option<PathBuf>, json: bool) -> Result<ExitCode> {
     let lib = open_library(library).await?;
     let v = lib.verify().await?;
@@ -391,13 +460,21 @@ async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitCode> {
             "files": s.files,
             "folders": s.folders,
             "versions": s.versions,
+            "pending": s.pending,
+            "watching": s.watching.iter().map(|(f, m)| serde_json::json!({"folder": f, "mode": m})).collect::<Vec<_>>(),
             "model": s.model_id.as_ref().map(|id| serde_json::json!({"id": id, "dir": s.model_dir, "dim": s.dim})),
             "failures": failures,
         });
         writeln!(out, "{v}")?;
     } else {
         writeln!(out, "library  {}", s.library_dir.display())?;
-        writeln!(out, "items    {} ({} files)", s.items, s.files)?;
+        writeln!(
+            out,
+            "items    {} ({} files){}",
+            s.items,
+            s.files,
+            if s.pending > 0 { format!(", {} pending", s.pending) } else { String::new() }
+        )?;
         for f in &s.folders {
             writeln!(out, "folder   {f}")?;
         }
@@ -406,6 +483,12 @@ async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitCode> {
                 writeln!(out, "model    {id} ({}), {} dims", s.model_dir.as_deref().unwrap_or("?"), s.dim.unwrap_or(0))?
             }
             None => writeln!(out, "model    none yet (index a folder to set it)")?,
+        }
+        if s.watching.is_empty() {
+            writeln!(out, "watching nothing (run `clipdex watch` or open the app)")?;
+        }
+        for (f, m) in &s.watching {
+            writeln!(out, "watching {f} by {m}")?;
         }
         writeln!(out, "failures {}", s.failures.len())?;
         for f in &s.failures {

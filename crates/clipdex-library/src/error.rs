@@ -39,6 +39,9 @@ pub enum LibraryError {
     )]
     Busy { pid: Option<u32> },
 
+    #[error("{0}")]
+    Watch(String),
+
     #[error("a background task failed: {0}")]
     Task(String),
 }
@@ -65,6 +68,7 @@ impl LibraryError {
             LibraryError::Decode { .. } => "bad_image",
             LibraryError::Io { .. } => "io",
             LibraryError::Busy { .. } => "library_busy",
+            LibraryError::Watch(_) => "watch_failed",
             LibraryError::Task(_) => "internal",
         }
     }

@@ -77,6 +77,8 @@ pub struct IndexSummary {
     pub skipped: usize,
     /// Paths that no longer exist and were forgotten.
     pub removed: usize,
+    /// Files left for a later run because they were still changing.
+    pub deferred: usize,
     /// Path and human reason for each file that failed in this run.
     pub failed: Vec<(String, String)>,
     pub cancelled: bool,
@@ -103,6 +105,10 @@ pub(crate) fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
         .ok()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_nanos().min(i64::MAX as u128) as i64)
+}
+
+pub(crate) fn now_ns() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos().min(i64::MAX as u128) as i64)
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -167,13 +173,16 @@ pub(crate) fn walk(root: &Path, exclude: &Path, mut each: impl FnMut(Found) -> b
 pub(crate) struct Plan {
     pub todo: Vec<Candidate>,
     pub skipped: usize,
+    /// Files modified too recently to be read safely (possibly still being written).
+    pub deferred: usize,
     /// Known paths that are gone.
     pub gone: Vec<String>,
 }
 
 /// Splits the walk into work, unchanged files and vanished paths. Paths
 /// under a folder the walk could not read are neither work nor gone.
-pub(crate) fn plan(found: Vec<Candidate>, known: &Known, problems: &[String]) -> Plan {
+/// Files modified after `settled_before_ns` are left for a later run.
+pub(crate) fn plan(found: Vec<Candidate>, known: &Known, problems: &[String], settled_before_ns: Option<i64>) -> Plan {
     let seen: HashSet<&str> = found.iter().map(|c| c.key.as_str()).collect();
     let blocked = |p: &str| problems.iter().any(|b| p == b || Path::new(p).starts_with(b));
     let mut gone: Vec<String> = known
@@ -185,16 +194,21 @@ pub(crate) fn plan(found: Vec<Candidate>, known: &Known, problems: &[String]) ->
         .collect();
     gone.sort();
     gone.dedup();
-    let before = found.len();
-    let todo: Vec<Candidate> = found
-        .into_iter()
-        .filter(|c| {
-            let unchanged = known.files.get(&c.key).is_some_and(|(_, s)| *s == c.stamp)
-                || known.failures.get(&c.key) == Some(&c.stamp);
-            !unchanged
-        })
-        .collect();
-    Plan { skipped: before - todo.len(), todo, gone }
+    let mut skipped = 0;
+    let mut deferred = 0;
+    let mut todo = Vec::new();
+    for c in found {
+        let unchanged =
+            known.files.get(&c.key).is_some_and(|(_, s)| *s == c.stamp) || known.failures.get(&c.key) == Some(&c.stamp);
+        if unchanged {
+            skipped += 1;
+        } else if settled_before_ns.is_some_and(|t| c.stamp.mtime_ns > t) {
+            deferred += 1;
+        } else {
+            todo.push(c);
+        }
+    }
+    Plan { todo, skipped, deferred, gone }
 }
 
 pub(crate) fn failure(c: &Candidate, reason: String) -> FailureRecord {
@@ -428,7 +442,7 @@ mod tests {
         // The next run finds nothing there and forgets the recorded failure.
         let mut known = Known::default();
         known.failures.insert(failed[0].path.clone(), failed[0].stamp);
-        let plan = plan(walk_all(dir.path()), &known, &[]);
+        let plan = plan(walk_all(dir.path()), &known, &[], None);
         assert_eq!(plan.gone, vec![failed[0].path.clone()]);
         assert!(plan.todo.is_empty());
     }
@@ -448,9 +462,24 @@ mod tests {
         known.files.insert(ok[0].candidate.key.clone(), (ok[0].id.clone(), ok[0].candidate.stamp));
 
         // ...so the next walk sees a different stamp and indexes it again.
-        let plan = plan(walk_all(dir.path()), &known, &[]);
+        let plan = plan(walk_all(dir.path()), &known, &[], None);
         assert_eq!(plan.todo.len(), 1);
         assert_eq!(plan.skipped, 0);
+    }
+
+    #[test]
+    fn files_still_changing_are_deferred_not_lost() {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(dir.path().join("copying.jpg"), b"half").expect("write");
+        let settled_before = Some(now_ns() - 5_000_000_000);
+        let plan = plan(walk_all(dir.path()), &Known::default(), &[], settled_before);
+        assert_eq!((plan.todo.len(), plan.deferred, plan.gone.len()), (0, 1, 0));
+        let plan = plan_now(dir.path());
+        assert_eq!(plan.todo.len(), 1);
+    }
+
+    fn plan_now(dir: &Path) -> Plan {
+        plan(walk_all(dir), &Known::default(), &[], Some(now_ns() + 1))
     }
 
     #[test]
@@ -459,7 +488,7 @@ mod tests {
         let stamp = FileStamp { size: 1, mtime_ns: 1 };
         known.files.insert("/lib/locked/a.jpg".into(), ("id".into(), stamp));
         known.files.insert("/lib/gone.jpg".into(), ("id2".into(), stamp));
-        let plan = plan(Vec::new(), &known, &["/lib/locked".to_string()]);
+        let plan = plan(Vec::new(), &known, &["/lib/locked".to_string()], None);
         assert_eq!(plan.gone, vec!["/lib/gone.jpg".to_string()]);
     }
 }

@@ -10,6 +10,7 @@ mod error;
 mod index;
 mod lock;
 pub mod paths;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -24,6 +25,7 @@ pub use index::{error_chain, Cancel, IndexSummary, Phase, Progress};
 use clipdex_store::Store;
 use index::{Candidate, Found, Pending};
 pub use lock::WriterLock;
+pub use watch::{is_watch_limit, polling_reason, WatchEvent, WatchMode, WatchOptions};
 
 /// How long a writer waits for another one by default.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(30);
@@ -34,6 +36,9 @@ pub const DEFAULT_VERSION_RETENTION: Duration = Duration::from_secs(600);
 const META_MODEL_ID: &str = "model_id";
 const META_MODEL_DIR: &str = "model_dir";
 const META_DIM: &str = "dim";
+const META_WATCH: &str = "watch";
+const META_WATCH_PID: &str = "watch_pid";
+const META_PENDING: &str = "pending";
 
 /// Facts about a library, for `status`.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,6 +51,10 @@ pub struct Status {
     pub folders: Vec<String>,
     /// Table versions kept on disk, all tables together.
     pub versions: usize,
+    /// Folders being watched right now, by a live process, and how.
+    pub watching: Vec<(String, String)>,
+    /// Files a running indexer or watcher has still to do.
+    pub pending: usize,
     pub failures: Vec<FailureRecord>,
     pub model_id: Option<String>,
     pub model_dir: Option<String>,
@@ -178,6 +187,19 @@ impl Library {
         roots: &[PathBuf],
         model: Arc<Model>,
         cancel: &Cancel,
+        progress: impl FnMut(&Progress),
+    ) -> Result<IndexSummary> {
+        self.index_settled(roots, model, cancel, None, progress).await
+    }
+
+    /// [`Library::index`], leaving files modified less than `settle` ago for a
+    /// later run (they may still be being written). The watcher uses this.
+    pub async fn index_settled(
+        &self,
+        roots: &[PathBuf],
+        model: Arc<Model>,
+        cancel: &Cancel,
+        settle: Option<Duration>,
         mut progress: impl FnMut(&Progress),
     ) -> Result<IndexSummary> {
         let started = Instant::now();
@@ -244,6 +266,7 @@ impl Library {
                 reused: 0,
                 skipped: 0,
                 removed: 0,
+                deferred: 0,
                 failed: Vec::new(),
                 cancelled: true,
                 elapsed: started.elapsed(),
@@ -256,7 +279,8 @@ impl Library {
         }
         let known = index::merge_known(known);
         let problem_paths: Vec<String> = problems.iter().map(|(p, _, _)| p.clone()).collect();
-        let plan = index::plan(found, &known, &problem_paths);
+        let settled_before = settle.map(|d| index::now_ns() - d.as_nanos().min(i64::MAX as u128) as i64);
+        let plan = index::plan(found, &known, &problem_paths, settled_before);
         self.store.remove_paths(&plan.gone).await?;
 
         let problem_records: Vec<FailureRecord> = problems
@@ -274,6 +298,7 @@ impl Library {
             reused: 0,
             skipped: plan.skipped,
             removed: plan.gone.len(),
+            deferred: plan.deferred,
             failed: problem_records.iter().map(|f| (f.path.clone(), f.reason.clone())).collect(),
             cancelled: false,
             elapsed: Default::default(),
@@ -288,6 +313,7 @@ impl Library {
         p.done = plan.skipped + problem_records.len();
         progress(&p);
 
+        self.record_pending(plan.todo.len() + plan.deferred).await?;
         let mut pending = Pending::default();
         let mut todo = plan.todo.into_iter().peekable();
         while todo.peek().is_some() {
@@ -322,6 +348,7 @@ impl Library {
         }
         summary.cancelled = cancel.is_cancelled();
         self.flush(&mut pending).await?;
+        self.record_pending(plan.deferred + todo.count()).await?;
         self.store.collect_garbage().await?;
         self.store.optimize(self.version_retention_ms).await?;
         p.phase = Phase::Finished;
@@ -354,6 +381,40 @@ impl Library {
     /// The library's folders.
     pub async fn folders(&self) -> Result<Vec<String>> {
         Ok(self.store.roots().await?)
+    }
+
+    /// Records which folders this process watches and how ("" when it stops).
+    pub(crate) async fn record_watch(&self, modes: &str) -> Result<()> {
+        let _lock = WriterLock::acquire(&self.dir, self.lock_wait).await?;
+        let pid = std::process::id().to_string();
+        self.store.set_meta(&[(META_WATCH, modes), (META_WATCH_PID, &pid)]).await?;
+        Ok(())
+    }
+
+    /// Records how many files this run still has to do (or left for later).
+    async fn record_pending(&self, n: usize) -> Result<()> {
+        Ok(self.store.set_meta(&[(META_PENDING, &format!("{} {n}", std::process::id()))]).await?)
+    }
+
+    /// Files a live indexer or watcher has still to index; work a dead
+    /// process left undone is redone by the next run, so it does not count.
+    async fn pending(&self) -> Result<usize> {
+        let Some(v) = self.store.meta(META_PENDING).await? else { return Ok(0) };
+        let mut it = v.split_whitespace().filter_map(|x| x.parse::<usize>().ok());
+        match (it.next(), it.next()) {
+            (Some(pid), Some(n)) if pid_alive(pid as u32) => Ok(n),
+            _ => Ok(0),
+        }
+    }
+
+    /// Folders a live watcher reported, with their mode.
+    async fn watching(&self) -> Result<Vec<(String, String)>> {
+        let modes = self.store.meta(META_WATCH).await?.unwrap_or_default();
+        let alive = self.store.meta(META_WATCH_PID).await?.and_then(|p| p.parse::<u32>().ok()).is_some_and(pid_alive);
+        if !alive {
+            return Ok(Vec::new());
+        }
+        Ok(modes.lines().filter_map(|l| l.split_once('\t')).map(|(f, m)| (f.to_string(), m.to_string())).collect())
     }
 
     /// How long a writer waits for another to finish before giving up.
@@ -389,6 +450,8 @@ impl Library {
             files: self.store.count_files().await?,
             folders: self.store.roots().await?,
             versions: self.store.version_count().await?,
+            watching: self.watching().await?,
+            pending: self.pending().await?,
             failures: self.store.failures().await?,
             model_id: rec.as_ref().map(|r| r.id.clone()),
             model_dir: rec.map(|r| r.dir.display().to_string()),
@@ -438,6 +501,18 @@ impl Library {
     /// Every indexed path with its content id and stamp.
     pub async fn files(&self) -> Result<Vec<FileRecord>> {
         Ok(self.store.files().await?)
+    }
+}
+
+/// Is this process still running? (Linux checks; elsewhere, assumed so.)
+fn pid_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    if cfg!(target_os = "linux") {
+        Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        true
     }
 }
 
