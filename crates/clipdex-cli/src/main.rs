@@ -157,7 +157,11 @@ fn main() -> ExitCode {
 
 async fn open_library(dir: Option<PathBuf>) -> Result<Library> {
     let dir = dir.unwrap_or_else(paths::default_library_dir);
-    Ok(Library::open(&dir).await?)
+    let lib = Library::open(&dir).await?;
+    for note in lib.rolled_back() {
+        eprintln!("warning: {note}");
+    }
+    Ok(lib)
 }
 
 async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
@@ -461,6 +465,7 @@ async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitCode> {
             "folders": s.folders,
             "versions": s.versions,
             "pending": s.pending,
+            "quarantined_versions": s.quarantined,
             "watching": s.watching.iter().map(|(f, m)| serde_json::json!({"folder": f, "mode": m})).collect::<Vec<_>>(),
             "model": s.model_id.as_ref().map(|id| serde_json::json!({"id": id, "dir": s.model_dir, "dim": s.dim})),
             "failures": failures,
@@ -489,6 +494,14 @@ async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitCode> {
         }
         for (f, m) in &s.watching {
             writeln!(out, "watching {f} by {m}")?;
+        }
+        if s.quarantined > 0 {
+            writeln!(
+                out,
+                "damaged  {} table versions set aside in {}",
+                s.quarantined,
+                s.library_dir.join("db/quarantine").display()
+            )?;
         }
         writeln!(out, "failures {}", s.failures.len())?;
         for f in &s.failures {

@@ -55,6 +55,8 @@ pub struct Status {
     pub watching: Vec<(String, String)>,
     /// Files a running indexer or watcher has still to do.
     pub pending: usize,
+    /// Damaged table versions set aside (ever) in `<library>/db/quarantine/`.
+    pub quarantined: usize,
     pub failures: Vec<FailureRecord>,
     pub model_id: Option<String>,
     pub model_dir: Option<String>,
@@ -131,6 +133,12 @@ impl Library {
 
     pub fn runtime_dirs(&self) -> &[PathBuf] {
         &self.runtime_dirs
+    }
+
+    /// Tables opened at an older version because the newest was unreadable
+    /// (a damaged disk or a torn write); the next indexing run redoes the rest.
+    pub fn rolled_back(&self) -> &[String] {
+        self.store.rolled_back()
     }
 
     pub fn dir(&self) -> &Path {
@@ -452,6 +460,7 @@ impl Library {
             versions: self.store.version_count().await?,
             watching: self.watching().await?,
             pending: self.pending().await?,
+            quarantined: self.store.quarantined(),
             failures: self.store.failures().await?,
             model_id: rec.as_ref().map(|r| r.id.clone()),
             model_dir: rec.map(|r| r.dir.display().to_string()),

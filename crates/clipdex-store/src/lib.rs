@@ -150,6 +150,9 @@ pub struct Audit {
 
 pub struct Store {
     db: Connection,
+    db_dir: std::path::PathBuf,
+    /// Tables opened at an older version because the newest was unreadable.
+    rolled_back: Vec<String>,
     /// Created once the vector width is known; `Table` is a cheap handle.
     items: std::sync::RwLock<Option<Table>>,
     files: Table,
@@ -253,10 +256,77 @@ async fn delete_in<S: AsRef<str>>(table: &Table, column: &str, values: &[S], con
     Ok(())
 }
 
-async fn open_or_create(db: &Connection, name: &str, schema: SchemaRef) -> Result<Table> {
-    match db.open_table(name).execute().await {
-        Ok(t) => Ok(t),
-        Err(lancedb::Error::TableNotFound { .. }) => match db.create_empty_table(name, schema).execute().await {
+/// Versions a table may be rolled back by when opening, at most.
+const MAX_ROLLBACK: usize = 8;
+
+/// Moves the newest version manifest of a table into `<db>/quarantine/`, so
+/// the previous version becomes the newest. Returns the version moved, or
+/// `None` if there was none. Nothing is deleted.
+fn quarantine_newest(db_dir: &Path, name: &str) -> std::io::Result<Option<u64>> {
+    let versions = db_dir.join(format!("{name}.lance")).join("_versions");
+    let mut newest: Option<(u64, std::path::PathBuf)> = None;
+    for entry in std::fs::read_dir(&versions)?.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some(n) = file.strip_suffix(".manifest").and_then(|n| n.parse::<u64>().ok()) else { continue };
+        // Lance names manifests `{version}` (V1) or `{u64::MAX - version}` (V2).
+        let version = if n > u64::MAX / 2 { u64::MAX - n } else { n };
+        if newest.as_ref().is_none_or(|(v, _)| version > *v) {
+            newest = Some((version, entry.path()));
+        }
+    }
+    let Some((version, path)) = newest else { return Ok(None) };
+    let dest = db_dir.join("quarantine");
+    std::fs::create_dir_all(&dest)?;
+    std::fs::rename(&path, dest.join(format!("{name}-v{version}.manifest")))?;
+    // The hint names the version just moved; without it Lance lists the folder.
+    let hint = versions.join("latest_version_hint.json");
+    if hint.exists() {
+        std::fs::rename(&hint, dest.join(format!("{name}-v{version}-hint.json")))?;
+    }
+    Ok(Some(version))
+}
+
+/// Opens a table. If its newest version cannot be read (an error, or a panic
+/// inside Lance on a damaged manifest), that version is quarantined and the
+/// previous one opened: the library loses at most the last commits, which
+/// the next indexing run redoes. `Ok(None)` if the table does not exist.
+async fn open_recovering(
+    db: &Connection,
+    db_dir: &Path,
+    name: &str,
+    rolled_back: &mut Vec<String>,
+) -> Result<Option<Table>> {
+    for _ in 0..=MAX_ROLLBACK {
+        let attempt = {
+            let (db, name) = (db.clone(), name.to_string());
+            tokio::spawn(async move { db.open_table(name).execute().await }).await
+        };
+        let why = match attempt {
+            Ok(Ok(t)) => return Ok(Some(t)),
+            Ok(Err(lancedb::Error::TableNotFound { .. })) => return Ok(None),
+            Ok(Err(e)) => e.to_string(),
+            Err(panic) => format!("the reader crashed: {panic}"),
+        };
+        match quarantine_newest(db_dir, name) {
+            Ok(Some(v)) => {
+                rolled_back.push(format!("{name}: version {v} was unreadable ({why}); opened the one before"))
+            }
+            _ => return Err(StoreError::Schema(format!("the {name} table cannot be read: {why}"))),
+        }
+    }
+    Err(StoreError::Schema(format!("the {name} table cannot be read, even {MAX_ROLLBACK} versions back")))
+}
+
+async fn open_or_create(
+    db: &Connection,
+    db_dir: &Path,
+    name: &str,
+    schema: SchemaRef,
+    rolled_back: &mut Vec<String>,
+) -> Result<Table> {
+    match open_recovering(db, db_dir, name, rolled_back).await {
+        Ok(Some(t)) => Ok(t),
+        Ok(None) => match db.create_empty_table(name, schema).execute().await {
             Ok(t) => Ok(t),
             // Another process created it in between: open theirs.
             Err(lancedb::Error::TableAlreadyExists { .. }) => {
@@ -264,7 +334,7 @@ async fn open_or_create(db: &Connection, name: &str, schema: SchemaRef) -> Resul
             }
             Err(e) => Err(lance("creating a table")(e)),
         },
-        Err(e) => Err(lance("opening a table")(e)),
+        Err(e) => Err(e),
     }
 }
 
@@ -284,16 +354,25 @@ impl Store {
             .map_err(|source| StoreError::CreateDir { path: db_dir.display().to_string(), source })?;
         let uri = db_dir.to_string_lossy().into_owned();
         let db = lancedb::connect(&uri).execute().await.map_err(lance("opening the database"))?;
-        let files = open_or_create(&db, FILES, files_schema()).await?;
-        let failures = open_or_create(&db, FAILURES, failures_schema()).await?;
-        let roots = open_or_create(&db, ROOTS, roots_schema()).await?;
-        let meta = open_or_create(&db, META, meta_schema()).await?;
-        let items = match db.open_table(ITEMS).execute().await {
-            Ok(t) => Some(t),
-            Err(lancedb::Error::TableNotFound { .. }) => None,
-            Err(e) => return Err(lance("opening the items table")(e)),
-        };
-        Ok(Self { db, items: std::sync::RwLock::new(items), files, failures, roots, meta })
+        let mut rolled_back = Vec::new();
+        let files = open_or_create(&db, &db_dir, FILES, files_schema(), &mut rolled_back).await?;
+        let failures = open_or_create(&db, &db_dir, FAILURES, failures_schema(), &mut rolled_back).await?;
+        let roots = open_or_create(&db, &db_dir, ROOTS, roots_schema(), &mut rolled_back).await?;
+        let meta = open_or_create(&db, &db_dir, META, meta_schema(), &mut rolled_back).await?;
+        let items = open_recovering(&db, &db_dir, ITEMS, &mut rolled_back).await?;
+        Ok(Self { db, db_dir, items: std::sync::RwLock::new(items), files, failures, roots, meta, rolled_back })
+    }
+
+    /// What was rolled back when opening, for people to read.
+    pub fn rolled_back(&self) -> &[String] {
+        &self.rolled_back
+    }
+
+    /// Damaged versions moved aside, ever, in `<library>/db/quarantine/`.
+    pub fn quarantined(&self) -> usize {
+        std::fs::read_dir(self.db_dir.join("quarantine"))
+            .map(|d| d.flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".manifest")).count())
+            .unwrap_or(0)
     }
 
     fn items_table(&self) -> Option<Table> {
@@ -319,7 +398,7 @@ impl Store {
         if let Some(stored) = self.dimension().await? {
             return if stored == dim { Ok(()) } else { Err(StoreError::DimensionMismatch { stored, given: dim }) };
         }
-        let table = open_or_create(&self.db, ITEMS, items_schema(dim)).await?;
+        let table = open_or_create(&self.db, &self.db_dir, ITEMS, items_schema(dim), &mut Vec::new()).await?;
         *self.items.write().unwrap_or_else(|p| p.into_inner()) = Some(table);
         match self.dimension().await? {
             Some(stored) if stored != dim => Err(StoreError::DimensionMismatch { stored, given: dim }),

@@ -151,3 +151,39 @@ async fn many_small_commits_do_not_pile_up_versions() {
     assert_eq!(store.count_files().await.expect("files"), 40);
     assert_eq!(store.search(&unit([1.0, 0.0, 0.0]), 1).await.expect("search")[0].path, "/r/0.jpg");
 }
+
+#[tokio::test]
+async fn an_unreadable_newest_version_falls_back_to_the_previous_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let store = Store::open(dir.path()).await.expect("open");
+        store.ensure_items(3).await.expect("create");
+        store
+            .write_items(&[item("aa", unit([1.0, 0.0, 0.0])), item("bb", unit([0.0, 1.0, 0.0]))])
+            .await
+            .expect("items");
+        store.write_files(&[file("/r/a.jpg", "aa")]).await.expect("first files commit");
+        store.write_files(&[file("/r/b.jpg", "bb")]).await.expect("second files commit");
+    }
+    // Damage the newest manifest of the files table, as a torn write or a bad disk would.
+    let versions = dir.path().join("db/files.lance/_versions");
+    let newest = std::fs::read_dir(&versions)
+        .expect("versions")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "manifest"))
+        .min() // V2 names count down: the smallest name is the newest version
+        .expect("a manifest");
+    std::fs::write(&newest, b"\x00garbage, not a manifest\xff").expect("damage");
+
+    let store = Store::open(dir.path()).await.expect("opens despite the damage");
+    assert_eq!(store.rolled_back().len(), 1, "{:?}", store.rolled_back());
+    assert!(store.rolled_back()[0].starts_with("files: version"), "{:?}", store.rolled_back());
+    assert_eq!(store.quarantined(), 1, "the damaged manifest is kept aside, not deleted");
+    // The previous version: the first files commit is there, the damaged one is not.
+    let paths: Vec<String> = store.files().await.expect("files").into_iter().map(|f| f.path).collect();
+    assert_eq!(paths, ["/r/a.jpg"]);
+    // And the table takes new writes again.
+    store.write_files(&[file("/r/b.jpg", "bb")]).await.expect("write after recovery");
+    assert_eq!(store.count_files().await.expect("count"), 2);
+}
