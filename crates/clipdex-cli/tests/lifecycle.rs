@@ -203,3 +203,26 @@ fn sigkill_at_random_moments_loses_nothing() {
     assert_eq!(v["stale"], 0, "{v}");
     assert_eq!(v["unreferenced_items"], 0, "{v}");
 }
+
+/// A reconcile that finds nothing new (as the watcher runs often) writes no
+/// commit, even with a problem on record, so versions do not pile up.
+#[test]
+fn an_idle_run_writes_nothing() {
+    let lib = tempfile::tempdir().expect("lib");
+    let dir = tempfile::tempdir().expect("photos");
+    std::fs::copy(photo("coffee.png"), dir.path().join("coffee.png")).expect("copy");
+    std::fs::write(dir.path().join("broken.png"), b"\x89PNG\r\n\x1a\n").expect("broken");
+    #[cfg(unix)]
+    {
+        std::fs::create_dir(dir.path().join("loop")).expect("mkdir");
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("loop/back")).expect("symlink");
+    }
+    index(lib.path(), dir.path());
+    let versions = |lib: &Path| json(&clipdex(lib, &["status", "--json"]))["versions"].as_u64().expect("versions");
+    let before = versions(lib.path());
+    for _ in 0..3 {
+        let s = index(lib.path(), dir.path());
+        assert_eq!((s["indexed"].as_u64(), s["skipped"].as_u64()), (Some(0), Some(2)), "{s}");
+    }
+    assert_eq!(versions(lib.path()), before, "idle runs committed nothing");
+}

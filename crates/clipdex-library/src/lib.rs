@@ -219,16 +219,25 @@ impl Library {
         self.check_model(&model).await?;
         let _lock = WriterLock::acquire(&self.dir, self.lock_wait).await?;
         self.store.ensure_items(model.info().dim).await?;
+        // Record the model and folders only when they are new: an idle run commits nothing.
         let dir_text = model.info().dir.canonicalize().unwrap_or_else(|_| model.info().dir.clone());
-        self.store
-            .set_meta(&[
-                (META_MODEL_ID, model.info().id.as_str()),
-                (META_MODEL_DIR, &dir_text.to_string_lossy()),
-                (META_DIM, &model.info().dim.to_string()),
-            ])
-            .await?;
+        let dir_text = dir_text.to_string_lossy().into_owned();
+        let recorded = self.model_record().await?;
+        if recorded.as_ref().is_none_or(|r| r.id != model.info().id || r.dir.to_string_lossy() != dir_text) {
+            self.store
+                .set_meta(&[
+                    (META_MODEL_ID, model.info().id.as_str()),
+                    (META_MODEL_DIR, &dir_text),
+                    (META_DIM, &model.info().dim.to_string()),
+                ])
+                .await?;
+        }
+        let known_roots = self.store.roots().await?;
         let root_keys: Vec<String> = resolved.iter().map(|r| r.to_string_lossy().into_owned()).collect();
-        self.store.add_roots(&root_keys, index::now_ms()).await?;
+        let new_roots: Vec<String> = root_keys.iter().filter(|r| !known_roots.contains(r)).cloned().collect();
+        if !new_roots.is_empty() {
+            self.store.add_roots(&new_roots, index::now_ms()).await?;
+        }
         // Whatever an interrupted run left: items no file points at.
         self.store.drop_dangling_files().await?;
 
@@ -311,7 +320,10 @@ impl Library {
             cancelled: false,
             elapsed: Default::default(),
         };
-        self.store.record_failures(&problem_records).await?;
+        // Problems already on record (same path, no stamp) are not written again.
+        let new_problems: Vec<FailureRecord> =
+            problem_records.iter().filter(|f| known.failures.get(&f.path) != Some(&f.stamp)).cloned().collect();
+        self.store.record_failures(&new_problems).await?;
 
         p.phase = Phase::Indexing;
         p.total = plan.todo.len() + plan.skipped + problem_records.len();
@@ -321,7 +333,12 @@ impl Library {
         p.done = plan.skipped + problem_records.len();
         progress(&p);
 
-        self.record_pending(plan.todo.len() + plan.deferred).await?;
+        // Pending work is recorded only when there is some: an idle reconcile writes nothing.
+        let to_do = plan.todo.len() + plan.deferred;
+        if to_do > 0 {
+            self.record_pending(to_do).await?;
+        }
+        let wrote = to_do > 0 || !plan.gone.is_empty() || !new_problems.is_empty();
         let mut pending = Pending::default();
         let mut todo = plan.todo.into_iter().peekable();
         while todo.peek().is_some() {
@@ -356,9 +373,13 @@ impl Library {
         }
         summary.cancelled = cancel.is_cancelled();
         self.flush(&mut pending).await?;
-        self.record_pending(plan.deferred + todo.count()).await?;
-        self.store.collect_garbage().await?;
-        self.store.optimize(self.version_retention_ms).await?;
+        if to_do > 0 {
+            self.record_pending(plan.deferred + todo.count()).await?;
+        }
+        if wrote {
+            self.store.collect_garbage().await?;
+            self.store.optimize(self.version_retention_ms).await?;
+        }
         p.phase = Phase::Finished;
         progress(&p);
         summary.elapsed = started.elapsed();

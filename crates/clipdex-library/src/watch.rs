@@ -274,3 +274,35 @@ impl Library {
         result
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_watch_limit_means_polling_and_other_errors_do_not() {
+        assert!(is_watch_limit(&notify::Error::new(notify::ErrorKind::MaxFilesWatch)));
+        let enospc = std::io::Error::from_raw_os_error(28);
+        assert!(is_watch_limit(&notify::Error::io(enospc)));
+        assert!(!is_watch_limit(&notify::Error::path_not_found()));
+        assert!(!is_watch_limit(&notify::Error::io(std::io::Error::from_raw_os_error(13))));
+    }
+
+    #[test]
+    fn polling_is_chosen_when_asked_and_for_network_file_systems_only() {
+        assert_eq!(polling_reason(Path::new("/"), true).as_deref(), Some("asked for"));
+        // The test machine's temp folder is a local file system.
+        let tmp = std::env::temp_dir();
+        assert_eq!(polling_reason(&tmp, false), None, "{:?}", fs_type(&tmp));
+    }
+
+    #[test]
+    fn the_librarys_own_files_and_hidden_files_do_not_count_as_changes() {
+        let lib = Path::new("/photos/.clipdex-library");
+        let ev = |p: &str| Event::new(notify::EventKind::Any).add_path(PathBuf::from(p));
+        assert!(!relevant(&ev("/photos/.clipdex-library/db/items.lance/x"), lib));
+        assert!(!relevant(&ev("/photos/.DS_Store"), lib));
+        assert!(relevant(&ev("/photos/cat.jpg"), lib));
+        assert!(relevant(&Event::new(notify::EventKind::Other).set_flag(notify::event::Flag::Rescan), lib));
+    }
+}
