@@ -19,6 +19,14 @@ fn photo(name: &str) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|_| panic!("{} missing: run `python3 scripts/fetch_test_photos.py`", p.display()))
 }
 
+/// These tests measure latency; running them side by side on two cores
+/// would measure each other. One at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 struct Watcher {
     child: Child,
     events: Arc<Mutex<Vec<Value>>>,
@@ -104,6 +112,7 @@ fn rel(folder: &Path, paths: &[String]) -> Vec<String> {
 
 #[test]
 fn changes_show_up_within_seconds() {
+    let _one = serial();
     let lib = tempfile::tempdir().expect("lib");
     let dir = tempfile::tempdir().expect("folder");
     let d = dir.path().canonicalize().expect("canon");
@@ -113,7 +122,8 @@ fn changes_show_up_within_seconds() {
     assert_eq!(s["watching"][0]["mode"], "events", "{s}");
     assert_eq!(rel(&d, &files(lib.path())), ["coffee.png"]);
 
-    let limit = Duration::from_secs(10);
+    // "Within a few seconds": typically under two here; the bound leaves room for a loaded machine.
+    let limit = Duration::from_secs(15);
     // New file.
     std::fs::write(d.join("cat.png"), photo("chelsea.png")).expect("w");
     wait_for("a new file", limit, || rel(&d, &files(lib.path())) == ["cat.png", "coffee.png"]);
@@ -157,6 +167,7 @@ fn changes_show_up_within_seconds() {
 
 #[test]
 fn a_burst_of_5000_files_ends_equal_to_the_folder() {
+    let _one = serial();
     let lib = tempfile::tempdir().expect("lib");
     let dir = tempfile::tempdir().expect("folder");
     let d = dir.path().canonicalize().expect("canon");
@@ -190,6 +201,7 @@ fn a_burst_of_5000_files_ends_equal_to_the_folder() {
 
 #[test]
 fn polling_when_asked_still_keeps_up() {
+    let _one = serial();
     let lib = tempfile::tempdir().expect("lib");
     let dir = tempfile::tempdir().expect("folder");
     let d = dir.path().canonicalize().expect("canon");
