@@ -469,22 +469,8 @@ impl Store {
     pub async fn known_under(&self, root: &str) -> Result<Known> {
         let mut known = Known::default();
         let filter = format!("root = {}", quote(root));
-        let batches = collect(
-            self.files.query().only_if(filter.clone()).select(Select::columns(&["path", "id", "size", "mtime_ns"])),
-            "listing known files",
-        )
-        .await?;
-        for b in &batches {
-            let (p, id, s, m) = (
-                column::<StringArray>(b, "path")?,
-                column::<StringArray>(b, "id")?,
-                column::<UInt64Array>(b, "size")?,
-                column::<Int64Array>(b, "mtime_ns")?,
-            );
-            for i in 0..b.num_rows() {
-                let stamp = FileStamp { size: s.value(i), mtime_ns: m.value(i) };
-                known.files.insert(p.value(i).to_string(), (id.value(i).to_string(), stamp));
-            }
+        for f in self.file_rows(Some(filter.clone()), "listing known files").await? {
+            known.files.insert(f.path, (f.id, f.stamp));
         }
         let batches = collect(
             self.failures.query().only_if(filter).select(Select::columns(&["path", "size", "mtime_ns"])),
@@ -632,12 +618,13 @@ impl Store {
             Some(items) => Self::all_ids(&items, "listing item ids").await?,
             None => HashSet::new(),
         };
-        let batches = collect(self.files.query().select(Select::columns(&["path", "id"])), "listing files").await?;
-        let mut dangling = Vec::new();
-        for b in &batches {
-            let (p, id) = (column::<StringArray>(b, "path")?, column::<StringArray>(b, "id")?);
-            dangling.extend((0..b.num_rows()).filter(|&i| !have.contains(id.value(i))).map(|i| p.value(i).to_string()));
-        }
+        let dangling: Vec<String> = self
+            .file_rows(None, "listing files")
+            .await?
+            .into_iter()
+            .filter(|f| !have.contains(&f.id))
+            .map(|f| f.path)
+            .collect();
         delete_in(&self.files, "path", &dangling, "dropping dangling files").await?;
         Ok(dangling.len())
     }
@@ -726,9 +713,19 @@ impl Store {
 
     /// Every file row (path, id, stamp), sorted by path.
     pub async fn files(&self) -> Result<Vec<FileRecord>> {
-        let batches = collect(self.files.query(), "listing files").await?;
+        let mut out = self.file_rows(None, "listing files").await?;
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
+
+    /// File rows matching a filter (all of them for `None`).
+    async fn file_rows(&self, filter: Option<String>, context: &'static str) -> Result<Vec<FileRecord>> {
+        let mut query = self.files.query();
+        if let Some(f) = filter {
+            query = query.only_if(f);
+        }
         let mut out = Vec::new();
-        for b in &batches {
+        for b in &collect(query, context).await? {
             let (p, id, s, m, r) = (
                 column::<StringArray>(b, "path")?,
                 column::<StringArray>(b, "id")?,
@@ -745,7 +742,6 @@ impl Store {
                 });
             }
         }
-        out.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(out)
     }
 
@@ -779,25 +775,8 @@ impl Store {
     async fn paths_of(&self, ids: &[String]) -> Result<HashMap<String, Vec<(String, FileStamp)>>> {
         let mut out: HashMap<String, Vec<(String, FileStamp)>> = HashMap::new();
         for chunk in ids.chunks(IN_CHUNK) {
-            let batches = collect(
-                self.files
-                    .query()
-                    .only_if(in_list("id", chunk))
-                    .select(Select::columns(&["path", "id", "size", "mtime_ns"])),
-                "looking up paths",
-            )
-            .await?;
-            for b in &batches {
-                let (p, id, s, m) = (
-                    column::<StringArray>(b, "path")?,
-                    column::<StringArray>(b, "id")?,
-                    column::<UInt64Array>(b, "size")?,
-                    column::<Int64Array>(b, "mtime_ns")?,
-                );
-                for i in 0..b.num_rows() {
-                    let stamp = FileStamp { size: s.value(i), mtime_ns: m.value(i) };
-                    out.entry(id.value(i).to_string()).or_default().push((p.value(i).to_string(), stamp));
-                }
+            for f in self.file_rows(Some(in_list("id", chunk)), "looking up paths").await? {
+                out.entry(f.id).or_default().push((f.path, f.stamp));
             }
         }
         for v in out.values_mut() {
