@@ -34,6 +34,17 @@ fn ok(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).expect("utf8")
 }
 
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read dir").flatten() {
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
+        }
+    }
+}
+
 fn reference() -> Value {
     serde_json::from_str(&std::fs::read_to_string(fixtures().join("tiny-clip-reference.json")).expect("ref"))
         .expect("json")
@@ -223,18 +234,7 @@ fn a_library_refuses_vectors_from_another_model() {
     // A model of the same name whose files differ (here, its config) is another model.
     let other = tempfile::tempdir().expect("other");
     let other_model = other.path().join("tiny-clip");
-    for f in [
-        "config.json",
-        "visual/model.onnx",
-        "visual/preprocess_cfg.json",
-        "textual/model.onnx",
-        "textual/tokenizer.json",
-        "textual/tokenizer_config.json",
-    ] {
-        let dst = other_model.join(f);
-        std::fs::create_dir_all(dst.parent().expect("parent")).expect("mkdir");
-        std::fs::copy(model_dir().join(f), &dst).expect("copy");
-    }
+    copy_dir(&model_dir(), &other_model);
     let mut cfg = std::fs::read_to_string(other_model.join("config.json")).expect("cfg");
     cfg.push('\n');
     std::fs::write(other_model.join("config.json"), cfg).expect("cfg");
