@@ -261,3 +261,65 @@ fn the_solid_png_generator_makes_a_real_png() {
     assert_eq!((img.width(), img.height()), (300, 300));
     assert!(img.to_rgb8().pixels().all(|p| p.0 == [0, 0, 0]));
 }
+
+/// Runs clipdex as an unprivileged user would: as root, inside a new user
+/// namespace (`unshare -U`), where permission bits apply even to root-owned files.
+#[cfg(target_os = "linux")]
+fn clipdex_unprivileged(args: &[&str]) -> std::process::Output {
+    let is_root = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(1) == Some("0")))
+        .unwrap_or(false);
+    let mut cmd = if is_root {
+        let mut c = Command::new("unshare");
+        c.arg("-U").arg(env!("CARGO_BIN_EXE_clipdex"));
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_clipdex"))
+    };
+    cmd.args(args).output().expect("run clipdex (as root this needs `unshare` from util-linux)")
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unreadable_folder_is_reported_and_its_indexed_files_are_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let lib = tempfile::tempdir().expect("lib");
+    let dir = tempfile::tempdir().expect("folder");
+    let d = dir.path();
+    std::fs::create_dir(d.join("open")).expect("mkdir");
+    std::fs::create_dir(d.join("locked")).expect("mkdir");
+    std::fs::write(d.join("open/a.png"), photo("coffee.png")).expect("w");
+    std::fs::write(d.join("locked/b.png"), photo("chelsea.png")).expect("w");
+    let model = fixtures().join("tiny-clip");
+    let args = [
+        "--library",
+        lib.path().to_str().expect("u"),
+        "index",
+        d.to_str().expect("u"),
+        "--model",
+        model.to_str().expect("u"),
+        "--json",
+    ];
+
+    let first = clipdex_unprivileged(&args);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let first: Value = serde_json::from_slice(&first.stdout).expect("json");
+    assert_eq!(first["indexed"], 2, "{first}");
+
+    std::fs::set_permissions(d.join("locked"), std::fs::Permissions::from_mode(0o000)).expect("lock");
+    let second = clipdex_unprivileged(&args);
+    std::fs::set_permissions(d.join("locked"), std::fs::Permissions::from_mode(0o755)).expect("unlock");
+    assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
+    let second: Value = serde_json::from_slice(&second.stdout).expect("json");
+    assert_eq!(second["removed"], 0, "files under a folder that cannot be read are not forgotten: {second}");
+    let failed = second["failed"].as_array().expect("failed");
+    assert!(
+        failed.iter().any(|f| f["path"].as_str().is_some_and(|p| p.ends_with("locked"))
+            && f["reason"].as_str().is_some_and(|r| r.contains("Permission denied"))),
+        "{second}"
+    );
+    let status = clipdex_unprivileged(&["--library", lib.path().to_str().expect("u"), "status", "--json"]);
+    let status: Value = serde_json::from_slice(&status.stdout).expect("json");
+    assert_eq!(status["files"], 2, "{status}");
+}
