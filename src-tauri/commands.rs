@@ -141,7 +141,8 @@ pub(crate) async fn search_model(state: &AppState, library: &Library) -> Result<
     Ok(Some(m))
 }
 
-/// Text search. An empty library (or one with no model yet) gives no hits, not an error.
+/// Search with the query language (text, image paths, similar:<id>, weights,
+/// filters). An empty library (or one with no model yet) gives no hits, not an error.
 #[tauri::command]
 pub async fn search(state: State<'_, AppState>, query: String, limit: Option<usize>) -> Result<Vec<HitDto>, IpcError> {
     let query = query.trim();
@@ -151,7 +152,7 @@ pub async fn search(state: State<'_, AppState>, query: String, limit: Option<usi
     let library = state.library().await?;
     let Some(model) = search_model(&state, &library).await? else { return Ok(Vec::new()) };
     let limit = limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-    let hits = library.search_text(model, query, limit).await?;
+    let hits = library.search_query(model, query, &[], limit, None).await?;
     Ok(hits.into_iter().map(HitDto::from).collect())
 }
 

@@ -15,6 +15,12 @@ export type ErrorCode =
   | "path_not_found"
   | "bad_image"
   | "io"
+  | "query_syntax"
+  | "unsupported"
+  | "no_such_item"
+  | "empty_query"
+  | "library_busy"
+  | "watch_failed"
   | "busy"
   | "no_folders"
   | "internal";

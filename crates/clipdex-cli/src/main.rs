@@ -39,9 +39,16 @@ enum Command {
         #[arg(long, default_value_t = 30, value_name = "SECS")]
         wait: u64,
     },
-    /// Search the library by text
+    /// Search the library: text, images, `similar:<id>`, weights and filters (see the README's query language)
     Search {
+        #[arg(value_name = "QUERY", default_value = "")]
         text: String,
+        /// An image to search with (not added to the library); repeatable
+        #[arg(long = "image", value_name = "PATH")]
+        images: Vec<PathBuf>,
+        /// Leave out hits whose cosine similarity is below this
+        #[arg(long, value_name = "S")]
+        min_score: Option<f32>,
         #[arg(long, default_value_t = 20)]
         limit: usize,
         /// One JSON object per line, best first
@@ -167,7 +174,9 @@ async fn open_library(dir: Option<PathBuf>) -> Result<Library> {
 async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
     match cli.command {
         Command::Index { paths: roots, model, json, wait } => index(cli.library, roots, model, json, wait).await,
-        Command::Search { text, limit, json, model } => search(cli.library, &text, limit, json, model).await,
+        Command::Search { text, images, min_score, limit, json, model } => {
+            search(cli.library, &text, &images, min_score, limit, json, model).await
+        }
         Command::Embed { images, texts, model, json } => {
             let sub = matches.subcommand_matches("embed").ok_or_else(|| anyhow!("no embed arguments"))?;
             embed(sub, images, texts, model, json).await
@@ -276,13 +285,15 @@ async fn index(
 async fn search(
     library: Option<PathBuf>,
     text: &str,
+    images: &[PathBuf],
+    min_score: Option<f32>,
     limit: usize,
     json: bool,
     model: Option<PathBuf>,
 ) -> Result<ExitCode> {
     let lib = open_library(library).await?;
     let model = lib.model_for_search(model.as_deref()).await?;
-    let hits = lib.search_text(model, text, limit).await?;
+    let hits = lib.search_query(model, text, images, limit, min_score).await?;
     let mut out = std::io::stdout().lock();
     for h in &hits {
         if json {

@@ -42,6 +42,18 @@ pub enum LibraryError {
     #[error("{0}")]
     Watch(String),
 
+    #[error("the query is not valid {0}")]
+    QuerySyntax(#[from] crate::query::QuerySyntaxError),
+
+    #[error("{0}")]
+    Unsupported(String),
+
+    #[error("no library item has the id {0}")]
+    NoSuchItem(String),
+
+    #[error("the query has nothing to search for: give text, an image, or similar:<id>")]
+    EmptyQuery,
+
     #[error("a background task failed: {0}")]
     Task(String),
 }
@@ -69,6 +81,10 @@ impl LibraryError {
             LibraryError::Io { .. } => "io",
             LibraryError::Busy { .. } => "library_busy",
             LibraryError::Watch(_) => "watch_failed",
+            LibraryError::QuerySyntax(_) => "query_syntax",
+            LibraryError::Unsupported(_) => "unsupported",
+            LibraryError::NoSuchItem(_) => "no_such_item",
+            LibraryError::EmptyQuery => "empty_query",
             LibraryError::Task(_) => "internal",
         }
     }

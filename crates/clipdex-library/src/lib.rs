@@ -10,6 +10,7 @@ mod error;
 mod index;
 mod lock;
 pub mod paths;
+pub mod query;
 mod watch;
 
 use std::path::{Path, PathBuf};
@@ -466,6 +467,56 @@ impl Library {
         Ok(self.store.search(&vector, limit).await?)
     }
 
+    /// Runs a query in the query language (see [`query`]) plus any extra
+    /// image files: the terms' vectors are combined as a weighted sum, then
+    /// filters and `min_score` apply. Best first.
+    pub async fn search_query(
+        &self,
+        model: Arc<Model>,
+        text: &str,
+        extra_images: &[PathBuf],
+        limit: usize,
+        min_score: Option<f32>,
+    ) -> Result<Vec<Hit>> {
+        let mut q = query::parse(text)?;
+        for p in extra_images {
+            q.terms.push(query::Term { weight: 1.0, kind: query::TermKind::Image(p.clone()) });
+        }
+        if q.terms.is_empty() {
+            return Err(LibraryError::EmptyQuery);
+        }
+        let mut parts = Vec::new();
+        for term in &q.terms {
+            let vector = match &term.kind {
+                query::TermKind::Text(t) => {
+                    let (m, t) = (model.clone(), t.clone());
+                    blocking(move || m.embed_texts(&[t])).await??.pop()
+                }
+                query::TermKind::Image(p) => {
+                    let path = expand_home(p);
+                    let img = decode_image_file(&path)?;
+                    let m = model.clone();
+                    blocking(move || m.embed_images(vec![img])).await??.pop()
+                }
+                query::TermKind::Similar(id) => {
+                    Some(self.store.vector(id).await?.ok_or_else(|| LibraryError::NoSuchItem(id.clone()))?)
+                }
+            };
+            parts.push((term.weight, vector.ok_or(LibraryError::EmptyQuery)?));
+        }
+        let vector = query::combine(&parts).ok_or(LibraryError::EmptyQuery)?;
+        let filters = ItemFilter::from_query(&q.filters)?;
+        // Filters apply after the nearest-neighbour step, so fetch more when filtering.
+        let fetch = if filters.is_empty() { limit } else { (limit * 8).max(200) };
+        let hits = self.store.search(&vector, fetch).await?;
+        Ok(hits
+            .into_iter()
+            .filter(|h| min_score.is_none_or(|m| h.score >= m))
+            .filter_map(|h| filters.apply(h))
+            .take(limit)
+            .collect())
+    }
+
     /// Ranks the library's items by cosine similarity to a vector.
     pub async fn search_vector(&self, vector: &[f32], limit: usize) -> Result<Vec<Hit>> {
         Ok(self.store.search(vector, limit).await?)
@@ -534,6 +585,93 @@ impl Library {
     }
 }
 
+/// `~/x` to the home folder.
+fn expand_home(p: &Path) -> PathBuf {
+    match (p.strip_prefix("~"), dirs::home_dir()) {
+        (Ok(rest), Some(home)) => home.join(rest),
+        _ => p.to_path_buf(),
+    }
+}
+
+/// The query's filters, ready to apply to hits.
+#[derive(Default)]
+struct ItemFilter {
+    folders: Vec<PathBuf>,
+    exts: Vec<String>,
+    min_size: Option<u32>,
+    after_ns: Option<i64>,
+    before_ns: Option<i64>,
+}
+
+/// Days from 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = (if y >= 0 { y } else { y - 399 }) / 400;
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `YYYY-MM-DD` (already validated by the parser) to nanoseconds at UTC midnight.
+fn date_ns(s: &str) -> i64 {
+    let n = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<i64>().ok()).unwrap_or(0);
+    days_from_civil(n(0..4), n(5..7), n(8..10)) * 86_400 * 1_000_000_000
+}
+
+impl ItemFilter {
+    fn from_query(filters: &[query::Filter]) -> Result<Self> {
+        let mut f = ItemFilter::default();
+        for filter in filters {
+            match filter {
+                query::Filter::Folder(p) => f
+                    .folders
+                    .push(expand_home(Path::new(p)).canonicalize().unwrap_or_else(|_| expand_home(Path::new(p)))),
+                query::Filter::Ext(e) => f.exts.push(e.clone()),
+                query::Filter::MinSize(n) => f.min_size = Some(f.min_size.map_or(*n, |m| m.max(*n))),
+                // Dates use the file's modification time until EXIF dates are indexed.
+                query::Filter::After(d) => f.after_ns = Some(date_ns(d)),
+                query::Filter::Before(d) => f.before_ns = Some(date_ns(d)),
+                query::Filter::Camera(_) | query::Filter::Type(_) => {
+                    return Err(LibraryError::Unsupported(
+                        "camera: and type: filters need EXIF and media types, which are not indexed yet".into(),
+                    ))
+                }
+            }
+        }
+        Ok(f)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.folders.is_empty()
+            && self.exts.is_empty()
+            && self.min_size.is_none()
+            && self.after_ns.is_none()
+            && self.before_ns.is_none()
+    }
+
+    /// The hit with only the paths that pass (`None` if none do).
+    fn apply(&self, mut hit: Hit) -> Option<Hit> {
+        if self.min_size.is_some_and(|n| hit.width < n || hit.height < n) {
+            return None;
+        }
+        if self.after_ns.is_some_and(|t| hit.mtime_ns < t) || self.before_ns.is_some_and(|t| hit.mtime_ns >= t) {
+            return None;
+        }
+        hit.paths.retain(|p| {
+            let path = Path::new(p);
+            (self.folders.is_empty() || self.folders.iter().any(|f| path.starts_with(f)))
+                && (self.exts.is_empty()
+                    || path
+                        .extension()
+                        .and_then(|e| e.to_str())
+                        .is_some_and(|e| self.exts.contains(&e.to_ascii_lowercase())))
+        });
+        hit.path = hit.paths.first()?.clone();
+        Some(hit)
+    }
+}
+
 /// Is this process still running? (Linux checks; elsewhere, assumed so.)
 fn pid_alive(pid: u32) -> bool {
     if pid == std::process::id() {
@@ -553,4 +691,17 @@ pub fn decode_image_file(path: &Path) -> Result<RgbImage> {
     }
     clipdex_media::decode_file(path)
         .map_err(|e| LibraryError::Decode { path: path.to_path_buf(), reason: error_chain(&e) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_become_utc_midnight() {
+        assert_eq!(date_ns("1970-01-01"), 0);
+        assert_eq!(date_ns("1970-01-02"), 86_400 * 1_000_000_000);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(days_from_civil(2024, 2, 29), 19_782);
+    }
 }

@@ -1,0 +1,357 @@
+//! The query language, one parser for every front end.
+//!
+//! ```text
+//! query   := part*
+//! part    := sign? weight? atom | filter
+//! sign    := '+' | '-'                      (a '-' term is subtracted)
+//! weight  := NUMBER ':'                     (e.g. 2:"red car", 0.5:./ref.jpg)
+//! atom    := '"' text '"'                   (a quoted phrase)
+//!          | 'similar:' ID                  (a library item, "more like this")
+//!          | PATH                           (./x.jpg, ../x, /x, ~/x, or a word ending in an image extension)
+//!          | WORD+                          (bare words run together into one text term)
+//! filter  := ('folder' | 'after' | 'before' | 'type' | 'ext' | 'camera' | 'minsize') ':' VALUE
+//! ```
+//!
+//! The terms are combined rclip-style: the weighted sum of their unit vectors,
+//! normalised. A syntax error names the position (in characters) and what was
+//! expected.
+
+use std::path::PathBuf;
+
+/// What a term stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TermKind {
+    Text(String),
+    Image(PathBuf),
+    /// A library item by id.
+    Similar(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    /// Signed: a `-` term has a negative weight.
+    pub weight: f32,
+    pub kind: TermKind,
+}
+
+/// A restriction on which items may match.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    /// Under this folder.
+    Folder(String),
+    /// Taken (else modified) on or after this day, `YYYY-MM-DD`.
+    After(String),
+    /// Taken (else modified) before this day.
+    Before(String),
+    /// `photo`, `gif`, …
+    Type(String),
+    /// File extension, lower case, no dot.
+    Ext(String),
+    Camera(String),
+    /// Both sides at least this many pixels.
+    MinSize(u32),
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Query {
+    pub terms: Vec<Term>,
+    pub filters: Vec<Filter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("at position {position}: expected {expected}")]
+pub struct QuerySyntaxError {
+    /// Character offset in the query.
+    pub position: usize,
+    pub expected: String,
+}
+
+const FILTERS: &[&str] = &["folder", "after", "before", "type", "ext", "camera", "minsize"];
+
+fn looks_like_path(word: &str) -> bool {
+    word.starts_with("./")
+        || word.starts_with("../")
+        || word.starts_with('/')
+        || word.starts_with("~/")
+        || clipdex_media::is_supported_path(std::path::Path::new(word))
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && (1..=12).contains(&s[5..7].parse::<u32>().unwrap_or(0))
+        && (1..=31).contains(&s[8..10].parse::<u32>().unwrap_or(0))
+}
+
+struct Lexer {
+    chars: Vec<char>,
+    pos: usize,
+}
+
+impl Lexer {
+    fn peek(&self) -> Option<char> {
+        self.chars.get(self.pos).copied()
+    }
+    fn peek_at(&self, offset: usize) -> Option<char> {
+        self.chars.get(self.pos + offset).copied()
+    }
+    fn skip_space(&mut self) {
+        while self.peek().is_some_and(char::is_whitespace) {
+            self.pos += 1;
+        }
+    }
+    /// A run of characters up to white space or a quote.
+    fn word(&mut self) -> String {
+        let start = self.pos;
+        while self.peek().is_some_and(|c| !c.is_whitespace() && c != '"') {
+            self.pos += 1;
+        }
+        self.chars[start..self.pos].iter().collect()
+    }
+    /// A quoted phrase; the cursor is on the opening quote.
+    fn phrase(&mut self) -> Result<String, QuerySyntaxError> {
+        let at = self.pos;
+        self.pos += 1;
+        let s = self.pos;
+        while self.peek().is_some_and(|c| c != '"') {
+            self.pos += 1;
+        }
+        if self.peek() != Some('"') {
+            return Err(err(at, "a closing quote (\")"));
+        }
+        let text: String = self.chars[s..self.pos].iter().collect();
+        self.pos += 1;
+        if text.trim().is_empty() {
+            return Err(err(at, "text between the quotes"));
+        }
+        Ok(text)
+    }
+}
+
+fn err(position: usize, expected: &str) -> QuerySyntaxError {
+    QuerySyntaxError { position, expected: expected.into() }
+}
+
+/// Bare words gathered into one text term.
+#[derive(Default)]
+struct Run {
+    words: Vec<String>,
+    weight: f32,
+}
+
+impl Run {
+    fn flush(&mut self, q: &mut Query) {
+        if !self.words.is_empty() {
+            q.terms.push(Term { weight: self.weight, kind: TermKind::Text(self.words.join(" ")) });
+            self.words.clear();
+        }
+    }
+    fn push(&mut self, word: String, weight: f32) {
+        if self.words.is_empty() {
+            self.weight = weight;
+        }
+        self.words.push(word);
+    }
+}
+
+/// Parses a query. Bare words are text; see the module docs for the rest.
+pub fn parse(src: &str) -> Result<Query, QuerySyntaxError> {
+    let mut lx = Lexer { chars: src.chars().collect(), pos: 0 };
+    let mut q = Query::default();
+    let mut run = Run::default();
+    // The sign for the next term (set by a '+' or '-' operator).
+    let mut sign = 1.0f32;
+    loop {
+        lx.skip_space();
+        let Some(c) = lx.peek() else { break };
+        let at = lx.pos;
+        // '+' and '-' are operators when they stand alone or lead a phrase, weight or path;
+        // inside or at the start of a word ("t-shirt", "-ish") they are text.
+        if (c == '+' || c == '-')
+            && lx
+                .peek_at(1)
+                .is_none_or(|n| n.is_whitespace() || matches!(n, '"' | '.' | '/' | '~') || n.is_ascii_digit())
+        {
+            run.flush(&mut q);
+            sign = if c == '-' { -1.0 } else { 1.0 };
+            lx.pos += 1;
+            lx.skip_space();
+            if lx.peek().is_none() {
+                return Err(err(lx.pos, "a term after the sign"));
+            }
+            continue;
+        }
+        if c == '"' {
+            run.flush(&mut q);
+            let text = lx.phrase()?;
+            q.terms.push(Term { weight: std::mem::replace(&mut sign, 1.0), kind: TermKind::Text(text) });
+            continue;
+        }
+        let word = lx.word();
+        if let Some((head, rest)) = word.split_once(':') {
+            // NUMBER ':' term — but "2:30" is a time, not a weight.
+            let weighted = !rest.starts_with(|c: char| c.is_ascii_digit());
+            if let Some(w) = head.parse::<f32>().ok().filter(|_| weighted) {
+                if !w.is_finite() {
+                    return Err(err(at, "a finite weight"));
+                }
+                run.flush(&mut q);
+                let weight = std::mem::replace(&mut sign, 1.0) * w;
+                if rest.is_empty() && lx.peek() == Some('"') {
+                    let text = lx.phrase()?;
+                    q.terms.push(Term { weight, kind: TermKind::Text(text) });
+                } else if rest.is_empty() {
+                    return Err(err(lx.pos, "a term right after the weight (e.g. 2:\"red car\")"));
+                } else if looks_like_path(rest) {
+                    q.terms.push(Term { weight, kind: TermKind::Image(PathBuf::from(rest)) });
+                } else {
+                    run.push(rest.to_string(), weight);
+                }
+                continue;
+            }
+            let name = head.to_ascii_lowercase();
+            let value_at = at + head.chars().count() + 1;
+            if name == "similar" {
+                run.flush(&mut q);
+                if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(err(value_at, "an item id (hex digits) after similar:"));
+                }
+                let weight = std::mem::replace(&mut sign, 1.0);
+                q.terms.push(Term { weight, kind: TermKind::Similar(rest.to_ascii_lowercase()) });
+                continue;
+            }
+            if FILTERS.contains(&name.as_str()) {
+                run.flush(&mut q);
+                if rest.is_empty() {
+                    return Err(err(value_at, &format!("a value after {name}:")));
+                }
+                q.filters.push(match name.as_str() {
+                    "folder" => Filter::Folder(rest.to_string()),
+                    "after" | "before" if !is_date(rest) => return Err(err(value_at, "a date as YYYY-MM-DD")),
+                    "after" => Filter::After(rest.to_string()),
+                    "before" => Filter::Before(rest.to_string()),
+                    "type" => Filter::Type(rest.to_ascii_lowercase()),
+                    "ext" => Filter::Ext(rest.trim_start_matches('.').to_ascii_lowercase()),
+                    "camera" => Filter::Camera(rest.to_string()),
+                    _ => Filter::MinSize(
+                        rest.parse().map_err(|_| err(value_at, "a whole number of pixels after minsize:"))?,
+                    ),
+                });
+                continue;
+            }
+        }
+        if looks_like_path(&word) {
+            run.flush(&mut q);
+            let weight = std::mem::replace(&mut sign, 1.0);
+            q.terms.push(Term { weight, kind: TermKind::Image(PathBuf::from(word)) });
+            continue;
+        }
+        run.push(word, std::mem::replace(&mut sign, 1.0));
+    }
+    run.flush(&mut q);
+    Ok(q)
+}
+
+/// The weighted sum of unit vectors, normalised; `None` if it cancels out.
+pub fn combine(parts: &[(f32, Vec<f32>)]) -> Option<Vec<f32>> {
+    let dim = parts.first()?.1.len();
+    let mut sum = vec![0f32; dim];
+    for (w, v) in parts {
+        if v.len() != dim {
+            return None;
+        }
+        for (s, x) in sum.iter_mut().zip(v) {
+            *s += w * x;
+        }
+    }
+    let n = sum.iter().map(|x| x * x).sum::<f32>().sqrt();
+    (n > 1e-6).then(|| sum.into_iter().map(|x| x / n).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(w: f32, s: &str) -> Term {
+        Term { weight: w, kind: TermKind::Text(s.into()) }
+    }
+
+    #[test]
+    fn bare_words_are_one_text_term() {
+        assert_eq!(parse("kids on a red sled").expect("ok").terms, vec![text(1.0, "kids on a red sled")]);
+        assert_eq!(parse("   ").expect("ok"), Query::default());
+    }
+
+    #[test]
+    fn weights_signs_phrases_paths_and_similar() {
+        let q = parse(r#"2:"red car" + 0.5:./ref.jpg - "rainy day" similar:ABC123 beach"#).expect("ok");
+        assert_eq!(
+            q.terms,
+            vec![
+                text(2.0, "red car"),
+                Term { weight: 0.5, kind: TermKind::Image("./ref.jpg".into()) },
+                text(-1.0, "rainy day"),
+                Term { weight: 1.0, kind: TermKind::Similar("abc123".into()) },
+                text(1.0, "beach"),
+            ]
+        );
+        let q = parse("sunset - people").expect("ok");
+        assert_eq!(q.terms, vec![text(1.0, "sunset"), text(-1.0, "people")]);
+        let q = parse("dog photo.png").expect("ok");
+        assert_eq!(q.terms[1].kind, TermKind::Image("photo.png".into()));
+        // A hyphen inside a word is just text.
+        assert_eq!(parse("t-shirt").expect("ok").terms, vec![text(1.0, "t-shirt")]);
+    }
+
+    #[test]
+    fn filters_are_parsed_and_checked() {
+        let q = parse("cat folder:/home/me/pics after:2024-01-31 ext:.JPG minsize:800 camera:Pixel type:photo")
+            .expect("ok");
+        assert_eq!(q.terms, vec![text(1.0, "cat")]);
+        assert_eq!(
+            q.filters,
+            vec![
+                Filter::Folder("/home/me/pics".into()),
+                Filter::After("2024-01-31".into()),
+                Filter::Ext("jpg".into()),
+                Filter::MinSize(800),
+                Filter::Camera("Pixel".into()),
+                Filter::Type("photo".into()),
+            ]
+        );
+        // A word with a colon that is not a filter or a weight stays text.
+        assert_eq!(parse("time: 5pm").expect("ok").terms, vec![text(1.0, "time: 5pm")]);
+        assert_eq!(parse("2:30 pm").expect("ok").terms, vec![text(1.0, "2:30 pm")]);
+    }
+
+    #[test]
+    fn errors_name_the_position_and_what_was_expected() {
+        let e = parse(r#"cat "red car"#).expect_err("unclosed");
+        assert_eq!((e.position, e.expected.as_str()), (4, "a closing quote (\")"));
+        let e = parse("after:yesterday").expect_err("bad date");
+        assert_eq!((e.position, e.expected.as_str()), (6, "a date as YYYY-MM-DD"));
+        let e = parse("dog 2:").expect_err("dangling weight");
+        assert_eq!(e.position, 6);
+        assert!(e.expected.starts_with("a term right after the weight"));
+        let e = parse("beach -").expect_err("dangling sign");
+        assert_eq!(e.expected, "a term after the sign");
+        let e = parse("similar:xyz").expect_err("bad id");
+        assert_eq!(e.position, 8);
+        let e = parse("minsize:big").expect_err("bad size");
+        assert_eq!(e.to_string(), "at position 8: expected a whole number of pixels after minsize:");
+        assert!(parse(r#""""#).is_err());
+    }
+
+    #[test]
+    fn terms_combine_as_a_normalised_weighted_sum() {
+        let v = combine(&[(1.0, vec![1.0, 0.0]), (1.0, vec![0.0, 1.0])]).expect("sum");
+        assert!((v[0] - 0.70710677).abs() < 1e-6 && (v[1] - 0.70710677).abs() < 1e-6);
+        let v = combine(&[(2.0, vec![1.0, 0.0]), (-1.0, vec![0.0, 1.0])]).expect("diff");
+        assert!(v[0] > 0.89 && v[1] < -0.44);
+        assert_eq!(combine(&[(1.0, vec![1.0, 0.0]), (-1.0, vec![1.0, 0.0])]), None, "cancels out");
+        assert_eq!(combine(&[]), None);
+    }
+}
