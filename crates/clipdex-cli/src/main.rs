@@ -83,6 +83,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List exact duplicates (same bytes) and near-duplicates (look alike), kept apart
+    Duplicates {
+        /// Cosine similarity at or above which two items count as near-duplicates
+        #[arg(long, default_value_t = 0.95)]
+        threshold: f32,
+        #[arg(long)]
+        json: bool,
+    },
     /// Check the library for inconsistencies (duplicate rows, dangling rows, content that no longer matches)
     Verify {
         #[arg(long)]
@@ -183,6 +191,7 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
         }
         Command::Status { json } => status(cli.library, json).await,
         Command::Verify { json } => verify(cli.library, json).await,
+        Command::Duplicates { threshold, json } => duplicates(cli.library, threshold, json).await,
         Command::Watch { folders, model, poll, json } => watch(cli.library, folders, model, poll, json).await,
         Command::Remove { folder } => {
             let lib = open_library(cli.library).await?;
@@ -422,6 +431,41 @@ async fn watch(
         let _ = writeln!(std::io::stdout(), "{line}");
     })
     .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn duplicates(library: Option<PathBuf>, threshold: f32, json: bool) -> Result<ExitCode> {
+    if !(-1.0..=1.0).contains(&threshold) {
+        return Err(anyhow!("--threshold is a cosine similarity, between -1 and 1"));
+    }
+    let lib = open_library(library).await?;
+    let d = lib.duplicates(threshold).await?;
+    if json {
+        let near: Vec<Vec<serde_json::Value>> = d
+            .near
+            .iter()
+            .map(|g| g.iter().map(|m| serde_json::json!({"id": m.id, "paths": m.paths, "score": m.score})).collect())
+            .collect();
+        println!("{}", serde_json::json!({"exact": d.exact, "near": near, "threshold": threshold}));
+    } else {
+        println!(
+            "{} groups of exact duplicates, {} groups of near-duplicates (cosine ≥ {threshold})",
+            d.exact.len(),
+            d.near.len()
+        );
+        for g in &d.exact {
+            println!("same bytes:");
+            for p in g {
+                println!("  {p}");
+            }
+        }
+        for g in &d.near {
+            println!("look alike:");
+            for m in g {
+                println!("  {:.4}  {}", m.score, m.paths.join(", "));
+            }
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

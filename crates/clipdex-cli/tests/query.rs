@@ -154,3 +154,48 @@ fn bad_queries_get_clear_errors() {
     let e = err(&["search", "--image", "/no/such.jpg"]);
     assert!(e.contains("error[path_not_found]"), "{e}");
 }
+
+#[test]
+fn exact_and_near_duplicates_are_kept_apart() {
+    let s = setup();
+    let lib = s.lib.path();
+    let d = s.photos.path();
+    // An exact copy, and the same picture re-encoded as JPEG (other bytes, same look).
+    std::fs::copy(d.join("chelsea.png"), d.join("chelsea copy.png")).expect("copy");
+    let img = image::open(d.join("album/astronaut.png")).expect("open").to_rgb8();
+    img.save_with_format(d.join("astronaut.jpg"), image::ImageFormat::Jpeg).expect("jpeg");
+    let model = fixtures().join("tiny-clip");
+    let out = clipdex(lib, &["index", d.to_str().expect("u"), "--model", model.to_str().expect("u")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let out = clipdex(lib, &["duplicates", "--threshold", "0.995", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let exact = v["exact"].as_array().expect("exact");
+    assert_eq!(exact.len(), 1, "{v}");
+    let mut names: Vec<String> = exact[0]
+        .as_array()
+        .expect("g")
+        .iter()
+        .map(|p| Path::new(p.as_str().expect("p")).file_name().expect("n").to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["chelsea copy.png", "chelsea.png"]);
+    let near = v["near"].as_array().expect("near");
+    assert_eq!(near.len(), 1, "only the re-encoded pair looks alike at 0.995: {v}");
+    let mut members: Vec<String> = near[0]
+        .as_array()
+        .expect("g")
+        .iter()
+        .flat_map(|m| {
+            m["paths"]
+                .as_array()
+                .expect("paths")
+                .iter()
+                .map(|p| Path::new(p.as_str().expect("p")).file_name().expect("n").to_string_lossy().into_owned())
+        })
+        .collect();
+    members.sort();
+    assert_eq!(members, ["astronaut.jpg", "astronaut.png"]);
+    assert!(near[0][0]["score"].as_f64().expect("s") >= 0.995);
+}

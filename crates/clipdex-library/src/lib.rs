@@ -64,6 +64,24 @@ pub struct Status {
     pub dim: Option<usize>,
 }
 
+/// One member of a near-duplicate group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearDuplicate {
+    pub id: String,
+    pub paths: Vec<String>,
+    /// Its highest cosine to another member.
+    pub score: f32,
+}
+
+/// What [`Library::duplicates`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Duplicates {
+    /// Paths holding identical bytes, a group each.
+    pub exact: Vec<Vec<String>>,
+    /// Different files that look alike, a group each.
+    pub near: Vec<Vec<NearDuplicate>>,
+}
+
 /// What [`Library::verify`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verification {
@@ -577,6 +595,61 @@ impl Library {
         })
         .await?;
         Ok(Verification { audit, stale, hash_mismatches })
+    }
+
+    /// Duplicates, kept apart: exact ones (one content at several paths) and
+    /// near ones (different content whose vectors have cosine ≥ `threshold`),
+    /// grouped transitively. Compares every pair: fine for tens of thousands
+    /// of items, not yet for millions.
+    pub async fn duplicates(&self, threshold: f32) -> Result<Duplicates> {
+        let files = self.store.files().await?;
+        let mut by_id: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for f in files {
+            by_id.entry(f.id).or_default().push(f.path);
+        }
+        let exact: Vec<Vec<String>> = by_id.values().filter(|p| p.len() > 1).cloned().collect();
+        let vectors: Vec<(String, Vec<f32>)> =
+            self.store.all_vectors().await?.into_iter().filter(|(id, _)| by_id.contains_key(id)).collect();
+        let near_pairs = blocking(move || {
+            // Union-find over pairs above the threshold.
+            let n = vectors.len();
+            let mut parent: Vec<usize> = (0..n).collect();
+            fn root(parent: &mut [usize], mut i: usize) -> usize {
+                while parent[i] != i {
+                    parent[i] = parent[parent[i]];
+                    i = parent[i];
+                }
+                i
+            }
+            let mut best = vec![0f32; n];
+            for i in 0..n {
+                for j in i + 1..n {
+                    let c = clipdex_embed::cosine(&vectors[i].1, &vectors[j].1);
+                    if c >= threshold {
+                        let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                        parent[a] = b;
+                        best[i] = best[i].max(c);
+                        best[j] = best[j].max(c);
+                    }
+                }
+            }
+            let mut groups: std::collections::BTreeMap<usize, Vec<(String, f32)>> = Default::default();
+            for i in 0..n {
+                let r = root(&mut parent, i);
+                groups.entry(r).or_default().push((vectors[i].0.clone(), best[i]));
+            }
+            groups.into_values().filter(|g| g.len() > 1).collect::<Vec<_>>()
+        })
+        .await?;
+        let near = near_pairs
+            .into_iter()
+            .map(|g| {
+                g.into_iter()
+                    .map(|(id, score)| NearDuplicate { paths: by_id.get(&id).cloned().unwrap_or_default(), id, score })
+                    .collect()
+            })
+            .collect();
+        Ok(Duplicates { exact, near })
     }
 
     /// Every indexed path with its content id and stamp.

@@ -872,6 +872,25 @@ impl Store {
         Ok(None)
     }
 
+    /// Every item's id and vector.
+    pub async fn all_vectors(&self) -> Result<Vec<(String, Vec<f32>)>> {
+        let Some(items) = self.items_table() else { return Ok(Vec::new()) };
+        let mut out = Vec::new();
+        for b in &collect(items.query().select(Select::columns(&["id", "vector"])), "reading vectors").await? {
+            let id = column::<StringArray>(b, "id")?;
+            let list = column::<FixedSizeListArray>(b, "vector")?;
+            for i in 0..b.num_rows() {
+                let v = list.value(i);
+                let f = v
+                    .as_any()
+                    .downcast_ref::<Float32Array>()
+                    .ok_or_else(|| StoreError::Schema("vector items are not float32".into()))?;
+                out.push((id.value(i).to_string(), f.values().to_vec()));
+            }
+        }
+        Ok(out)
+    }
+
     /// The item id a path holds, if indexed.
     pub async fn id_for_path(&self, path: &str) -> Result<Option<String>> {
         let query =
