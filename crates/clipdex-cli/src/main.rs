@@ -83,6 +83,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// More like this: items nearest to a library item (path or id) or to any image file
+    Similar {
+        #[arg(value_name = "PATH_OR_ID")]
+        target: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long, value_name = "S")]
+        min_score: Option<f32>,
+        #[arg(long)]
+        json: bool,
+    },
     /// List exact duplicates (same bytes) and near-duplicates (look alike), kept apart
     Duplicates {
         /// Cosine similarity at or above which two items count as near-duplicates
@@ -192,6 +203,13 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
         Command::Status { json } => status(cli.library, json).await,
         Command::Verify { json } => verify(cli.library, json).await,
         Command::Duplicates { threshold, json } => duplicates(cli.library, threshold, json).await,
+        Command::Similar { target, limit, min_score, json } => {
+            let lib = open_library(cli.library).await?;
+            let model = lib.model_for_search(None).await?;
+            let hits = lib.similar(model, &target, limit, min_score).await?;
+            print_hits(&hits, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Watch { folders, model, poll, json } => watch(cli.library, folders, model, poll, json).await,
         Command::Remove { folder } => {
             let lib = open_library(cli.library).await?;
@@ -291,20 +309,9 @@ async fn index(
     Ok(if summary.cancelled { ExitCode::from(130) } else { ExitCode::SUCCESS })
 }
 
-async fn search(
-    library: Option<PathBuf>,
-    text: &str,
-    images: &[PathBuf],
-    min_score: Option<f32>,
-    limit: usize,
-    json: bool,
-    model: Option<PathBuf>,
-) -> Result<ExitCode> {
-    let lib = open_library(library).await?;
-    let model = lib.model_for_search(model.as_deref()).await?;
-    let hits = lib.search_query(model, text, images, limit, min_score).await?;
+fn print_hits(hits: &[clipdex_library::Hit], json: bool) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    for h in &hits {
+    for h in hits {
         if json {
             let j = HitJson {
                 path: &h.path,
@@ -322,8 +329,24 @@ async fn search(
         }
     }
     if hits.is_empty() && !json {
-        eprintln!("no results: the library is empty; add photos with `clipdex index FOLDER`");
+        eprintln!("no matches (an empty library? add photos with `clipdex index FOLDER`)");
     }
+    Ok(())
+}
+
+async fn search(
+    library: Option<PathBuf>,
+    text: &str,
+    images: &[PathBuf],
+    min_score: Option<f32>,
+    limit: usize,
+    json: bool,
+    model: Option<PathBuf>,
+) -> Result<ExitCode> {
+    let lib = open_library(library).await?;
+    let model = lib.model_for_search(model.as_deref()).await?;
+    let hits = lib.search_query(model, text, images, limit, min_score).await?;
+    print_hits(&hits, json)?;
     Ok(ExitCode::SUCCESS)
 }
 

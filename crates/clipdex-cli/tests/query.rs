@@ -199,3 +199,41 @@ fn exact_and_near_duplicates_are_kept_apart() {
     assert_eq!(members, ["astronaut.jpg", "astronaut.png"]);
     assert!(near[0][0]["score"].as_f64().expect("s") >= 0.995);
 }
+
+#[test]
+fn similar_by_indexed_path_by_id_and_by_outside_file() {
+    let s = setup();
+    let lib = s.lib.path();
+    let refs = reference();
+    let chelsea = refs.iter().find(|(n, _)| n == "chelsea.png").expect("ref").1.clone();
+    // The reference's nearest other photo to chelsea.png.
+    let nearest = refs
+        .iter()
+        .filter(|(n, _)| n != "chelsea.png")
+        .max_by(|a, b| dot(&chelsea, &a.1).total_cmp(&dot(&chelsea, &b.1)))
+        .expect("nearest")
+        .0
+        .clone();
+
+    let indexed = s.photos.path().join("chelsea.png");
+    let h = hits(&clipdex(lib, &["similar", indexed.to_str().expect("u"), "--json"]));
+    assert_eq!(h.len(), 7, "every other item, not itself");
+    assert!(h.iter().all(|x| name(x) != "chelsea.png"));
+    assert_eq!(name(&h[0]), nearest);
+
+    let id = hits(&clipdex(lib, &["search", "--image", indexed.to_str().expect("u"), "--limit", "1", "--json"]))[0]
+        ["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let by_id = hits(&clipdex(lib, &["similar", &id, "--json"]));
+    assert_eq!(by_id.iter().map(name).collect::<Vec<_>>(), h.iter().map(name).collect::<Vec<_>>());
+
+    // A file outside the library is embedded on the fly; its twin in the library comes first.
+    let outside = fixtures().join("photos/chelsea.png");
+    let o = hits(&clipdex(lib, &["similar", outside.to_str().expect("u"), "--limit", "3", "--json"]));
+    assert_eq!(name(&o[0]), "chelsea.png");
+
+    let out = clipdex(lib, &["similar", "/no/such/photo.jpg"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("error[path_not_found]"));
+}

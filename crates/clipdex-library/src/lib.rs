@@ -535,6 +535,41 @@ impl Library {
             .collect())
     }
 
+    /// "More like this": items nearest to a library item (by id or indexed
+    /// path, using its stored vector) or to any image file (embedded on the
+    /// fly). The item itself is left out.
+    pub async fn similar(
+        &self,
+        model: Arc<Model>,
+        path_or_id: &str,
+        limit: usize,
+        min_score: Option<f32>,
+    ) -> Result<Vec<Hit>> {
+        let as_path = expand_home(Path::new(path_or_id));
+        let key = as_path.canonicalize().ok().map(|p| p.to_string_lossy().into_owned());
+        let id = match &key {
+            Some(k) => self.store.id_for_path(k).await?,
+            None if path_or_id.len() == 64 && path_or_id.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                Some(path_or_id.to_ascii_lowercase())
+            }
+            None => return Err(LibraryError::PathNotFound { path: as_path }),
+        };
+        let vector = match &id {
+            Some(id) => self.store.vector(id).await?.ok_or_else(|| LibraryError::NoSuchItem(id.clone()))?,
+            None => {
+                let img = decode_image_file(&as_path)?;
+                blocking(move || model.embed_images(vec![img])).await??.pop().ok_or(LibraryError::EmptyQuery)?
+            }
+        };
+        let hits = self.store.search(&vector, limit + 1).await?;
+        Ok(hits
+            .into_iter()
+            .filter(|h| Some(&h.id) != id.as_ref())
+            .filter(|h| min_score.is_none_or(|m| h.score >= m))
+            .take(limit)
+            .collect())
+    }
+
     /// Ranks the library's items by cosine similarity to a vector.
     pub async fn search_vector(&self, vector: &[f32], limit: usize) -> Result<Vec<Hit>> {
         Ok(self.store.search(vector, limit).await?)
