@@ -91,8 +91,8 @@ pub fn to_tensor(img: RgbImage, cfg: &Preprocess) -> Vec<f32> {
         // open_clip's center_crop_or_pad pads (floor) left/top, then crops at 0.
         let pad_l = if tw > nw { ((tw - nw) / 2) as i64 } else { 0 };
         let pad_t = if th > nh { ((th - nh) / 2) as i64 } else { 0 };
-        let pw = nw as i64 + pad_l + if tw > nw { ((tw - nw + 1) / 2) as i64 } else { 0 };
-        let ph = nh as i64 + pad_t + if th > nh { ((th - nh + 1) / 2) as i64 } else { 0 };
+        let pw = nw as i64 + pad_l + if tw > nw { (tw - nw).div_ceil(2) as i64 } else { 0 };
+        let ph = nh as i64 + pad_t + if th > nh { (th - nh).div_ceil(2) as i64 } else { 0 };
         let cl = round_half_even((pw - tw as i64) as f64 / 2.0);
         let ct = round_half_even((ph - th as i64) as f64 / 2.0);
         (cl - pad_l, ct - pad_t)

@@ -56,7 +56,6 @@ pub fn candidates(extra_dirs: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 static ENVIRONMENT: OnceLock<Environment> = OnceLock::new();
-static LOADED_FROM: OnceLock<PathBuf> = OnceLock::new();
 
 /// Starts ONNX Runtime once per process and returns its environment.
 /// Later calls return the first environment, whatever `extra_dirs` they pass.
@@ -74,13 +73,7 @@ pub fn environment(extra_dirs: &[PathBuf]) -> Result<&'static Environment> {
         .with_telemetry(false)
         .build()
         .map_err(crate::error::ort_err("starting the environment"))?;
-    let _ = LOADED_FROM.set(path);
     Ok(ENVIRONMENT.get_or_init(|| env))
-}
-
-/// The library file ONNX Runtime was loaded from, once it has been.
-pub fn loaded_from() -> Option<&'static Path> {
-    LOADED_FROM.get().map(PathBuf::as_path)
 }
 
 /// Where inference runs.

@@ -404,7 +404,7 @@ pub(crate) fn merge_known(all: Vec<Known>) -> Known {
     out
 }
 
-/// Which ids among `hashed` the library or the pending writes already have.
+/// The distinct content ids of a hashed batch, sorted.
 pub(crate) fn ids_of(hashed: &[Hashed]) -> Vec<String> {
     let mut ids: Vec<String> = hashed.iter().map(|h| h.id.clone()).collect();
     ids.sort();

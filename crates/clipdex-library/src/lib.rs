@@ -475,16 +475,6 @@ impl Library {
         self.version_retention_ms = retention.as_millis().min(i64::MAX as u128) as i64;
     }
 
-    /// Ranks the library's items by cosine similarity to a text, best first.
-    pub async fn search_text(&self, model: Arc<Model>, text: &str, limit: usize) -> Result<Vec<Hit>> {
-        let text = text.to_string();
-        let m = model.clone();
-        let vector = blocking(move || m.embed_texts(&[text])).await??.pop().ok_or(LibraryError::Model(
-            clipdex_embed::EmbedError::BadOutput { context: "text embedding", expected: 1, got: 0 },
-        ))?;
-        Ok(self.store.search(&vector, limit).await?)
-    }
-
     /// Runs a query in the query language (see [`query`]) plus any extra
     /// image files: the terms' vectors are combined as a weighted sum, then
     /// filters and `min_score` apply. Best first.
@@ -570,11 +560,6 @@ impl Library {
             .collect())
     }
 
-    /// Ranks the library's items by cosine similarity to a vector.
-    pub async fn search_vector(&self, vector: &[f32], limit: usize) -> Result<Vec<Hit>> {
-        Ok(self.store.search(vector, limit).await?)
-    }
-
     pub async fn status(&self) -> Result<Status> {
         let rec = self.model_record().await?;
         Ok(Status {
@@ -596,14 +581,6 @@ impl Library {
     /// JPEG thumbnail bytes of the item with this content id.
     pub async fn thumbnail(&self, id: &str) -> Result<Option<Vec<u8>>> {
         Ok(self.store.thumbnail(id).await?)
-    }
-
-    /// The stored vector for an indexed path.
-    pub async fn vector_for_path(&self, path: &str) -> Result<Option<Vec<f32>>> {
-        match self.store.id_for_path(path).await? {
-            Some(id) => Ok(self.store.vector(&id).await?),
-            None => Ok(None),
-        }
     }
 
     /// Checks the library against itself and the disk. Reads every indexed
