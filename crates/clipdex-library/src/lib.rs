@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 pub use clipdex_embed::{Device, Model, ModelInfo};
 pub use clipdex_media::RgbImage;
-pub use clipdex_store::{Audit, FailureRecord, FileRecord, FileStamp, Hit};
+pub use clipdex_store::{Audit, FailureRecord, FileRecord, FileStamp, Hit, IndexAction, VectorIndexInfo};
 pub use error::{LibraryError, Result};
 pub use index::{error_chain, Cancel, IndexSummary, Phase, Progress};
 
@@ -112,6 +112,8 @@ pub struct Library {
     store: Store,
     lock_wait: Duration,
     version_retention_ms: i64,
+    /// Items from which searches use an approximate vector index.
+    ann_threshold: usize,
     /// Extra places to look for the ONNX Runtime library (an app's resources).
     runtime_dirs: Vec<PathBuf>,
 }
@@ -142,6 +144,7 @@ impl Library {
             runtime_dirs: Vec::new(),
             lock_wait: DEFAULT_LOCK_WAIT,
             version_retention_ms: DEFAULT_VERSION_RETENTION.as_millis() as i64,
+            ann_threshold: clipdex_store::DEFAULT_ANN_THRESHOLD,
         })
     }
 
@@ -396,8 +399,7 @@ impl Library {
             self.record_pending(plan.deferred + todo.count()).await?;
         }
         if wrote {
-            self.store.collect_garbage().await?;
-            self.store.optimize(self.version_retention_ms).await?;
+            self.maintain().await?;
         }
         p.phase = Phase::Finished;
         progress(&p);
@@ -412,6 +414,34 @@ impl Library {
         self.store.record_failures(&pending.failures).await?;
         *pending = Pending::default();
         Ok(())
+    }
+
+    /// Housekeeping after writes: drops unused items, builds or retrains the
+    /// vector index when the library has grown past its threshold, folds new
+    /// rows into indexes, compacts and prunes old versions.
+    async fn maintain(&self) -> Result<IndexAction> {
+        self.store.collect_garbage().await?;
+        let action = self.store.ensure_vector_index(self.ann_threshold).await?;
+        self.store.optimize(self.version_retention_ms).await?;
+        Ok(action)
+    }
+
+    /// Runs the housekeeping an indexing run does after writing, now (for
+    /// `clipdex optimize`, and after bulk loads). Takes the writer lock.
+    pub async fn optimize(&self) -> Result<IndexAction> {
+        let _lock = WriterLock::acquire(&self.dir, self.lock_wait).await?;
+        self.maintain().await
+    }
+
+    /// The approximate vector index, if the library is big enough to have one.
+    pub async fn vector_index(&self) -> Result<Option<VectorIndexInfo>> {
+        Ok(self.store.vector_index().await?)
+    }
+
+    /// Items from which an approximate vector index is built (default
+    /// [`clipdex_store::DEFAULT_ANN_THRESHOLD`]); below it, search is exact.
+    pub fn set_ann_threshold(&mut self, items: usize) {
+        self.ann_threshold = items;
     }
 
     /// Forgets one of the library's folders: its files, failures, and items no other path holds.

@@ -41,6 +41,14 @@ const META: &str = "meta";
 /// Values in one `IN (…)` filter, at most; longer lists are split.
 const IN_CHUNK: usize = 500;
 
+/// Meta keys the store itself keeps about its vector index.
+const META_ANN_ROWS: &str = "ann_rows";
+const META_ANN_PARTITIONS: &str = "ann_partitions";
+
+/// Rows from which an approximate (IVF-PQ) vector index is built, by default.
+/// Below it every search is an exact scan, which is fast enough there.
+pub const DEFAULT_ANN_THRESHOLD: usize = 20_000;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot create the library folder {path}")]
@@ -135,6 +143,23 @@ pub struct Hit {
 pub struct Known {
     pub files: HashMap<String, (String, FileStamp)>,
     pub failures: HashMap<String, FileStamp>,
+}
+
+/// The approximate vector index, when there is one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VectorIndexInfo {
+    /// Rows when it was trained.
+    pub trained_rows: usize,
+    pub partitions: usize,
+    /// Rows added since and not yet folded in (searched exactly meanwhile).
+    pub unindexed_rows: usize,
+}
+
+/// What [`Store::ensure_vector_index`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexAction {
+    None,
+    Built { rows: usize, partitions: usize },
 }
 
 /// What [`Store::audit`] found.
@@ -678,6 +703,10 @@ impl Store {
             t.optimize(lancedb::table::OptimizeAction::Compact { options: Default::default(), remap_options: None })
                 .await
                 .map_err(lance("compacting"))?;
+            // Folds rows added since an index was built into it (no-op without indexes).
+            t.optimize(lancedb::table::OptimizeAction::Index(Default::default()))
+                .await
+                .map_err(lance("updating indexes"))?;
             t.optimize(lancedb::table::OptimizeAction::Prune {
                 older_than: Some(chrono_duration_ms(keep_ms)),
                 delete_unverified: Some(false),
@@ -687,6 +716,60 @@ impl Store {
             .map_err(lance("pruning old versions"))?;
         }
         Ok(())
+    }
+
+    /// The items table's approximate vector index, if it has one.
+    pub async fn vector_index(&self) -> Result<Option<VectorIndexInfo>> {
+        let Some(items) = self.items_table() else { return Ok(None) };
+        let indices = items.list_indices().await.map_err(lance("listing indexes"))?;
+        let Some(ix) = indices.iter().find(|i| i.columns.iter().any(|c| c == "vector")) else { return Ok(None) };
+        let num = |v: Option<String>| v.and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+        Ok(Some(VectorIndexInfo {
+            trained_rows: num(self.meta(META_ANN_ROWS).await?),
+            partitions: num(self.meta(META_ANN_PARTITIONS).await?).max(1),
+            unindexed_rows: ix.num_unindexed_rows.unwrap_or(0) as usize,
+        }))
+    }
+
+    /// Builds the approximate vector index once the table holds `threshold`
+    /// rows, and trains it again when the table has doubled since: IVF
+    /// partitions learnt on a small table fit a large one badly. Rows added in
+    /// between are folded in by [`Store::optimize`] and, until then, searched
+    /// exactly. IVF-PQ with cosine distance; searches re-rank its candidates
+    /// by their exact vectors, so scores are always exact cosines.
+    pub async fn ensure_vector_index(&self, threshold: usize) -> Result<IndexAction> {
+        let Some(items) = self.items_table() else { return Ok(IndexAction::None) };
+        let rows = self.count_items().await?;
+        let current = self.vector_index().await?;
+        let due = match current {
+            None => rows >= threshold.max(256),
+            Some(ix) => rows >= ix.trained_rows.saturating_mul(2),
+        };
+        if !due {
+            return Ok(IndexAction::None);
+        }
+        let dim = self.dimension().await?.unwrap_or(0) as u32;
+        let partitions = ((rows as f64).sqrt().round() as u32).clamp(1, 4096);
+        let sub_vectors = if dim % 16 == 0 {
+            dim / 16
+        } else if dim % 8 == 0 {
+            dim / 8
+        } else {
+            1
+        };
+        let builder = lancedb::index::vector::IvfPqIndexBuilder::default()
+            .distance_type(DistanceType::Cosine)
+            .num_partitions(partitions)
+            .num_sub_vectors(sub_vectors);
+        items
+            .create_index(&["vector"], lancedb::index::Index::IvfPq(builder))
+            .replace(true)
+            .execute()
+            .await
+            .map_err(lance("building the vector index"))?;
+        self.set_meta(&[(META_ANN_ROWS, &rows.to_string()), (META_ANN_PARTITIONS, &partitions.to_string())])
+            .await?;
+        Ok(IndexAction::Built { rows, partitions: partitions as usize })
     }
 
     /// How many versions each table keeps (for tests and `status`).
@@ -786,22 +869,37 @@ impl Store {
     }
 
     /// The `limit` items nearest to `vector` by cosine distance, best first.
-    /// Exact (flat) search until an index exists. Items no path holds (left
+    /// Uses the approximate index when there is one (its candidates re-ranked
+    /// by exact cosine), else scans every vector. Items no path holds (left
     /// by an interrupted run) are not returned.
     pub async fn search(&self, vector: &[f32], limit: usize) -> Result<Vec<Hit>> {
+        self.search_with(vector, limit, false).await
+    }
+
+    /// [`Store::search`]; with `exact`, always scans every vector (for
+    /// measuring the index's recall).
+    pub async fn search_with(&self, vector: &[f32], limit: usize, exact: bool) -> Result<Vec<Hit>> {
         let Some(items) = self.items_table() else { return Ok(Vec::new()) };
         let dim = self.dimension().await?.unwrap_or(0);
         if vector.len() != dim {
             return Err(StoreError::DimensionMismatch { stored: dim, given: vector.len() });
         }
         let want = limit.max(1);
-        let query = items
+        let mut query = items
             .query()
             .nearest_to(vector)
             .map_err(lance("building the search"))?
             .distance_type(DistanceType::Cosine)
             .select(Select::columns(&["id", "width", "height"]))
             .limit(want + want / 4 + 8);
+        match (exact, self.vector_index().await?) {
+            (false, Some(ix)) => {
+                // A tenth of the partitions (at least 16), then exact re-ranking of 10× the candidates.
+                let probes = (ix.partitions / 10).max(16).min(ix.partitions);
+                query = query.nprobes(probes).map_err(lance("building the search"))?.refine_factor(10);
+            }
+            _ => query = query.bypass_vector_index(),
+        }
         let batches = collect(query, "searching").await?;
         let mut rows = Vec::new();
         for b in &batches {

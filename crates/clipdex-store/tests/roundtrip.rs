@@ -187,3 +187,73 @@ async fn an_unreadable_newest_version_falls_back_to_the_previous_one() {
     store.write_files(&[file("/r/b.jpg", "bb")]).await.expect("write after recovery");
     assert_eq!(store.count_files().await.expect("count"), 2);
 }
+
+/// Clustered unit vectors, reproducibly (xorshift).
+fn clustered(n: usize, dim: usize, seed: u64) -> Vec<Vec<f32>> {
+    let mut s = seed;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+    };
+    let centres: Vec<Vec<f32>> = (0..24).map(|_| (0..dim).map(|_| next()).collect()).collect();
+    (0..n)
+        .map(|i| {
+            let v: Vec<f32> = centres[i % centres.len()].iter().map(|c| c + 0.15 * next()).collect();
+            let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            v.iter().map(|x| x / norm).collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn above_the_threshold_an_ann_index_answers_with_exact_scores_and_high_recall() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).await.expect("open");
+    let dim = 32;
+    store.ensure_items(dim).await.expect("create");
+    let vectors = clustered(1_200, dim, 7);
+    let items: Vec<ItemRecord> = vectors.iter().enumerate().map(|(i, v)| item(&format!("{i:04x}"), v.clone())).collect();
+    store.write_items(&items).await.expect("items");
+    let files: Vec<FileRecord> = items.iter().map(|i| file(&format!("/r/{}.jpg", i.id), &i.id)).collect();
+    store.write_files(&files).await.expect("files");
+
+    // Below the threshold nothing is built; at it, an IVF-PQ index is.
+    assert_eq!(store.ensure_vector_index(5_000).await.expect("ensure"), clipdex_store::IndexAction::None);
+    assert!(store.vector_index().await.expect("info").is_none());
+    let built = store.ensure_vector_index(1_000).await.expect("ensure");
+    assert!(matches!(built, clipdex_store::IndexAction::Built { rows: 1_200, .. }), "{built:?}");
+    let ix = store.vector_index().await.expect("info").expect("an index");
+    assert_eq!((ix.trained_rows, ix.unindexed_rows), (1_200, 0));
+    // Not rebuilt until the table doubles.
+    assert_eq!(store.ensure_vector_index(1_000).await.expect("ensure"), clipdex_store::IndexAction::None);
+
+    let queries = clustered(40, dim, 99);
+    let mut found = 0;
+    for q in &queries {
+        let approx = store.search_with(q, 10, false).await.expect("ann");
+        let exact = store.search_with(q, 10, true).await.expect("exact");
+        assert_eq!(approx.len(), 10);
+        for h in &approx {
+            // Scores are exact cosines (re-ranked), not PQ estimates.
+            let v = &vectors[usize::from_str_radix(&h.id, 16).expect("hex id")];
+            let cos: f32 = v.iter().zip(q).map(|(a, b)| a * b).sum();
+            assert!((h.score - cos).abs() < 1e-4, "{} vs {cos}", h.score);
+        }
+        found += approx.iter().filter(|h| exact.iter().any(|e| e.id == h.id)).count();
+    }
+    let recall = found as f64 / (queries.len() * 10) as f64;
+    assert!(recall >= 0.9, "recall@10 {recall}");
+
+    // Rows added after the build are found at once (searched exactly) and folded in by optimize.
+    let fresh = item("fresh", vec![1.0 / (dim as f32).sqrt(); dim]);
+    store.write_items(std::slice::from_ref(&fresh)).await.expect("item");
+    store.write_files(&[file("/r/fresh.jpg", "fresh")]).await.expect("file");
+    assert_eq!(store.vector_index().await.expect("info").expect("index").unindexed_rows, 1);
+    let top = store.search(&fresh.vector, 1).await.expect("search");
+    assert_eq!(top[0].id, "fresh");
+    store.optimize(0).await.expect("optimize");
+    assert_eq!(store.vector_index().await.expect("info").expect("index").unindexed_rows, 0);
+    assert_eq!(store.search(&fresh.vector, 1).await.expect("search")[0].id, "fresh");
+}
