@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use clipdex_library::{Cancel, Hit, Library, Model, Phase, Progress};
+use clipdex_library::{Cancel, Hit, Library, Mode, Model, Phase, Progress, SearchOptions, Sort};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
@@ -28,10 +28,37 @@ pub struct HitDto {
     pub height: u32,
     /// `thumb://localhost/<id>`: served by id, never by path.
     pub thumbnail: String,
+    /// EXIF date taken (ms since the epoch), if any.
+    pub taken_at: Option<i64>,
+    /// Date taken, else the file's modification time (ms).
+    pub date: i64,
+    pub camera: Option<String>,
+    pub lens: Option<String>,
+    pub caption: Option<String>,
+    pub tags: Vec<TagDto>,
+    pub why: WhyDto,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TagDto {
+    pub label: String,
+    pub score: f32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct WhyDto {
+    pub vector_rank: Option<usize>,
+    pub keyword_rank: Option<usize>,
+    pub keyword_fields: Vec<String>,
+    pub fused: f32,
 }
 
 impl From<Hit> for HitDto {
     fn from(h: Hit) -> Self {
+        let date = h.date_ns() / 1_000_000;
+        let d = h.details.unwrap_or_default();
         HitDto {
             thumbnail: crate::thumbnail_url(&h.id),
             id: h.id,
@@ -40,8 +67,33 @@ impl From<Hit> for HitDto {
             score: h.score,
             width: h.width,
             height: h.height,
+            taken_at: d.taken_at_ms,
+            date,
+            camera: d.camera,
+            lens: d.lens,
+            caption: d.caption,
+            tags: d.tags.into_iter().map(|t| TagDto { label: t.label, score: t.score }).collect(),
+            why: WhyDto {
+                vector_rank: h.why.vector_rank,
+                keyword_rank: h.why.keyword_rank,
+                keyword_fields: h.why.keyword_fields,
+                fused: h.why.fused,
+            },
         }
     }
+}
+
+/// One search's answer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchDto {
+    pub hits: Vec<HitDto>,
+    /// The cosine cutoff applied to vector matches, if any.
+    pub cutoff: Option<f32>,
+    /// Whether it is the library's calibrated default (the slider's home).
+    pub default_cutoff: bool,
+    /// Vector matches the cutoff left out.
+    pub below_cutoff: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -114,6 +166,8 @@ fn progress_event(p: &Progress) -> IndexEvent {
         phase: match p.phase {
             Phase::Scanning => "scanning",
             Phase::Indexing => "indexing",
+            Phase::Labels => "labels",
+            Phase::Describing => "describing",
             Phase::Finished => "finished",
         }
         .into(),
@@ -142,18 +196,39 @@ pub(crate) async fn search_model(state: &AppState, library: &Library) -> Result<
 }
 
 /// Search with the query language (text, image paths, similar:<id>, weights,
-/// filters). An empty library (or one with no model yet) gives no hits, not an error.
+/// filters). `minScore` overrides the calibrated cutoff; `mode` is
+/// `hybrid` (default), `vector` or `keyword`; `sort` is `relevance` or
+/// `date`. An empty library (or one with no model yet) gives no hits, not an error.
 #[tauri::command]
-pub async fn search(state: State<'_, AppState>, query: String, limit: Option<usize>) -> Result<Vec<HitDto>, IpcError> {
+pub async fn search(
+    state: State<'_, AppState>,
+    query: String,
+    limit: Option<usize>,
+    min_score: Option<f32>,
+    mode: Option<String>,
+    sort: Option<String>,
+) -> Result<SearchDto, IpcError> {
     let query = query.trim();
     if query.is_empty() {
-        return Ok(Vec::new());
+        return Ok(SearchDto::default());
     }
+    let bad = |m: String| IpcError { code: "bad_argument".into(), message: m };
+    let opts = SearchOptions {
+        limit: limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
+        min_score,
+        mode: mode.as_deref().map(str::parse::<Mode>).transpose().map_err(bad)?.unwrap_or_default(),
+        sort: sort.as_deref().map(str::parse::<Sort>).transpose().map_err(bad)?.unwrap_or_default(),
+        images: Vec::new(),
+    };
     let library = state.library().await?;
-    let Some(model) = search_model(&state, &library).await? else { return Ok(Vec::new()) };
-    let limit = limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-    let hits = library.search_query(model, query, &[], limit, None).await?;
-    Ok(hits.into_iter().map(HitDto::from).collect())
+    let Some(model) = search_model(&state, &library).await? else { return Ok(SearchDto::default()) };
+    let found = library.search(model, query, &opts).await?;
+    Ok(SearchDto {
+        hits: found.hits.into_iter().map(HitDto::from).collect(),
+        cutoff: found.cutoff,
+        default_cutoff: found.default_cutoff,
+        below_cutoff: found.below_cutoff,
+    })
 }
 
 #[tauri::command]

@@ -1,7 +1,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use clipdex_desktop::commands::{self, HitDto, IndexEvent, StatusDto, SummaryDto};
+use clipdex_desktop::commands::{self, IndexEvent, SearchDto, StatusDto, SummaryDto};
 use clipdex_desktop::{build_app, AppState};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, Channel, InvokeBody};
@@ -57,7 +57,9 @@ fn commands_index_search_and_report_status_through_ipc() {
     let status: StatusDto =
         serde_json::from_value(invoke(&webview, "library_status", json!({})).expect("status")).expect("dto");
     assert_eq!((status.items, status.model_id.as_deref(), status.indexing), (0, None, false));
-    assert_eq!(invoke(&webview, "search", json!({"query": "a cat"})).expect("search"), json!([]));
+    let empty: SearchDto =
+        serde_json::from_value(invoke(&webview, "search", json!({"query": "a cat"})).expect("search")).expect("dto");
+    assert!(empty.hits.is_empty());
 
     // Index through the command itself, with a real channel collecting progress.
     let events: Arc<Mutex<Vec<IndexEvent>>> = Arc::default();
@@ -88,20 +90,36 @@ fn commands_index_search_and_report_status_through_ipc() {
     let dones: Vec<usize> = events
         .iter()
         .filter_map(|e| match e {
-            IndexEvent::Progress { done, .. } => Some(*done),
+            // Labels and describing count prompts and items, not files.
+            IndexEvent::Progress { done, phase, .. } if phase == "scanning" || phase == "indexing" => Some(*done),
             _ => None,
         })
         .collect();
     assert!(dones.len() >= 2 && dones.windows(2).all(|w| w[0] <= w[1]), "progress only moves forward: {dones:?}");
     assert_eq!(dones.last(), Some(&5));
 
+    assert!(events.iter().any(|e| matches!(e, IndexEvent::Progress { phase, .. } if phase == "describing")));
+
     // Search over IPC: hits with scores, best first, thumbnails addressed by id only.
-    let hits: Vec<HitDto> = serde_json::from_value(
-        invoke(&webview, "search", json!({"query": "a photo of an astronaut", "limit": 3})).expect("search"),
+    let found: SearchDto = serde_json::from_value(
+        invoke(&webview, "search", json!({"query": "a photo of an astronaut", "limit": 3, "minScore": -1.0}))
+            .expect("search"),
     )
     .expect("hits");
+    assert_eq!((found.cutoff, found.default_cutoff), (Some(-1.0), false));
+    let hits = found.hits;
     assert_eq!(hits.len(), 3);
-    assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
+    assert!(hits.iter().all(|h| h.why.vector_rank.is_some() && h.date > 0), "{hits:?}");
+    // Without minScore the library's calibrated cutoff applies, and says so.
+    let default: SearchDto = serde_json::from_value(
+        invoke(&webview, "search", json!({"query": "a photo of an astronaut"})).expect("search"),
+    )
+    .expect("dto");
+    assert!(default.default_cutoff && default.cutoff.is_some(), "{default:?}");
+    let err = invoke(&webview, "search", json!({"query": "x", "mode": "fuzzy"})).expect_err("bad mode");
+    assert_eq!(err["code"], "bad_argument", "{err}");
+    // Hybrid (the default) orders by fused rank: meaning and keywords together.
+    assert!(hits.windows(2).all(|w| w[0].why.fused >= w[1].why.fused), "{hits:?}");
     for h in &hits {
         assert_eq!(h.id.len(), 64);
         assert!(h.thumbnail.ends_with(&h.id) && !h.thumbnail.contains(&folder), "{}", h.thumbnail);
@@ -150,7 +168,7 @@ fn the_window_may_call_only_what_its_capabilities_grant() {
     let main = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("main window");
 
     assert_eq!(invoke(&main, "library_status", json!({})).expect("granted")["items"], 0);
-    assert_eq!(invoke(&main, "search", json!({"query": "x"})).expect("granted"), json!([]));
+    assert_eq!(invoke(&main, "search", json!({"query": "x"})).expect("granted")["hits"], json!([]));
     assert_eq!(invoke(&main, "cancel_indexing", json!({})).expect("granted"), json!(false));
 
     // Not granted: emitting events (the window only listens), and other plugins' commands.

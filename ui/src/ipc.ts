@@ -19,6 +19,9 @@ export type ErrorCode =
   | "unsupported"
   | "no_such_item"
   | "empty_query"
+  | "not_in_library"
+  | "cancelled"
+  | "bad_argument"
   | "library_busy"
   | "watch_failed"
   | "busy"
@@ -39,6 +42,48 @@ export interface Hit {
   width: number;
   height: number;
   thumbnail: string;
+  /** EXIF date taken (ms since the epoch), if the photo has one. */
+  takenAt: number | null;
+  /** Date taken, else the file's modification time (ms). */
+  date: number;
+  camera: string | null;
+  lens: string | null;
+  caption: string | null;
+  /** Zero-shot tags with their cosine, best first. */
+  tags: { label: string; score: number }[];
+  why: Why;
+}
+
+export interface Why {
+  /** Rank among the nearest vectors, if it was one. */
+  vectorRank: number | null;
+  /** Rank among keyword (BM25) matches, if it was one. */
+  keywordRank: number | null;
+  /** Fields that held query words, e.g. "tags: dog". */
+  keywordFields: string[];
+  /** Reciprocal-rank-fusion score. */
+  fused: number;
+}
+
+export type Mode = "hybrid" | "vector" | "keyword";
+export type Sort = "relevance" | "date";
+
+export interface SearchResult {
+  hits: Hit[];
+  /** The cosine cutoff applied to vector matches. */
+  cutoff: number | null;
+  /** Whether the cutoff is the library's calibrated default. */
+  defaultCutoff: boolean;
+  /** Vector matches the cutoff left out. */
+  belowCutoff: number;
+}
+
+export interface SearchParams {
+  limit?: number;
+  /** Overrides the calibrated cutoff; -1 shows everything. */
+  minScore?: number | null;
+  mode?: Mode;
+  sort?: Sort;
 }
 
 export interface Failure {
@@ -76,7 +121,7 @@ export type IndexEvent =
   | {
       event: "progress";
       data: {
-        phase: "scanning" | "indexing" | "finished";
+        phase: "scanning" | "indexing" | "labels" | "describing" | "finished";
         total: number;
         done: number;
         indexed: number;
@@ -112,7 +157,16 @@ export function advice(e: IpcError): string | null {
   }
 }
 
-export const search = (query: string, limit?: number) => invoke<Hit[]>("search", { query, limit });
+export const search = (query: string, p: SearchParams = {}) =>
+  invoke<SearchResult>("search", { query, limit: p.limit, minScore: p.minScore ?? null, mode: p.mode, sort: p.sort });
+
+/** Why a hit matched, as one line for a tooltip. */
+export function explain(h: Hit): string {
+  const parts = [`cosine ${h.score.toFixed(3)}`];
+  if (h.why.vectorRank !== null) parts.push(`#${h.why.vectorRank} by meaning`);
+  if (h.why.keywordRank !== null) parts.push(`#${h.why.keywordRank} by keywords (${h.why.keywordFields.join("; ")})`);
+  return parts.join(" · ");
+}
 export const libraryStatus = () => invoke<Status>("library_status");
 export const cancelIndexing = () => invoke<boolean>("cancel_indexing");
 export function indexFolders(folders: string[], onEvent: (e: IndexEvent) => void): Promise<Summary> {

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
-use clipdex_library::{paths, Cancel, Library, LibraryError, Phase, WatchEvent, WatchOptions};
+use clipdex_library::{
+    paths, Cancel, Library, LibraryError, Mode, Phase, SearchOptions, SearchResults, Sort, WatchEvent, WatchOptions,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -46,9 +48,15 @@ enum Command {
         /// An image to search with (not added to the library); repeatable
         #[arg(long = "image", value_name = "PATH")]
         images: Vec<PathBuf>,
-        /// Leave out hits whose cosine similarity is below this
-        #[arg(long, value_name = "S")]
+        /// Leave out vector matches whose cosine is below this [default: the library's calibrated cutoff; -1 shows all]
+        #[arg(long, value_name = "S", allow_negative_numbers = true)]
         min_score: Option<f32>,
+        /// vector (nearest embeddings), keyword (path words, tags, EXIF, captions) or hybrid (both, fused)
+        #[arg(long, default_value = "hybrid", value_name = "M")]
+        mode: Mode,
+        /// relevance, or date (newest first, date taken else modified)
+        #[arg(long, default_value = "relevance", value_name = "ORDER")]
+        sort: Sort,
         #[arg(long, default_value_t = 20)]
         limit: usize,
         /// One JSON object per line, best first
@@ -58,6 +66,31 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         model: Option<PathBuf>,
     },
+    /// Describe an image: the built-in labels (and your captions) that fit it best
+    Describe {
+        #[arg(value_name = "PATH_OR_ID")]
+        target: String,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+        /// Model folder (must be the library's model) [default: the one the library records]
+        #[arg(long, value_name = "DIR")]
+        model: Option<PathBuf>,
+    },
+    /// Show, set or clear the caption of a library item (captions are searchable)
+    Caption {
+        #[arg(value_name = "PATH_OR_ID")]
+        target: String,
+        /// The caption; leave out to show the current one
+        #[arg(value_name = "TEXT")]
+        text: Option<String>,
+        /// Remove the caption
+        #[arg(long, conflicts_with = "text")]
+        clear: bool,
+    },
+    /// Build or update search indexes and compact the library now (indexing runs do this too)
+    Optimize,
     /// Embed images and texts, printing their vectors in input order
     Embed {
         #[arg(long = "image", value_name = "PATH")]
@@ -89,7 +122,7 @@ enum Command {
         target: String,
         #[arg(long, default_value_t = 20)]
         limit: usize,
-        #[arg(long, value_name = "S")]
+        #[arg(long, value_name = "S", allow_negative_numbers = true)]
         min_score: Option<f32>,
         #[arg(long)]
         json: bool,
@@ -124,12 +157,38 @@ struct HitJson<'a> {
     path: &'a str,
     /// Every path holding this content (copies), `path` first.
     paths: &'a [String],
+    /// Cosine similarity to the query, always.
     score: f32,
     id: &'a str,
     width: u32,
     height: u32,
     size: u64,
     mtime_ns: i64,
+    /// EXIF date taken (UTC, ISO 8601), if the photo has one.
+    taken_at: Option<String>,
+    camera: Option<&'a str>,
+    lens: Option<&'a str>,
+    caption: Option<&'a str>,
+    tags: Vec<TagJson<'a>>,
+    why: WhyJson<'a>,
+}
+
+#[derive(Serialize)]
+struct TagJson<'a> {
+    label: &'a str,
+    score: f32,
+}
+
+#[derive(Serialize)]
+struct WhyJson<'a> {
+    /// The cosine, and the rank among vector matches (if it was one).
+    vector_score: f32,
+    vector_rank: Option<usize>,
+    /// Rank among keyword matches, and the fields that held query words.
+    keyword_rank: Option<usize>,
+    keyword_fields: &'a [String],
+    /// Reciprocal-rank-fusion score (hybrid and keyword modes).
+    fused: f32,
 }
 
 #[derive(Serialize)]
@@ -193,8 +252,39 @@ async fn open_library(dir: Option<PathBuf>) -> Result<Library> {
 async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
     match cli.command {
         Command::Index { paths: roots, model, json, wait } => index(cli.library, roots, model, json, wait).await,
-        Command::Search { text, images, min_score, limit, json, model } => {
-            search(cli.library, &text, &images, min_score, limit, json, model).await
+        Command::Search { text, images, min_score, mode, sort, limit, json, model } => {
+            let opts = SearchOptions { limit, min_score, mode, sort, images };
+            search(cli.library, &text, &opts, json, model).await
+        }
+        Command::Describe { target, limit, json, model } => describe(cli.library, &target, limit, json, model).await,
+        Command::Caption { target, text, clear } => {
+            let lib = open_library(cli.library).await?;
+            match (text, clear) {
+                (Some(t), _) => {
+                    lib.set_caption(&target, Some(&t)).await?;
+                    println!("captioned {target}");
+                }
+                (None, true) => {
+                    lib.set_caption(&target, None).await?;
+                    println!("cleared the caption of {target}");
+                }
+                (None, false) => match lib.item_details(&target).await? {
+                    Some(d) => println!("{}", d.caption.unwrap_or_default()),
+                    None => return Err(LibraryError::NotInLibrary(target).into()),
+                },
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Optimize => {
+            let lib = open_library(cli.library).await?;
+            let action = lib.optimize().await?;
+            match action {
+                clipdex_library::IndexAction::Built { rows, partitions } => {
+                    println!("built the vector index over {rows} items ({partitions} partitions); library compacted")
+                }
+                clipdex_library::IndexAction::None => println!("library compacted; indexes up to date"),
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Embed { images, texts, model, json } => {
             let sub = matches.subcommand_matches("embed").ok_or_else(|| anyhow!("no embed arguments"))?;
@@ -206,8 +296,8 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
         Command::Similar { target, limit, min_score, json } => {
             let lib = open_library(cli.library).await?;
             let model = lib.model_for_search(None).await?;
-            let hits = lib.similar(model, &target, limit, min_score).await?;
-            print_hits(&hits, json)?;
+            let results = lib.similar(model, &target, limit, min_score).await?;
+            print_hits(&results, json)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Watch { folders, model, poll, json } => watch(cli.library, folders, model, poll, json).await,
@@ -266,6 +356,8 @@ async fn index(
             bar.set_message(match p.phase {
                 Phase::Scanning => "scanning",
                 Phase::Indexing => "indexing",
+                Phase::Labels => "labels",
+                Phase::Describing => "tagging",
                 Phase::Finished => "done",
             });
             if let Some(c) = &p.current {
@@ -309,9 +401,10 @@ async fn index(
     Ok(if summary.cancelled { ExitCode::from(130) } else { ExitCode::SUCCESS })
 }
 
-fn print_hits(hits: &[clipdex_library::Hit], json: bool) -> Result<()> {
+fn print_hits(results: &SearchResults, json: bool) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    for h in hits {
+    for h in &results.hits {
+        let d = h.details.as_ref();
         if json {
             let j = HitJson {
                 path: &h.path,
@@ -322,31 +415,104 @@ fn print_hits(hits: &[clipdex_library::Hit], json: bool) -> Result<()> {
                 height: h.height,
                 size: h.size,
                 mtime_ns: h.mtime_ns,
+                taken_at: d.and_then(|d| d.taken_at_ms).map(clipdex_media_iso),
+                camera: d.and_then(|d| d.camera.as_deref()),
+                lens: d.and_then(|d| d.lens.as_deref()),
+                caption: d.and_then(|d| d.caption.as_deref()),
+                tags: d.map_or(Vec::new(), |d| {
+                    d.tags.iter().map(|t| TagJson { label: &t.label, score: t.score }).collect()
+                }),
+                why: WhyJson {
+                    vector_score: h.score,
+                    vector_rank: h.why.vector_rank,
+                    keyword_rank: h.why.keyword_rank,
+                    keyword_fields: &h.why.keyword_fields,
+                    fused: h.why.fused,
+                },
             };
             writeln!(out, "{}", serde_json::to_string(&j)?)?;
         } else {
-            writeln!(out, "{:.4}  {}", h.score, h.path)?;
+            let mut extra = Vec::new();
+            if let Some(t) = d.and_then(|d| d.taken_at_ms) {
+                extra.push(clipdex_media_iso(t)[..10].to_string());
+            }
+            if let Some(d) = d.filter(|d| !d.tags.is_empty()) {
+                extra.push(d.tags.iter().take(3).map(|t| t.label.as_str()).collect::<Vec<_>>().join(", "));
+            }
+            if !h.why.keyword_fields.is_empty() {
+                extra.push(format!("matched {}", h.why.keyword_fields.join("; ")));
+            }
+            let extra = if extra.is_empty() { String::new() } else { format!("  [{}]", extra.join(" · ")) };
+            writeln!(out, "{:.4}  {}{extra}", h.score, h.path)?;
         }
     }
-    if hits.is_empty() && !json {
-        eprintln!("no matches (an empty library? add photos with `clipdex index FOLDER`)");
+    if results.below_cutoff > 0 {
+        let which = if results.default_cutoff { "the default cutoff" } else { "--min-score" };
+        eprintln!(
+            "{} more below {which} {:.3} (use --min-score to change it, -1 to show all)",
+            results.below_cutoff,
+            results.cutoff.unwrap_or(0.0)
+        );
+    } else if results.hits.is_empty() && !json {
+        eprintln!("no matches (try other words, --mode vector, or --min-score -1; an empty library needs `clipdex index FOLDER`)");
     }
     Ok(())
+}
+
+fn clipdex_media_iso(ms: i64) -> String {
+    clipdex_library::iso_utc(ms)
 }
 
 async fn search(
     library: Option<PathBuf>,
     text: &str,
-    images: &[PathBuf],
-    min_score: Option<f32>,
+    opts: &SearchOptions,
+    json: bool,
+    model: Option<PathBuf>,
+) -> Result<ExitCode> {
+    let lib = open_library(library).await?;
+    let model = lib.model_for_search(model.as_deref()).await?;
+    let results = lib.search(model, text, opts).await?;
+    print_hits(&results, json)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct DescriptionJson<'a> {
+    text: &'a str,
+    source: &'a str,
+    score: f32,
+    probability: f32,
+}
+
+async fn describe(
+    library: Option<PathBuf>,
+    target: &str,
     limit: usize,
     json: bool,
     model: Option<PathBuf>,
 ) -> Result<ExitCode> {
     let lib = open_library(library).await?;
     let model = lib.model_for_search(model.as_deref()).await?;
-    let hits = lib.search_query(model, text, images, limit, min_score).await?;
-    print_hits(&hits, json)?;
+    let bar = progress_bar();
+    bar.set_message("labels");
+    let found = lib
+        .describe(model, target, limit, &Cancel::new(), |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })
+        .await?;
+    bar.finish_and_clear();
+    let mut out = std::io::stdout().lock();
+    for d in &found {
+        if json {
+            let j = DescriptionJson { text: &d.text, source: d.source, score: d.cosine, probability: d.probability };
+            writeln!(out, "{}", serde_json::to_string(&j)?)?;
+        } else {
+            let mark = if d.source == "caption" { "  (caption)" } else { "" };
+            writeln!(out, "{:.4}  {:5.1}%  {}{mark}", d.cosine, d.probability * 100.0, d.text)?;
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -546,6 +712,10 @@ async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitCode> {
             "quarantined_versions": s.quarantined,
             "watching": s.watching.iter().map(|(f, m)| serde_json::json!({"folder": f, "mode": m})).collect::<Vec<_>>(),
             "model": s.model_id.as_ref().map(|id| serde_json::json!({"id": id, "dir": s.model_dir, "dim": s.dim})),
+            "vector_index": s.vector_index.map(|ix| serde_json::json!({
+                "trained_rows": ix.trained_rows, "partitions": ix.partitions, "unindexed_rows": ix.unindexed_rows,
+            })),
+            "default_cutoff": s.calibration.as_ref().map(|c| serde_json::json!({"text": c.text, "image": c.image})),
             "failures": failures,
         });
         writeln!(out, "{v}")?;
@@ -566,6 +736,22 @@ async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitCode> {
                 writeln!(out, "model    {id} ({}), {} dims", s.model_dir.as_deref().unwrap_or("?"), s.dim.unwrap_or(0))?
             }
             None => writeln!(out, "model    none yet (index a folder to set it)")?,
+        }
+        match &s.vector_index {
+            Some(ix) => writeln!(
+                out,
+                "search   IVF-PQ index, {} partitions, trained on {} items ({} added since)",
+                ix.partitions, ix.trained_rows, ix.unindexed_rows
+            )?,
+            None => writeln!(
+                out,
+                "search   exact scan (an index is built from {} items)",
+                clipdex_library::DEFAULT_ANN_THRESHOLD
+            )?,
+        }
+        if let Some(c) = &s.calibration {
+            let image = c.image.map_or("not yet (needs 20 items)".to_string(), |x| format!("{x:.3}"));
+            writeln!(out, "cutoff   text {:.3}, image {image} (calibrated on {} items)", c.text, c.items)?;
         }
         if s.watching.is_empty() {
             writeln!(out, "watching nothing (run `clipdex watch` or open the app)")?;

@@ -118,7 +118,19 @@ fn index_search_status_and_embed_on_real_photos() {
             .collect();
         expected.sort_by(|a, b| b.1.total_cmp(&a.1));
 
-        let out = ok(&clipdex(&["--library", lib_s, "search", text, "--limit", "5", "--json"]));
+        let out = ok(&clipdex(&[
+            "--library",
+            lib_s,
+            "search",
+            text,
+            "--limit",
+            "5",
+            "--mode",
+            "vector",
+            "--min-score",
+            "-1",
+            "--json",
+        ]));
         let hits: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).expect("hit json")).collect();
         assert_eq!(hits.len(), 5);
         for (hit, (name, score)) in hits.iter().zip(&expected) {

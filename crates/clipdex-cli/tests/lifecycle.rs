@@ -68,7 +68,7 @@ fn moves_copies_and_deletes_keep_the_index_equal_to_the_folder() {
     assert_eq!(status["items"], 3, "a copy is stored once");
 
     // Search shows the copy's paths together; the old paths are gone.
-    let out = clipdex(lib.path(), &["search", "a cat", "--limit", "10", "--json"]);
+    let out = clipdex(lib.path(), &["search", "a cat", "--limit", "10", "--min-score", "-1", "--json"]);
     let hits: Vec<Value> =
         String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("hit")).collect();
     assert_eq!(hits.len(), 3);

@@ -112,20 +112,25 @@ fn image_queries_arithmetic_filters_and_cutoff() {
     assert_eq!(name(&h[0]), best.0, "the reference's best match comes first");
 
     // Filters: extension, size, folder.
-    let h = hits(&clipdex(lib, &["search", "a photo ext:jpg", "--limit", "20", "--json"]));
+    // (`--min-score -1`: every item, not only those above the calibrated cutoff.)
+    let h = hits(&clipdex(lib, &["search", "a photo ext:jpg", "--limit", "20", "--min-score", "-1", "--json"]));
     let mut names: Vec<String> = h.iter().map(name).collect();
     names.sort();
     assert_eq!(names, ["hubble_deep_field.jpg", "rocket.jpg"]);
-    let h = hits(&clipdex(lib, &["search", "a photo minsize:600", "--limit", "20", "--json"]));
+    let h = hits(&clipdex(lib, &["search", "a photo minsize:600", "--limit", "20", "--min-score", "-1", "--json"]));
     assert!(h.iter().all(|x| x["width"].as_u64() >= Some(600) && x["height"].as_u64() >= Some(600)), "{h:?}");
     assert!(!h.is_empty());
     let album = s.photos.path().join("album");
-    let h = hits(&clipdex(lib, &["search", &format!("a photo folder:{}", album.display()), "--limit", "20", "--json"]));
+    let h = hits(&clipdex(
+        lib,
+        &["search", &format!("a photo folder:{}", album.display()), "--limit", "20", "--min-score", "-1", "--json"],
+    ));
     assert_eq!(h.len(), 4);
     assert!(h.iter().all(|x| x["path"].as_str().expect("p").contains("/album/")));
-    // Dates (file modification time for now): everything was written today.
-    assert_eq!(hits(&clipdex(lib, &["search", "a photo before:2000-01-01", "--json"])).len(), 0);
-    assert_eq!(hits(&clipdex(lib, &["search", "a photo after:2000-01-01", "--limit", "20", "--json"])).len(), 8);
+    // Dates (no EXIF in these PNGs, so the file modification time): everything was written today.
+    assert_eq!(hits(&clipdex(lib, &["search", "a photo before:2000-01-01", "--min-score", "-1", "--json"])).len(), 0);
+    let after = ["search", "a photo after:2000-01-01", "--limit", "20", "--min-score", "-1", "--json"];
+    assert_eq!(hits(&clipdex(lib, &after)).len(), 8);
 
     // The cutoff keeps only close matches.
     let h = hits(&clipdex(lib, &["search", "--image", outside_s, "--min-score", "0.99", "--json"]));
@@ -147,8 +152,12 @@ fn bad_queries_get_clear_errors() {
     assert!(e.contains("error[query_syntax]") && e.contains("YYYY-MM-DD"), "{e}");
     let e = err(&["search", "similar:00ff"]);
     assert!(e.contains("error[no_such_item]"), "{e}");
-    let e = err(&["search", "cat camera:Pixel"]);
-    assert!(e.contains("error[unsupported]"), "{e}");
+    let e = err(&["search", "cat type:video"]);
+    assert!(e.contains("error[unsupported]") && e.contains("videos"), "{e}");
+    let e = err(&["search", "cat type:sculpture"]);
+    assert!(e.contains("error[unsupported]") && e.contains("type:photo"), "{e}");
+    let e = err(&["search", "cat", "--mode", "fuzzy"]);
+    assert!(e.contains("vector, keyword or hybrid"), "{e}");
     let e = err(&["search", "ext:jpg"]);
     assert!(e.contains("error[empty_query]"), "{e}");
     let e = err(&["search", "--image", "/no/such.jpg"]);
@@ -236,4 +245,204 @@ fn similar_by_indexed_path_by_id_and_by_outside_file() {
 
     let out = clipdex(lib, &["similar", "/no/such/photo.jpg"]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("error[path_not_found]"));
+}
+
+/// A JPEG of `img` carrying an EXIF block (date taken, camera, lens).
+fn jpeg_with_exif(img: &image::RgbImage, path: &Path, make: &str, model: &str, taken: &str, lens: &str) {
+    use image::ImageEncoder;
+    let file = std::fs::File::create(path).expect("create");
+    let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(file, 90);
+    enc.set_exif_metadata(clipdex_media_exif(make, model, taken, lens)).expect("exif");
+    enc.write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::Rgb8).expect("encode");
+}
+
+/// The TIFF-structured EXIF block, built by hand (big-endian): IFD0 with
+/// Make and Model, an Exif IFD with DateTimeOriginal and LensModel.
+fn clipdex_media_exif(make: &str, model: &str, taken: &str, lens: &str) -> Vec<u8> {
+    let z = |s: &str| {
+        let mut b = s.as_bytes().to_vec();
+        b.push(0);
+        b
+    };
+    let (make, model, taken, lens) = (z(make), z(model), z(taken), z(lens));
+    let ifd0_at = 8usize;
+    let exif_at = ifd0_at + 2 + 12 * 3 + 4;
+    let data_at = exif_at + 2 + 12 * 2 + 4;
+    let mut out = b"MM\0\x2a".to_vec();
+    out.extend_from_slice(&(ifd0_at as u32).to_be_bytes());
+    let mut data = Vec::new();
+    let mut entry = |out: &mut Vec<u8>, tag: u16, bytes: &[u8]| {
+        out.extend_from_slice(&tag.to_be_bytes());
+        out.extend_from_slice(&2u16.to_be_bytes());
+        out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+        out.extend_from_slice(&((data_at + data.len()) as u32).to_be_bytes());
+        data.extend_from_slice(bytes);
+    };
+    out.extend_from_slice(&3u16.to_be_bytes());
+    entry(&mut out, 0x010F, &make);
+    entry(&mut out, 0x0110, &model);
+    out.extend_from_slice(&0x8769u16.to_be_bytes());
+    out.extend_from_slice(&4u16.to_be_bytes());
+    out.extend_from_slice(&1u32.to_be_bytes());
+    out.extend_from_slice(&(exif_at as u32).to_be_bytes());
+    out.extend_from_slice(&0u32.to_be_bytes());
+    out.extend_from_slice(&2u16.to_be_bytes());
+    entry(&mut out, 0x9003, &taken);
+    entry(&mut out, 0xA434, &lens);
+    out.extend_from_slice(&0u32.to_be_bytes());
+    out.extend_from_slice(&data);
+    out
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn status(lib: &Path) -> Value {
+    let out = clipdex(lib, &["status", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("status json")
+}
+
+/// EXIF facts, zero-shot tags, path words, captions, hybrid fusion with
+/// `why`, the calibrated cutoff, date sorting and `describe`, end to end.
+#[test]
+fn exif_tags_keywords_captions_cutoff_and_describe() {
+    let s = setup();
+    let lib = s.lib.path();
+    let d = s.photos.path();
+    let photos = fixtures().join("photos");
+    let astronaut = image::open(photos.join("astronaut.png")).expect("open").to_rgb8();
+    jpeg_with_exif(
+        &astronaut,
+        &d.join("moon walk.jpg"),
+        "Canon",
+        "Canon EOS 5D",
+        "2018:06:01 10:00:00",
+        "EF 50mm f/1.8",
+    );
+    let coffee = image::open(photos.join("coffee.png")).expect("open").to_rgb8();
+    jpeg_with_exif(
+        &coffee,
+        &d.join("morning.jpg"),
+        "Apple",
+        "iPhone 12",
+        "2020:03:15 08:30:00",
+        "iPhone 12 back camera",
+    );
+    let sled = image::RgbImage::from_fn(96, 64, |x, y| image::Rgb([200, (x * 2) as u8, (y * 3) as u8]));
+    sled.save(d.join("red_sled_2019.png")).expect("png");
+    let model = fixtures().join("tiny-clip");
+    let out = clipdex(lib, &["index", d.to_str().expect("u"), "--model", model.to_str().expect("u")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let all = |q: &str, extra: &[&str]| {
+        let mut args = vec!["search", q, "--limit", "50", "--min-score", "-1", "--json"];
+        args.extend_from_slice(extra);
+        hits(&clipdex(lib, &args))
+    };
+    let every = all("a photo", &[]);
+    assert_eq!(every.len(), 11);
+
+    // EXIF: date taken, camera and lens on each hit; date and camera filters use them.
+    let walk = every.iter().find(|h| name(h) == "moon walk.jpg").expect("moon walk");
+    assert_eq!(walk["taken_at"], "2018-06-01T10:00:00Z");
+    assert_eq!(walk["camera"], "Canon EOS 5D");
+    assert_eq!(walk["lens"], "EF 50mm f/1.8");
+    let plain = every.iter().find(|h| name(h) == "chelsea.png").expect("chelsea");
+    assert!(plain["taken_at"].is_null() && plain["camera"].is_null());
+    let names = |h: &[Value]| h.iter().map(name).collect::<Vec<_>>();
+    assert_eq!(names(&all("a photo before:2019-01-01", &[])), ["moon walk.jpg"], "EXIF date, not today's mtime");
+    assert_eq!(names(&all("a photo after:2020-01-01 before:2021-01-01", &[])), ["morning.jpg"]);
+    assert_eq!(names(&all("a photo camera:canon", &[])), ["moon walk.jpg"]);
+    assert_eq!(names(&all("a photo camera:iphone", &[])), ["morning.jpg"]);
+    assert!(all("a photo type:gif", &[]).is_empty());
+    assert_eq!(all("a photo type:photo", &[]).len(), 11);
+
+    // Sorting by date: today's files first, then 2020, then 2018.
+    let by_date = all("a photo", &["--sort", "date"]);
+    assert_eq!(names(&by_date[9..]), ["morning.jpg", "moon walk.jpg"]);
+
+    // Path words: a keyword query finds the file by its name, and says so.
+    let k = all("sled", &["--mode", "keyword"]);
+    assert_eq!(name(&k[0]), "red_sled_2019.png");
+    assert_eq!(k[0]["why"]["keyword_rank"], 1);
+    assert!(k[0]["why"]["keyword_fields"].as_array().expect("f").iter().any(|f| f == "path: sled"), "{}", k[0]);
+    assert!(k[0]["score"].is_number(), "the cosine is always shown");
+    // Hybrid (the default) fuses it with the vector list: the named file leads.
+    let h = all("sled", &[]);
+    let top = h.iter().take(2).find(|x| name(x) == "red_sled_2019.png").expect("the sled file is in the top two");
+    let fused = top["why"]["fused"].as_f64().expect("fused");
+    assert!(h.iter().all(|x| x["why"]["fused"].as_f64().expect("f") <= fused + 1e-6), "{h:?}");
+    // Vector mode knows nothing of names.
+    let v = all("sled", &["--mode", "vector"]);
+    assert!(v.iter().all(|x| x["why"]["keyword_rank"].is_null()));
+
+    // Tags: stored with scores, best first, and searchable by keyword.
+    let tagged: Vec<&Value> = every.iter().filter(|h| !h["tags"].as_array().expect("t").is_empty()).collect();
+    assert!(!tagged.is_empty(), "some item has tags");
+    let first = tagged[0];
+    let tags = first["tags"].as_array().expect("tags");
+    assert!(tags.windows(2).all(|w| w[0]["score"].as_f64() >= w[1]["score"].as_f64()));
+    let label = tags[0]["label"].as_str().expect("label");
+    let k = all(label, &["--mode", "keyword"]);
+    let me = k.iter().find(|x| x["id"] == first["id"]).expect("the tagged item matches its tag");
+    assert!(
+        me["why"]["keyword_fields"]
+            .as_array()
+            .expect("f")
+            .iter()
+            .any(|f| f.as_str().is_some_and(|f| f.starts_with("tags: "))),
+        "{me}"
+    );
+
+    // describe ranks the vocabulary: its best labels are the item's tags, in order.
+    let out = clipdex(lib, &["describe", first["path"].as_str().expect("p"), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let described: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+    assert_eq!(described.len(), 10);
+    assert!(described.windows(2).all(|w| w[0]["score"].as_f64() >= w[1]["score"].as_f64()));
+    for (t, d) in tags.iter().zip(&described) {
+        assert_eq!(t["label"], d["text"]);
+        assert!((t["score"].as_f64().expect("s") - d["score"].as_f64().expect("s")).abs() < 1e-5);
+    }
+    let p: f64 = described.iter().map(|d| d["probability"].as_f64().expect("p")).sum();
+    assert!(p > 0.0 && p <= 1.0 + 1e-6);
+
+    // Captions: set, shown, searchable, a describe candidate; cleared.
+    let sled_path = d.join("red_sled_2019.png");
+    let sled_s = sled_path.to_str().expect("u");
+    let out = clipdex(lib, &["caption", sled_s, "Rex chasing the waves"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = clipdex(lib, &["caption", sled_s]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "Rex chasing the waves");
+    let k = all("rex", &["--mode", "keyword"]);
+    assert_eq!(names(&k), ["red_sled_2019.png"]);
+    assert_eq!(k[0]["caption"], "Rex chasing the waves");
+    assert!(k[0]["why"]["keyword_fields"].as_array().expect("f").iter().any(|f| f == "caption: rex"), "{}", k[0]);
+    let out = clipdex(lib, &["describe", sled_s, "--limit", "2000", "--json"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains(r#""source":"caption""#));
+    assert!(clipdex(lib, &["caption", sled_s, "--clear"]).status.success());
+    assert!(all("rex", &["--mode", "keyword"]).is_empty());
+    let out = clipdex(lib, &["caption", "/no/such.jpg", "x"]);
+    assert!(stderr(&out).contains("error[path_not_found]"), "{}", stderr(&out));
+
+    // The calibrated cutoff: recorded in status, applied by default, reported when it hides hits.
+    let st = status(lib);
+    let cutoff = st["default_cutoff"]["text"].as_f64().expect("a calibrated text cutoff") as f32;
+    let mut trimmed = false;
+    for q in ["a photo", "zebra", "a xylophone concert", "tax forms", "a red sled in the snow"] {
+        let out = clipdex(lib, &["search", q, "--mode", "vector", "--limit", "50", "--json"]);
+        let h = hits(&out);
+        assert!(h.iter().all(|x| x["score"].as_f64().expect("s") as f32 >= cutoff), "{q}: {h:?}");
+        if h.len() < 11 {
+            trimmed = true;
+            assert!(
+                stderr(&out).contains(&format!("{} more below the default cutoff", 11 - h.len())),
+                "{}",
+                stderr(&out)
+            );
+        }
+    }
+    assert!(trimmed, "the default cutoff trims some query: search no longer returns everything");
 }

@@ -93,7 +93,7 @@ fn files(lib: &Path) -> Vec<String> {
     let out = Command::new(env!("CARGO_BIN_EXE_clipdex"))
         .arg("--library")
         .arg(lib)
-        .args(["search", "a photo", "--limit", "10000", "--json"])
+        .args(["search", "a photo", "--limit", "10000", "--mode", "vector", "--min-score", "-1", "--json"])
         .output()
         .expect("search");
     let mut paths: Vec<String> = String::from_utf8_lossy(&out.stdout)

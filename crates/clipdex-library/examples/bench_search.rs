@@ -7,17 +7,19 @@
 //! Fills LIBRARY_DIR with ITEMS synthetic items (default 100,000: clustered
 //! unit vectors of the model's width, 8 KiB thumbnails, one path each), lets
 //! the library build its vector index as it would after an indexing run, then
-//! times QUERIES text queries end to end through `Library::search_query`
-//! (text embedding, vector search, path lookup; the model is loaded once,
-//! before timing), and the vector step alone with and without the index.
+//! times QUERIES text queries end to end through `Library::search` in its
+//! default hybrid mode (text embedding, vector search, BM25 keyword search
+//! over every item's details, fusion, path and details lookup; the model is
+//! loaded once, before timing), and the vector step alone with and without
+//! the index.
 //! Recall@10 compares the index against exact search. A filled library is
 //! reused by later runs.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use clipdex_library::{open_model, Cancel, Library};
-use clipdex_store::{FileRecord, FileStamp, ItemRecord, Store};
+use clipdex_library::{labels, open_model, Cancel, Library, SearchOptions};
+use clipdex_store::{Details, FileRecord, FileStamp, ItemRecord, Store, Tag};
 
 /// xorshift64*: reproducible numbers without a dependency.
 struct Rng(u64);
@@ -92,12 +94,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         let centres: Vec<Vec<f32>> = (0..256).map(|_| unit((0..dim).map(|_| rng.gauss()).collect())).collect();
         let thumb: Vec<u8> = (0..8192).map(|_| rng.next() as u8).collect();
+        let vocabulary = labels::vocabulary();
         let batch = 5_000;
         let mut i = have;
         while i < n {
             let end = (i + batch).min(n);
             let mut items = Vec::with_capacity(end - i);
             let mut files = Vec::with_capacity(end - i);
+            let mut details = Vec::with_capacity(end - i);
             for k in i..end {
                 let c = &centres[(rng.next() % centres.len() as u64) as usize];
                 let v = unit(c.iter().map(|x| x + 0.06 * rng.gauss()).collect());
@@ -111,8 +115,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     thumbnail: thumb.clone(),
                     indexed_at_ms: 0,
                 });
+                let year = 2000 + k % 25;
+                details.push(Details {
+                    id: id.clone(),
+                    taken_at_ms: Some((year as i64 - 1970) * 31_557_600_000),
+                    camera: Some(["Canon EOS R5", "iPhone 13", "NIKON D750"][k % 3].into()),
+                    lens: None,
+                    tags: (0..3)
+                        .map(|t| Tag {
+                            label: vocabulary[(rng.next() % vocabulary.len() as u64) as usize].clone(),
+                            score: 0.3 - t as f32 * 0.01,
+                        })
+                        .collect(),
+                    tags_model: "bench".into(),
+                    words: format!("photos {year} IMG {k:06} jpg"),
+                    caption: None,
+                });
                 files.push(FileRecord {
-                    path: format!("/bench/photos/{}/IMG_{k:06}.jpg", 2000 + k % 25),
+                    path: format!("/bench/photos/{year}/IMG_{k:06}.jpg"),
                     id,
                     stamp: FileStamp { size: 3_000_000, mtime_ns: k as i64 * 1_000_000_000 },
                     root: "/bench".into(),
@@ -120,6 +140,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             store.write_items(&items).await?;
             store.write_files(&files).await?;
+            store.write_details(&details).await?;
             i = end;
             eprint!("\rfilled {i}/{n}");
         }
@@ -132,13 +153,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ix = lib.vector_index().await?;
     println!("items {}, vector index {:?}", store.count_items().await?, ix);
 
-    let subjects = ["dog", "cat", "red car", "beach", "mountain", "birthday cake", "bicycle", "snow", "bridge", "child"];
-    let places = ["in the park", "at night", "on a sled", "by the sea", "in the kitchen", "under a tree", "in the rain"];
+    let subjects =
+        ["dog", "cat", "red car", "beach", "mountain", "birthday cake", "bicycle", "snow", "bridge", "child"];
+    let places =
+        ["in the park", "at night", "on a sled", "by the sea", "in the kitchen", "under a tree", "in the rain"];
     let texts: Vec<String> =
         (0..queries).map(|i| format!("a {} {} #{i}", subjects[i % subjects.len()], places[i % places.len()])).collect();
 
+    // Every vector match counts (the synthetic vectors do not calibrate a cutoff).
+    let opts = SearchOptions { limit: 20, min_score: Some(-1.0), ..SearchOptions::default() };
     // Warm up caches and the executor once, untimed.
-    lib.search_query(model.clone(), &texts[0], &[], 20, None).await?;
+    lib.search(model.clone(), &texts[0], &opts).await?;
 
     let mut end_to_end = Vec::new();
     let mut ann = Vec::new();
@@ -146,9 +171,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut recall_text = 0.0;
     for text in &texts {
         let t = Instant::now();
-        let hits = lib.search_query(model.clone(), text, &[], 20, None).await?;
+        let found = lib.search(model.clone(), text, &opts).await?;
         end_to_end.push(t.elapsed());
-        assert!(!hits.is_empty());
+        assert!(!found.hits.is_empty());
 
         let m = model.clone();
         let q = text.clone();
@@ -159,8 +184,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let t = Instant::now();
         let e = store.search_with(&v, 10, true).await?;
         exact.push(t.elapsed());
-        recall_text +=
-            recall(&e.iter().map(|h| h.id.clone()).collect::<Vec<_>>(), &a.iter().map(|h| h.id.clone()).collect::<Vec<_>>());
+        recall_text += recall(
+            &e.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),
+            &a.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),
+        );
     }
     // Queries shaped like photos (near the data): the common "more like this" case.
     let mut rng = Rng(42);
@@ -172,14 +199,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let q = unit(v.iter().map(|x| x + 0.03 * rng.gauss()).collect());
         let a = store.search_with(&q, 10, false).await?;
         let e = store.search_with(&q, 10, true).await?;
-        recall_items +=
-            recall(&e.iter().map(|h| h.id.clone()).collect::<Vec<_>>(), &a.iter().map(|h| h.id.clone()).collect::<Vec<_>>());
+        recall_items += recall(
+            &e.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),
+            &a.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),
+        );
     }
 
     println!();
     println!("| step ({} queries, {} items) | p50 ms | p95 ms | max ms |", texts.len(), store.count_items().await?);
     println!("|---|---|---|---|");
-    summary("text query end to end (`Library::search_query`, limit 20)", end_to_end);
+    summary("text query end to end (`Library::search`, hybrid, limit 20)", end_to_end);
     let (ann_sorted, exact_sorted) = {
         let (mut a, mut e) = (ann.clone(), exact.clone());
         a.sort();

@@ -54,6 +54,12 @@ pub enum LibraryError {
     #[error("the query has nothing to search for: give text, an image, or similar:<id>")]
     EmptyQuery,
 
+    #[error("{0} is not in the library (index it first)")]
+    NotInLibrary(String),
+
+    #[error("cancelled")]
+    Cancelled,
+
     #[error("a background task failed: {0}")]
     Task(String),
 }
@@ -85,6 +91,8 @@ impl LibraryError {
             LibraryError::Unsupported(_) => "unsupported",
             LibraryError::NoSuchItem(_) => "no_such_item",
             LibraryError::EmptyQuery => "empty_query",
+            LibraryError::Cancelled => "cancelled",
+            LibraryError::NotInLibrary(_) => "not_in_library",
             LibraryError::Task(_) => "internal",
         }
     }

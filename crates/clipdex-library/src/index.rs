@@ -44,6 +44,11 @@ pub enum Phase {
     Scanning,
     /// Hashing, decoding and embedding.
     Indexing,
+    /// Embedding the label vocabulary for this model (once per model):
+    /// `done`/`total` count prompts.
+    Labels,
+    /// Reading EXIF and tagging new items: `done`/`total` count items.
+    Describing,
     Finished,
 }
 

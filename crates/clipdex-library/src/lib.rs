@@ -8,20 +8,29 @@
 
 mod error;
 mod index;
+pub mod labels;
 mod lock;
 pub mod paths;
 pub mod query;
+pub mod search;
 mod watch;
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use clipdex_embed::{Device, Model, ModelInfo};
 pub use clipdex_media::RgbImage;
-pub use clipdex_store::{Audit, FailureRecord, FileRecord, FileStamp, Hit, IndexAction, VectorIndexInfo};
+pub use clipdex_media::{iso_utc, PhotoFacts};
+pub use clipdex_store::DEFAULT_ANN_THRESHOLD;
+pub use clipdex_store::{
+    Audit, Details, FailureRecord, FileRecord, FileStamp, Hit, IndexAction, Tag, VectorIndexInfo, Why,
+};
 pub use error::{LibraryError, Result};
 pub use index::{error_chain, Cancel, IndexSummary, Phase, Progress};
+pub use labels::{LabelSet, Scored};
+pub use search::{Mode, SearchOptions, SearchResults, Sort};
 
 use clipdex_store::Store;
 use index::{Candidate, Found, Pending};
@@ -40,6 +49,55 @@ const META_DIM: &str = "dim";
 const META_WATCH: &str = "watch";
 const META_WATCH_PID: &str = "watch_pid";
 const META_PENDING: &str = "pending";
+const META_CALIBRATION: &str = "calibration";
+
+/// Item vectors sampled to calibrate the default cutoffs.
+const CALIBRATION_SAMPLE: usize = 400;
+/// The default cutoff passes this share of random (item, label) or
+/// (item, item) pairs: a match must fit about as well as an item's ~1% best
+/// labels, whatever band the model's raw cosines sit in.
+const CALIBRATION_QUANTILE: f64 = 0.99;
+/// Items described per commit.
+const DESCRIBE_BATCH: usize = 256;
+
+/// A model's default relevance cutoffs, calibrated on this library.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Calibration {
+    /// For text queries: cosine of an item to its ~1% best labels.
+    pub text: f32,
+    /// For image queries: cosine of the ~1% most similar item pairs (needs
+    /// a few dozen items).
+    pub image: Option<f32>,
+    /// Items in the library when calibrated.
+    pub items: usize,
+    /// The label set (model and vocabulary) it was computed with.
+    pub key: String,
+}
+
+impl Calibration {
+    fn encode(&self) -> String {
+        format!("{}\t{}\t{}\t{}", self.key, self.items, self.text, self.image.map_or(String::new(), |x| x.to_string()))
+    }
+    fn decode(s: &str) -> Option<Self> {
+        let mut it = s.split('\t');
+        let key = it.next()?.to_string();
+        let items = it.next()?.parse().ok()?;
+        let text = it.next()?.parse().ok()?;
+        let image = it.next().and_then(|x| x.parse().ok());
+        Some(Self { text, image, items, key })
+    }
+}
+
+/// A ranked description of one image (see [`Library::describe`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Description {
+    pub text: String,
+    /// `label` (from the vocabulary) or `caption` (a user's).
+    pub source: &'static str,
+    pub cosine: f32,
+    /// Share of a softmax over all candidates at CLIP's temperature (100).
+    pub probability: f32,
+}
 
 /// Facts about a library, for `status`.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +120,9 @@ pub struct Status {
     pub model_id: Option<String>,
     pub model_dir: Option<String>,
     pub dim: Option<usize>,
+    pub vector_index: Option<VectorIndexInfo>,
+    /// The default relevance cutoffs, once calibrated.
+    pub calibration: Option<Calibration>,
 }
 
 /// One member of a near-duplicate group.
@@ -114,6 +175,8 @@ pub struct Library {
     version_retention_ms: i64,
     /// Items from which searches use an approximate vector index.
     ann_threshold: usize,
+    /// The label vocabulary as embedded by the model last used.
+    labels: std::sync::Mutex<Option<Arc<LabelSet>>>,
     /// Extra places to look for the ONNX Runtime library (an app's resources).
     runtime_dirs: Vec<PathBuf>,
 }
@@ -145,6 +208,7 @@ impl Library {
             lock_wait: DEFAULT_LOCK_WAIT,
             version_retention_ms: DEFAULT_VERSION_RETENTION.as_millis() as i64,
             ann_threshold: clipdex_store::DEFAULT_ANN_THRESHOLD,
+            labels: std::sync::Mutex::new(None),
         })
     }
 
@@ -321,6 +385,9 @@ impl Library {
         let settled_before = settle.map(|d| index::now_ns() - d.as_nanos().min(i64::MAX as u128) as i64);
         let plan = index::plan(found, &known, &problem_paths, settled_before);
         self.store.remove_paths(&plan.gone).await?;
+        // Items whose set of paths changes: their path words are redone at the end.
+        let mut touched: HashSet<String> =
+            plan.gone.iter().filter_map(|g| known.files.get(g).map(|f| f.0.clone())).collect();
 
         let problem_records: Vec<FailureRecord> = problems
             .into_iter()
@@ -384,6 +451,8 @@ impl Library {
             summary.indexed += out.items.len();
             summary.reused += out.reused;
             summary.failed.extend(failures.iter().map(|f| (f.path.clone(), f.reason.clone())));
+            touched.extend(out.files.iter().map(|f| f.id.clone()));
+            touched.extend(failures.iter().filter_map(|f| known.files.get(&f.path).map(|k| k.0.clone())));
             pending.since.get_or_insert_with(Instant::now);
             pending.items.extend(out.items);
             pending.files.extend(out.files);
@@ -398,7 +467,20 @@ impl Library {
         if to_do > 0 {
             self.record_pending(plan.deferred + todo.count()).await?;
         }
-        if wrote {
+        // Describe what is new (or was described by another model), and
+        // redo the path words of items that moved. Cancelling stops it; the
+        // next run continues.
+        let described = if cancel.is_cancelled() {
+            0
+        } else {
+            match self.describe_pending(&model, cancel, &mut p, &mut progress).await {
+                Ok(n) => n,
+                Err(LibraryError::Cancelled) => 0,
+                Err(e) => return Err(e),
+            }
+        };
+        let rewritten = self.refresh_words(&touched.into_iter().collect::<Vec<_>>()).await?;
+        if wrote || described > 0 || rewritten > 0 {
             self.maintain().await?;
         }
         p.phase = Phase::Finished;
@@ -424,6 +506,155 @@ impl Library {
         let action = self.store.ensure_vector_index(self.ann_threshold).await?;
         self.store.optimize(self.version_retention_ms).await?;
         Ok(action)
+    }
+
+    /// The vocabulary embedded by `model`, from memory, the library's cache,
+    /// or (once per model) the text encoder.
+    pub async fn labels(
+        &self,
+        model: &Arc<Model>,
+        cancel: &Cancel,
+        progress: impl FnMut(usize, usize),
+    ) -> Result<Arc<LabelSet>> {
+        let want = format!("{}+{}", model.info().id, labels::vocabulary_key());
+        if let Some(set) = self.labels.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            if set.key == want {
+                return Ok(set.clone());
+            }
+        }
+        let set = LabelSet::load_or_build(model.clone(), &self.dir.join("cache"), cancel, progress).await?;
+        *self.labels.lock().unwrap_or_else(|p| p.into_inner()) = Some(set.clone());
+        Ok(set)
+    }
+
+    /// Gives every undescribed item (new, or tagged by another model) its
+    /// details: EXIF facts, tags, path words, caption. Then recalibrates the
+    /// default cutoffs if the library changed enough. Returns how many.
+    async fn describe_pending(
+        &self,
+        model: &Arc<Model>,
+        cancel: &Cancel,
+        p: &mut Progress,
+        progress: &mut impl FnMut(&Progress),
+    ) -> Result<usize> {
+        let key = format!("{}+{}", model.info().id, labels::vocabulary_key());
+        let todo = self.store.undescribed(&key).await?;
+        if todo.is_empty() {
+            self.calibrate_if_stale(model, cancel).await?;
+            return Ok(0);
+        }
+        let (saved_total, saved_done) = (p.total, p.done);
+        p.phase = Phase::Labels;
+        let labels = {
+            let mut report = |done: usize, total: usize| {
+                p.total = total;
+                p.done = done;
+                progress(p);
+            };
+            self.labels(model, cancel, &mut report).await?
+        };
+        p.phase = Phase::Describing;
+        p.total = todo.len();
+        p.done = 0;
+        progress(p);
+        let mut n = 0;
+        for chunk in todo.chunks(DESCRIBE_BATCH) {
+            if cancel.is_cancelled() {
+                break;
+            }
+            let rows = self.describe_ids(chunk, &labels).await?;
+            self.store.write_details(&rows).await?;
+            n += rows.len();
+            p.done += chunk.len();
+            progress(p);
+        }
+        (p.total, p.done) = (saved_total, saved_done);
+        p.phase = Phase::Indexing;
+        self.calibrate_if_stale(model, cancel).await?;
+        Ok(n)
+    }
+
+    /// Details for these items, computed now (not written).
+    async fn describe_ids(&self, ids: &[String], labels: &Arc<LabelSet>) -> Result<Vec<Details>> {
+        let files = self.store.files_of(ids).await?;
+        let vectors = self.store.vectors_of(ids).await?;
+        let captions = self.store.captions(Some(ids)).await?;
+        let ids = ids.to_vec();
+        let labels = labels.clone();
+        blocking(move || {
+            ids.iter()
+                .filter_map(|id| {
+                    let vector = vectors.get(id)?;
+                    let held = files.get(id)?;
+                    // The first copy that has EXIF facts (copies share bytes, but one may be gone).
+                    let facts = held
+                        .iter()
+                        .map(|f| clipdex_media::read_facts(Path::new(&f.path)))
+                        .find(|f| !f.is_empty())
+                        .unwrap_or_default();
+                    Some(Details {
+                        id: id.clone(),
+                        taken_at_ms: facts.taken_at_ms,
+                        camera: facts.camera,
+                        lens: facts.lens,
+                        tags: labels.tags(vector),
+                        tags_model: labels.key.clone(),
+                        words: words_of(held),
+                        caption: captions.get(id).cloned(),
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    /// Redoes the path words (and keywords) of items whose paths changed.
+    async fn refresh_words(&self, ids: &[String]) -> Result<usize> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let details = self.store.details_of(ids).await?;
+        let files = self.store.files_of(ids).await?;
+        let changed: Vec<Details> = details
+            .into_values()
+            .filter_map(|mut d| {
+                let words = words_of(files.get(&d.id)?);
+                (words != d.words).then(|| {
+                    d.words = words;
+                    d
+                })
+            })
+            .collect();
+        self.store.write_details(&changed).await?;
+        Ok(changed.len())
+    }
+
+    /// The library's default cutoffs for this model, if calibrated.
+    pub async fn calibration(&self) -> Result<Option<Calibration>> {
+        Ok(self.store.meta(META_CALIBRATION).await?.as_deref().and_then(Calibration::decode))
+    }
+
+    /// Recomputes the default cutoffs when there are none for this model's
+    /// labels, or the library has grown or shrunk by a quarter since.
+    async fn calibrate_if_stale(&self, model: &Arc<Model>, cancel: &Cancel) -> Result<()> {
+        let items = self.store.count_items().await?;
+        if items == 0 {
+            return Ok(());
+        }
+        let key = format!("{}+{}", model.info().id, labels::vocabulary_key());
+        if let Some(c) = self.calibration().await? {
+            let ratio = items as f64 / c.items.max(1) as f64;
+            if c.key == key && (0.8..=1.25).contains(&ratio) {
+                return Ok(());
+            }
+        }
+        let labels = self.labels(model, cancel, |_, _| {}).await?;
+        let sample = self.store.sample_vectors(CALIBRATION_SAMPLE).await?;
+        let (text, image) = blocking(move || calibrate(&labels, &sample)).await?;
+        let Some(text) = text else { return Ok(()) };
+        let c = Calibration { text, image, items, key };
+        self.store.set_meta(&[(META_CALIBRATION, &c.encode())]).await?;
+        Ok(())
     }
 
     /// Runs the housekeeping an indexing run does after writing, now (for
@@ -452,7 +683,10 @@ impl Library {
             return Ok(false);
         }
         let _lock = WriterLock::acquire(&self.dir, self.lock_wait).await?;
+        let held: Vec<String> = self.store.known_under(&key).await?.files.into_values().map(|(id, _)| id).collect();
         self.store.remove_root(&key).await?;
+        // Items also held elsewhere lose this folder's path words.
+        self.refresh_words(&held).await?;
         Ok(true)
     }
 
@@ -505,89 +739,253 @@ impl Library {
         self.version_retention_ms = retention.as_millis().min(i64::MAX as u128) as i64;
     }
 
-    /// Runs a query in the query language (see [`query`]) plus any extra
-    /// image files: the terms' vectors are combined as a weighted sum, then
-    /// filters and `min_score` apply. Best first.
-    pub async fn search_query(
-        &self,
-        model: Arc<Model>,
-        text: &str,
-        extra_images: &[PathBuf],
-        limit: usize,
-        min_score: Option<f32>,
-    ) -> Result<Vec<Hit>> {
+    /// Runs a query in the query language (see [`query`]): the terms' vectors
+    /// are combined as a weighted sum and searched; in hybrid and keyword
+    /// modes the text terms also search path words, tags, EXIF and captions
+    /// (BM25), and the lists are fused by reciprocal rank. Vector matches
+    /// below the cutoff (`min_score`, else the calibrated default) are left
+    /// out; keyword matches stay, whatever their cosine. Filters apply last.
+    /// Every hit carries its cosine, its details and why it matched.
+    pub async fn search(&self, model: Arc<Model>, text: &str, opts: &SearchOptions) -> Result<SearchResults> {
         let mut q = query::parse(text)?;
-        for p in extra_images {
+        for p in &opts.images {
             q.terms.push(query::Term { weight: 1.0, kind: query::TermKind::Image(p.clone()) });
         }
         if q.terms.is_empty() {
             return Err(LibraryError::EmptyQuery);
         }
+        let filters = ItemFilter::from_query(&q.filters)?;
         let mut parts = Vec::new();
         for term in &q.terms {
-            let vector = match &term.kind {
-                query::TermKind::Text(t) => {
-                    let (m, t) = (model.clone(), t.clone());
-                    blocking(move || m.embed_texts(&[t])).await??.pop()
-                }
-                query::TermKind::Image(p) => {
-                    let path = expand_home(p);
-                    let img = decode_image_file(&path)?;
-                    let m = model.clone();
-                    blocking(move || m.embed_images(vec![img])).await??.pop()
-                }
-                query::TermKind::Similar(id) => {
-                    Some(self.store.vector(id).await?.ok_or_else(|| LibraryError::NoSuchItem(id.clone()))?)
-                }
-            };
-            parts.push((term.weight, vector.ok_or(LibraryError::EmptyQuery)?));
+            parts.push((term.weight, self.term_vector(&model, &term.kind).await?));
         }
         let vector = query::combine(&parts).ok_or(LibraryError::EmptyQuery)?;
-        let filters = ItemFilter::from_query(&q.filters)?;
-        // Filters apply after the nearest-neighbour step, so fetch more when filtering.
-        let fetch = if filters.is_empty() { limit } else { (limit * 8).max(200) };
-        let hits = self.store.search(&vector, fetch).await?;
-        Ok(hits
-            .into_iter()
-            .filter(|h| min_score.is_none_or(|m| h.score >= m))
-            .filter_map(|h| filters.apply(h))
-            .take(limit)
-            .collect())
+        let has_text = q.terms.iter().any(|t| matches!(t.kind, query::TermKind::Text(_)));
+        let has_image = q.terms.iter().any(|t| !matches!(t.kind, query::TermKind::Text(_)));
+        let keyword_text: String = q
+            .terms
+            .iter()
+            .filter(|t| t.weight > 0.0)
+            .filter_map(|t| match &t.kind {
+                query::TermKind::Text(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        let (cutoff, default_cutoff) = match opts.min_score {
+            Some(m) => (Some(m), false),
+            None => {
+                let c = self.calibration().await?;
+                let d = c.and_then(|c| match (has_text, has_image) {
+                    (true, false) => Some(c.text),
+                    (false, _) => c.image,
+                    (true, true) => Some(c.image.map_or(c.text, |i| i.min(c.text))),
+                });
+                (d, d.is_some())
+            }
+        };
+
+        let limit = opts.limit.max(1);
+        let fetch =
+            if filters.is_empty() && opts.sort == Sort::Relevance { (limit * 2).max(50) } else { (limit * 8).max(400) };
+        let vector_hits =
+            if opts.mode == Mode::Keyword { Vec::new() } else { self.store.search(&vector, fetch).await? };
+        let passes = |h: &Hit| cutoff.is_none_or(|c| h.score >= c);
+        let below_cutoff = vector_hits.iter().filter(|h| !passes(h)).count();
+        let vector_ids: Vec<String> = vector_hits.iter().filter(|h| passes(h)).map(|h| h.id.clone()).collect();
+        let keyword_ids: Vec<String> = if opts.mode != Mode::Vector && !keyword_text.trim().is_empty() {
+            self.store.keyword_search(&keyword_text, fetch).await?.into_iter().map(|(id, _)| id).collect()
+        } else {
+            Vec::new()
+        };
+        let fused: Vec<(String, f32)> = match opts.mode {
+            Mode::Vector => vector_ids.iter().map(|id| (id.clone(), 0.0)).collect(),
+            Mode::Keyword => search::rrf(&[&keyword_ids]),
+            Mode::Hybrid => search::rrf(&[&vector_ids, &keyword_ids]),
+        };
+
+        let mut by_id: HashMap<String, Hit> = vector_hits.into_iter().map(|h| (h.id.clone(), h)).collect();
+        let missing: Vec<String> = keyword_ids.iter().filter(|id| !by_id.contains_key(*id)).cloned().collect();
+        for h in self.store.hits_by_id(&missing, &vector).await? {
+            by_id.insert(h.id.clone(), h);
+        }
+        let ids: Vec<String> = fused.iter().map(|(id, _)| id.clone()).collect();
+        let details = self.store.details_of(&ids).await?;
+        let mut hits = Vec::new();
+        for (id, fused_score) in fused {
+            let Some(mut h) = by_id.remove(&id) else { continue };
+            h.details = details.get(&id).cloned();
+            let keyword_rank = keyword_ids.iter().position(|k| *k == id).map(|r| r + 1);
+            let mut fields = match (&h.details, keyword_rank) {
+                (Some(d), Some(_)) => search::matched_fields(d, &keyword_text),
+                _ => Vec::new(),
+            };
+            if keyword_rank.is_some() && fields.is_empty() {
+                fields.push("keywords".into());
+            }
+            h.why = Why {
+                vector_rank: vector_ids.iter().position(|v| *v == id).map(|r| r + 1),
+                keyword_rank,
+                keyword_fields: fields,
+                fused: fused_score,
+            };
+            if let Some(h) = filters.apply(h) {
+                hits.push(h);
+            }
+        }
+        if opts.sort == Sort::Date {
+            hits.sort_by_key(|h| std::cmp::Reverse(h.date_ns()));
+        }
+        hits.truncate(limit);
+        Ok(SearchResults { hits, cutoff, default_cutoff, below_cutoff })
+    }
+
+    /// The unit vector of one query term.
+    async fn term_vector(&self, model: &Arc<Model>, kind: &query::TermKind) -> Result<Vec<f32>> {
+        let v = match kind {
+            query::TermKind::Text(t) => {
+                let (m, t) = (model.clone(), t.clone());
+                blocking(move || m.embed_texts(&[t])).await??.pop()
+            }
+            query::TermKind::Image(p) => {
+                let path = expand_home(p);
+                let img = decode_image_file(&path)?;
+                let m = model.clone();
+                blocking(move || m.embed_images(vec![img])).await??.pop()
+            }
+            query::TermKind::Similar(id) => {
+                Some(self.store.vector(id).await?.ok_or_else(|| LibraryError::NoSuchItem(id.clone()))?)
+            }
+        };
+        v.ok_or(LibraryError::EmptyQuery)
+    }
+
+    /// The item a path (indexed) or content id names; `Ok(None)` for an
+    /// existing file the library does not hold.
+    async fn resolve_item(&self, path_or_id: &str) -> Result<Option<String>> {
+        let as_path = expand_home(Path::new(path_or_id));
+        match as_path.canonicalize() {
+            Ok(k) => Ok(self.store.id_for_path(&k.to_string_lossy()).await?),
+            Err(_) if path_or_id.len() == 64 && path_or_id.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                let id = path_or_id.to_ascii_lowercase();
+                if self.store.existing_ids(std::slice::from_ref(&id)).await?.is_empty() {
+                    return Err(LibraryError::NoSuchItem(id));
+                }
+                Ok(Some(id))
+            }
+            Err(_) => Err(LibraryError::PathNotFound { path: as_path }),
+        }
+    }
+
+    /// The vector of a library item (by path or id), or of any image file (embedded now).
+    async fn vector_of(&self, model: &Arc<Model>, path_or_id: &str) -> Result<(Option<String>, Vec<f32>)> {
+        let id = self.resolve_item(path_or_id).await?;
+        let vector = match &id {
+            Some(id) => self.store.vector(id).await?.ok_or_else(|| LibraryError::NoSuchItem(id.clone()))?,
+            None => self.term_vector(model, &query::TermKind::Image(PathBuf::from(path_or_id))).await?,
+        };
+        Ok((id, vector))
     }
 
     /// "More like this": items nearest to a library item (by id or indexed
     /// path, using its stored vector) or to any image file (embedded on the
-    /// fly). The item itself is left out.
+    /// fly). The item itself is left out. The default cutoff is the
+    /// calibrated one for image queries.
     pub async fn similar(
         &self,
         model: Arc<Model>,
         path_or_id: &str,
         limit: usize,
         min_score: Option<f32>,
-    ) -> Result<Vec<Hit>> {
-        let as_path = expand_home(Path::new(path_or_id));
-        let key = as_path.canonicalize().ok().map(|p| p.to_string_lossy().into_owned());
-        let id = match &key {
-            Some(k) => self.store.id_for_path(k).await?,
-            None if path_or_id.len() == 64 && path_or_id.bytes().all(|b| b.is_ascii_hexdigit()) => {
-                Some(path_or_id.to_ascii_lowercase())
-            }
-            None => return Err(LibraryError::PathNotFound { path: as_path }),
-        };
-        let vector = match &id {
-            Some(id) => self.store.vector(id).await?.ok_or_else(|| LibraryError::NoSuchItem(id.clone()))?,
+    ) -> Result<SearchResults> {
+        let (id, vector) = self.vector_of(&model, path_or_id).await?;
+        let (cutoff, default_cutoff) = match min_score {
+            Some(m) => (Some(m), false),
             None => {
-                let img = decode_image_file(&as_path)?;
-                blocking(move || model.embed_images(vec![img])).await??.pop().ok_or(LibraryError::EmptyQuery)?
+                let d = self.calibration().await?.and_then(|c| c.image);
+                (d, d.is_some())
             }
         };
-        let hits = self.store.search(&vector, limit + 1).await?;
-        Ok(hits
+        let found = self.store.search(&vector, limit + 1).await?;
+        let found: Vec<Hit> = found.into_iter().filter(|h| Some(&h.id) != id.as_ref()).collect();
+        let below_cutoff = found.iter().filter(|h| cutoff.is_some_and(|c| h.score < c)).count();
+        let mut hits: Vec<Hit> =
+            found.into_iter().filter(|h| cutoff.is_none_or(|c| h.score >= c)).take(limit).collect();
+        let ids: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
+        let details = self.store.details_of(&ids).await?;
+        for (rank, h) in hits.iter_mut().enumerate() {
+            h.details = details.get(&h.id).cloned();
+            h.why = Why { vector_rank: Some(rank + 1), ..Why::default() };
+        }
+        Ok(SearchResults { hits, cutoff, default_cutoff, below_cutoff })
+    }
+
+    /// Ranks the label vocabulary, plus every caption users wrote, as
+    /// descriptions of one image (a library item, or any image file).
+    pub async fn describe(
+        &self,
+        model: Arc<Model>,
+        path_or_id: &str,
+        limit: usize,
+        cancel: &Cancel,
+        progress: impl FnMut(usize, usize),
+    ) -> Result<Vec<Description>> {
+        let (_, vector) = self.vector_of(&model, path_or_id).await?;
+        let labels = self.labels(&model, cancel, progress).await?;
+        let captions: Vec<String> = {
+            let mut c: Vec<String> = self.store.captions(None).await?.into_values().collect();
+            c.sort();
+            c.dedup();
+            c
+        };
+        let caption_vectors = if captions.is_empty() {
+            Vec::new()
+        } else {
+            let (m, c) = (model.clone(), captions.clone());
+            blocking(move || m.embed_texts(&c)).await??
+        };
+        let mut out: Vec<Description> = labels
+            .cosines(&vector)
             .into_iter()
-            .filter(|h| Some(&h.id) != id.as_ref())
-            .filter(|h| min_score.is_none_or(|m| h.score >= m))
-            .take(limit)
-            .collect())
+            .zip(&labels.labels)
+            .map(|(cosine, text)| Description { text: text.clone(), source: "label", cosine, probability: 0.0 })
+            .collect();
+        out.extend(captions.into_iter().zip(&caption_vectors).map(|(text, v)| Description {
+            text,
+            source: "caption",
+            cosine: clipdex_embed::cosine(v, &vector),
+            probability: 0.0,
+        }));
+        // Softmax at CLIP's temperature, stabilised by the best score.
+        let best = out.iter().map(|d| d.cosine).fold(f32::MIN, f32::max);
+        let total: f32 = out.iter().map(|d| ((d.cosine - best) * 100.0).exp()).sum();
+        for d in &mut out {
+            d.probability = ((d.cosine - best) * 100.0).exp() / total.max(f32::MIN_POSITIVE);
+        }
+        out.sort_by(|a, b| b.cosine.total_cmp(&a.cosine));
+        out.truncate(limit.max(1));
+        Ok(out)
+    }
+
+    /// Sets (or clears, with `None`) the caption of a library item, by path
+    /// or id. Captions are searchable words and join `describe`'s
+    /// candidates. Returns the item's id. Takes the writer lock.
+    pub async fn set_caption(&self, path_or_id: &str, caption: Option<&str>) -> Result<String> {
+        let id = self.resolve_item(path_or_id).await?.ok_or_else(|| LibraryError::NotInLibrary(path_or_id.into()))?;
+        let caption = caption.map(str::trim).filter(|c| !c.is_empty());
+        let _lock = WriterLock::acquire(&self.dir, self.lock_wait).await?;
+        self.store.set_caption(&id, caption, index::now_ms()).await?;
+        if let Some(mut d) = self.store.details_of(std::slice::from_ref(&id)).await?.remove(&id) {
+            d.caption = caption.map(str::to_string);
+            self.store.write_details(&[d]).await?;
+        }
+        Ok(id)
+    }
+
+    /// Everything known about one library item (by path or id).
+    pub async fn item_details(&self, path_or_id: &str) -> Result<Option<Details>> {
+        let Some(id) = self.resolve_item(path_or_id).await? else { return Ok(None) };
+        Ok(self.store.details_of(std::slice::from_ref(&id)).await?.remove(&id))
     }
 
     pub async fn status(&self) -> Result<Status> {
@@ -605,6 +1003,8 @@ impl Library {
             model_id: rec.as_ref().map(|r| r.id.clone()),
             model_dir: rec.map(|r| r.dir.display().to_string()),
             dim: self.store.dimension().await?,
+            vector_index: self.store.vector_index().await?,
+            calibration: self.calibration().await?,
         })
     }
 
@@ -716,17 +1116,50 @@ struct ItemFilter {
     min_size: Option<u32>,
     after_ns: Option<i64>,
     before_ns: Option<i64>,
+    /// Lower case; a hit's camera must contain one.
+    cameras: Vec<String>,
+    types: Vec<String>,
 }
 
-/// Days from 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = (if y >= 0 { y } else { y - 399 }) / 400;
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// The words of an item's paths, each below its library folder.
+fn words_of(files: &[FileRecord]) -> String {
+    let mut seen = Vec::new();
+    for f in files {
+        let w = search::path_words(&f.path, &f.root);
+        if !seen.contains(&w) {
+            seen.push(w);
+        }
+    }
+    seen.join(" ")
 }
+
+/// The value at quantile `q` of `xs` (sorted in place).
+fn quantile(xs: &mut [f32], q: f64) -> Option<f32> {
+    if xs.is_empty() {
+        return None;
+    }
+    xs.sort_by(f32::total_cmp);
+    let i = ((xs.len() - 1) as f64 * q).round() as usize;
+    Some(xs[i])
+}
+
+/// Default cutoffs from a sample of item vectors: for text queries, the
+/// [`CALIBRATION_QUANTILE`] of item–label cosines; for image queries, that
+/// of item–item cosines (from 20 items up).
+fn calibrate(labels: &LabelSet, sample: &[Vec<f32>]) -> (Option<f32>, Option<f32>) {
+    let mut text: Vec<f32> = sample.iter().flat_map(|v| labels.cosines(v)).collect();
+    let mut image = Vec::new();
+    if sample.len() >= 20 {
+        for i in 0..sample.len() {
+            for j in i + 1..sample.len() {
+                image.push(clipdex_embed::cosine(&sample[i], &sample[j]));
+            }
+        }
+    }
+    (quantile(&mut text, CALIBRATION_QUANTILE), quantile(&mut image, CALIBRATION_QUANTILE))
+}
+
+use clipdex_media::days_from_civil;
 
 /// `YYYY-MM-DD` (already validated by the parser) to nanoseconds at UTC midnight.
 fn date_ns(s: &str) -> i64 {
@@ -744,14 +1177,22 @@ impl ItemFilter {
                     .push(expand_home(Path::new(p)).canonicalize().unwrap_or_else(|_| expand_home(Path::new(p)))),
                 query::Filter::Ext(e) => f.exts.push(e.clone()),
                 query::Filter::MinSize(n) => f.min_size = Some(f.min_size.map_or(*n, |m| m.max(*n))),
-                // Dates use the file's modification time until EXIF dates are indexed.
+                // The EXIF date taken, else the file's modification time.
                 query::Filter::After(d) => f.after_ns = Some(date_ns(d)),
                 query::Filter::Before(d) => f.before_ns = Some(date_ns(d)),
-                query::Filter::Camera(_) | query::Filter::Type(_) => {
-                    return Err(LibraryError::Unsupported(
-                        "camera: and type: filters need EXIF and media types, which are not indexed yet".into(),
-                    ))
-                }
+                query::Filter::Camera(c) => f.cameras.push(c.to_lowercase()),
+                query::Filter::Type(t) => match t.to_lowercase().as_str() {
+                    "photo" | "image" => f.types.push("photo".into()),
+                    "gif" => f.types.push("gif".into()),
+                    "video" => {
+                        return Err(LibraryError::Unsupported(
+                            "type:video: videos are not indexed yet (only photos and GIFs)".into(),
+                        ))
+                    }
+                    other => {
+                        return Err(LibraryError::Unsupported(format!("type:{other}: use type:photo or type:gif")))
+                    }
+                },
             }
         }
         Ok(f)
@@ -763,6 +1204,8 @@ impl ItemFilter {
             && self.min_size.is_none()
             && self.after_ns.is_none()
             && self.before_ns.is_none()
+            && self.cameras.is_empty()
+            && self.types.is_empty()
     }
 
     /// The hit with only the paths that pass (`None` if none do).
@@ -770,8 +1213,15 @@ impl ItemFilter {
         if self.min_size.is_some_and(|n| hit.width < n || hit.height < n) {
             return None;
         }
-        if self.after_ns.is_some_and(|t| hit.mtime_ns < t) || self.before_ns.is_some_and(|t| hit.mtime_ns >= t) {
+        let date = hit.date_ns();
+        if self.after_ns.is_some_and(|t| date < t) || self.before_ns.is_some_and(|t| date >= t) {
             return None;
+        }
+        if !self.cameras.is_empty() {
+            let camera = hit.details.as_ref().and_then(|d| d.camera.as_deref()).unwrap_or("").to_lowercase();
+            if !self.cameras.iter().any(|c| camera.contains(c.as_str())) {
+                return None;
+            }
         }
         hit.paths.retain(|p| {
             let path = Path::new(p);
@@ -781,6 +1231,7 @@ impl ItemFilter {
                         .extension()
                         .and_then(|e| e.to_str())
                         .is_some_and(|e| self.exts.contains(&e.to_ascii_lowercase())))
+                && (self.types.is_empty() || self.types.iter().any(|t| t == clipdex_media::media_type(path)))
         });
         hit.path = hit.paths.first()?.clone();
         Some(hit)

@@ -6,6 +6,12 @@
 //! and opaque (transparency composited on white) as 8-bit RGB, whatever the
 //! source's colour type (grey, palette, CMYK, 16-bit, alpha).
 
+mod facts;
+
+pub use facts::{
+    build_raw as build_exif, civil_from_days, days_from_civil, facts_from_raw, iso_utc, read_facts, PhotoFacts,
+};
+
 use std::io::Cursor;
 use std::path::Path;
 
@@ -40,6 +46,15 @@ pub enum DecodeError {
     Unsupported(String),
     #[error("the file is empty")]
     Empty,
+}
+
+/// What kind of media a path holds, by its extension: `photo` (still
+/// images) or `gif` (possibly animated). Videos are not indexed yet.
+pub fn media_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
+        Some("gif") => "gif",
+        _ => "photo",
+    }
 }
 
 /// Is this path one the indexer should look at?

@@ -10,6 +10,12 @@
 //! - `failures`: paths that could not be indexed, with a human reason and the
 //!   size and mtime they had, so they are retried once they change.
 //! - `roots`: the library's folders. `meta`: key/value facts (model id, …).
+//! - `details`: what is known about an item besides its vector: EXIF date,
+//!   camera and lens, zero-shot tags with scores, the words of its paths, its
+//!   user caption, and all of these joined in `keywords`, which carries a
+//!   full-text (BM25) index. Derived data: rebuilt from files and vectors.
+//! - `captions`: captions users wrote, by item id. User data: never derived,
+//!   kept even while no file holds the item (it may come back).
 //!
 //! Every write is one LanceDB commit, so a row is fully there or absent.
 //! Writers add items before the files that point at them: after a crash at
@@ -37,6 +43,8 @@ const FILES: &str = "files";
 const FAILURES: &str = "failures";
 const ROOTS: &str = "roots";
 const META: &str = "meta";
+const DETAILS: &str = "details";
+const CAPTIONS: &str = "captions";
 
 /// Values in one `IN (…)` filter, at most; longer lists are split.
 const IN_CHUNK: usize = 500;
@@ -136,6 +144,65 @@ pub struct Hit {
     pub mtime_ns: i64,
     /// Cosine similarity, −1 to 1.
     pub score: f32,
+    /// Date, camera, tags… when the item has been described.
+    pub details: Option<Details>,
+    pub why: Why,
+}
+
+impl Hit {
+    /// EXIF date taken, else the file's modification time, in nanoseconds.
+    pub fn date_ns(&self) -> i64 {
+        self.details.as_ref().and_then(|d| d.taken_at_ms).map_or(self.mtime_ns, |ms| ms.saturating_mul(1_000_000))
+    }
+}
+
+/// A zero-shot label and its cosine similarity to the item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tag {
+    pub label: String,
+    pub score: f32,
+}
+
+/// Everything known about an item besides its vector.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Details {
+    pub id: String,
+    /// EXIF date taken, milliseconds since the Unix epoch.
+    pub taken_at_ms: Option<i64>,
+    pub camera: Option<String>,
+    pub lens: Option<String>,
+    /// Best first.
+    pub tags: Vec<Tag>,
+    /// The model (and label vocabulary) the tags come from.
+    pub tags_model: String,
+    /// Words of the item's paths below their library folders.
+    pub words: String,
+    pub caption: Option<String>,
+}
+
+impl Details {
+    /// The text the keyword index sees.
+    pub fn keywords(&self) -> String {
+        let mut parts: Vec<&str> = vec![&self.words];
+        parts.extend(self.tags.iter().map(|t| t.label.as_str()));
+        parts.extend(self.camera.as_deref());
+        parts.extend(self.lens.as_deref());
+        parts.extend(self.caption.as_deref());
+        parts.join(" \n ")
+    }
+}
+
+/// Why a hit matched (filled in by the search that fused the lists).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Why {
+    /// Rank (1-based) in the vector list, if it was there.
+    pub vector_rank: Option<usize>,
+    /// Rank in the keyword list, if it was there.
+    pub keyword_rank: Option<usize>,
+    /// Which fields held query words, e.g. `tags: dog`, `path: beach`.
+    pub keyword_fields: Vec<String>,
+    /// Reciprocal-rank-fusion score (hybrid), else 0.
+    pub fused: f32,
 }
 
 /// What the library knows about the paths under one folder.
@@ -184,6 +251,10 @@ pub struct Store {
     failures: Table,
     roots: Table,
     meta: Table,
+    details: Table,
+    captions: Table,
+    /// Whether `details.keywords` has its full-text index yet.
+    fts_ready: std::sync::atomic::AtomicBool,
 }
 
 fn items_schema(dim: usize) -> SchemaRef {
@@ -227,6 +298,29 @@ fn roots_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         Field::new("path", DataType::Utf8, false),
         Field::new("added_at_ms", DataType::Int64, false),
+    ]))
+}
+
+fn details_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Utf8, false),
+        Field::new("taken_at_ms", DataType::Int64, true),
+        Field::new("camera", DataType::Utf8, true),
+        Field::new("lens", DataType::Utf8, true),
+        // "label\tscore" lines, best first.
+        Field::new("tags", DataType::Utf8, false),
+        Field::new("tags_model", DataType::Utf8, false),
+        Field::new("words", DataType::Utf8, false),
+        Field::new("caption", DataType::Utf8, true),
+        Field::new("keywords", DataType::Utf8, false),
+    ]))
+}
+
+fn captions_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Utf8, false),
+        Field::new("caption", DataType::Utf8, false),
+        Field::new("at_ms", DataType::Int64, false),
     ]))
 }
 
@@ -384,8 +478,28 @@ impl Store {
         let failures = open_or_create(&db, &db_dir, FAILURES, failures_schema(), &mut rolled_back).await?;
         let roots = open_or_create(&db, &db_dir, ROOTS, roots_schema(), &mut rolled_back).await?;
         let meta = open_or_create(&db, &db_dir, META, meta_schema(), &mut rolled_back).await?;
+        let details = open_or_create(&db, &db_dir, DETAILS, details_schema(), &mut rolled_back).await?;
+        let captions = open_or_create(&db, &db_dir, CAPTIONS, captions_schema(), &mut rolled_back).await?;
         let items = open_recovering(&db, &db_dir, ITEMS, &mut rolled_back).await?;
-        Ok(Self { db, db_dir, items: std::sync::RwLock::new(items), files, failures, roots, meta, rolled_back })
+        let fts_ready = details
+            .list_indices()
+            .await
+            .map_err(lance("listing indexes"))?
+            .iter()
+            .any(|i| i.columns.iter().any(|c| c == "keywords"));
+        Ok(Self {
+            db,
+            db_dir,
+            items: std::sync::RwLock::new(items),
+            files,
+            failures,
+            roots,
+            meta,
+            details,
+            captions,
+            fts_ready: fts_ready.into(),
+            rolled_back,
+        })
     }
 
     /// What was rolled back when opening, for people to read.
@@ -398,6 +512,18 @@ impl Store {
         std::fs::read_dir(self.db_dir.join("quarantine"))
             .map(|d| d.flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".manifest")).count())
             .unwrap_or(0)
+    }
+
+    /// Every table but items.
+    fn small_tables(&self) -> Vec<Table> {
+        vec![
+            self.files.clone(),
+            self.failures.clone(),
+            self.roots.clone(),
+            self.meta.clone(),
+            self.details.clone(),
+            self.captions.clone(),
+        ]
     }
 
     fn items_table(&self) -> Option<Table> {
@@ -633,6 +759,10 @@ impl Store {
         let orphans: Vec<String> =
             Self::all_ids(&items, "listing item ids").await?.into_iter().filter(|id| !held.contains(id)).collect();
         delete_in(&items, "id", &orphans, "deleting unused items").await?;
+        let described = Self::all_ids(&self.details, "listing described items").await?;
+        let have = Self::all_ids(&items, "listing item ids").await?;
+        let stale: Vec<String> = described.into_iter().filter(|id| !have.contains(id)).collect();
+        delete_in(&self.details, "id", &stale, "deleting details of unused items").await?;
         Ok(orphans.len())
     }
 
@@ -697,7 +827,7 @@ impl Store {
     /// Compacts small fragments and prunes table versions older than
     /// `keep_ms` milliseconds, so many small commits do not pile up.
     pub async fn optimize(&self, keep_ms: i64) -> Result<()> {
-        let mut tables = vec![self.files.clone(), self.failures.clone(), self.roots.clone(), self.meta.clone()];
+        let mut tables = self.small_tables();
         tables.extend(self.items_table());
         for t in &tables {
             t.optimize(lancedb::table::OptimizeAction::Compact { options: Default::default(), remap_options: None })
@@ -767,14 +897,13 @@ impl Store {
             .execute()
             .await
             .map_err(lance("building the vector index"))?;
-        self.set_meta(&[(META_ANN_ROWS, &rows.to_string()), (META_ANN_PARTITIONS, &partitions.to_string())])
-            .await?;
+        self.set_meta(&[(META_ANN_ROWS, &rows.to_string()), (META_ANN_PARTITIONS, &partitions.to_string())]).await?;
         Ok(IndexAction::Built { rows, partitions: partitions as usize })
     }
 
     /// How many versions each table keeps (for tests and `status`).
     pub async fn version_count(&self) -> Result<usize> {
-        let mut tables = vec![self.files.clone(), self.failures.clone(), self.roots.clone(), self.meta.clone()];
+        let mut tables = self.small_tables();
         tables.extend(self.items_table());
         let mut n = 0;
         for t in &tables {
@@ -927,6 +1056,8 @@ impl Store {
                     size: stamp.size,
                     mtime_ns: stamp.mtime_ns,
                     score,
+                    details: None,
+                    why: Why::default(),
                 })
             })
             .collect();
@@ -989,6 +1120,311 @@ impl Store {
         Ok(out)
     }
 
+    /// The file rows of these items (every path holding each), by item id.
+    pub async fn files_of(&self, ids: &[String]) -> Result<HashMap<String, Vec<FileRecord>>> {
+        let mut out: HashMap<String, Vec<FileRecord>> = HashMap::new();
+        for chunk in ids.chunks(IN_CHUNK) {
+            for f in self.file_rows(Some(in_list("id", chunk)), "looking up paths").await? {
+                out.entry(f.id.clone()).or_default().push(f);
+            }
+        }
+        for v in out.values_mut() {
+            v.sort_by(|a, b| a.path.cmp(&b.path));
+        }
+        Ok(out)
+    }
+
+    /// The stored vectors of these items (those that exist).
+    pub async fn vectors_of(&self, ids: &[String]) -> Result<HashMap<String, Vec<f32>>> {
+        let mut out = HashMap::new();
+        let Some(items) = self.items_table() else { return Ok(out) };
+        for chunk in ids.chunks(IN_CHUNK) {
+            let query = items.query().only_if(in_list("id", chunk)).select(Select::columns(&["id", "vector"]));
+            for b in &collect(query, "reading vectors").await? {
+                let id = column::<StringArray>(b, "id")?;
+                let list = column::<FixedSizeListArray>(b, "vector")?;
+                for i in 0..b.num_rows() {
+                    let v = list.value(i);
+                    let f = v
+                        .as_any()
+                        .downcast_ref::<Float32Array>()
+                        .ok_or_else(|| StoreError::Schema("vector items are not float32".into()))?;
+                    out.insert(id.value(i).to_string(), f.values().to_vec());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Hits for these items, scored by exact cosine against `vector` (for
+    /// keyword matches the vector search did not return). Items no path holds
+    /// are left out. In the order given.
+    pub async fn hits_by_id(&self, ids: &[String], vector: &[f32]) -> Result<Vec<Hit>> {
+        let Some(items) = self.items_table() else { return Ok(Vec::new()) };
+        let mut rows: HashMap<String, (u32, u32, f32)> = HashMap::new();
+        for chunk in ids.chunks(IN_CHUNK) {
+            let query = items
+                .query()
+                .only_if(in_list("id", chunk))
+                .select(Select::columns(&["id", "width", "height", "vector"]));
+            for b in &collect(query, "reading items").await? {
+                let (id, w, h) = (
+                    column::<StringArray>(b, "id")?,
+                    column::<UInt32Array>(b, "width")?,
+                    column::<UInt32Array>(b, "height")?,
+                );
+                let list = column::<FixedSizeListArray>(b, "vector")?;
+                for i in 0..b.num_rows() {
+                    let v = list.value(i);
+                    let f = v
+                        .as_any()
+                        .downcast_ref::<Float32Array>()
+                        .ok_or_else(|| StoreError::Schema("vector items are not float32".into()))?;
+                    let cos = if f.len() == vector.len() { dot(f.values(), vector) } else { 0.0 };
+                    rows.insert(id.value(i).to_string(), (w.value(i), h.value(i), cos));
+                }
+            }
+        }
+        let mut paths = self.paths_of(ids).await?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| {
+                let (width, height, score) = *rows.get(id)?;
+                let held = paths.remove(id)?;
+                let (path, stamp) = held.first().cloned()?;
+                Some(Hit {
+                    paths: held.into_iter().map(|(p, _)| p).collect(),
+                    id: id.clone(),
+                    path,
+                    width,
+                    height,
+                    size: stamp.size,
+                    mtime_ns: stamp.mtime_ns,
+                    score,
+                    details: None,
+                    why: Why::default(),
+                })
+            })
+            .collect())
+    }
+
+    /// Writes (inserts or replaces) item details in one commit, and gives
+    /// `keywords` its full-text index the first time.
+    pub async fn write_details(&self, rows: &[Details]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let rows = last_per_key(rows, |d| &d.id);
+        let tags: Vec<String> = rows
+            .iter()
+            .map(|d| {
+                d.tags
+                    .iter()
+                    .map(|t| format!("{}\t{}", t.label.replace(['\t', '\n'], " "), t.score))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .collect();
+        let batch = RecordBatch::try_new(
+            details_schema(),
+            vec![
+                Arc::new(StringArray::from_iter_values(rows.iter().map(|d| d.id.as_str()))),
+                Arc::new(Int64Array::from(rows.iter().map(|d| d.taken_at_ms).collect::<Vec<_>>())),
+                Arc::new(StringArray::from(rows.iter().map(|d| d.camera.as_deref()).collect::<Vec<_>>())),
+                Arc::new(StringArray::from(rows.iter().map(|d| d.lens.as_deref()).collect::<Vec<_>>())),
+                Arc::new(StringArray::from_iter_values(tags.iter())),
+                Arc::new(StringArray::from_iter_values(rows.iter().map(|d| d.tags_model.as_str()))),
+                Arc::new(StringArray::from_iter_values(rows.iter().map(|d| d.words.as_str()))),
+                Arc::new(StringArray::from(rows.iter().map(|d| d.caption.as_deref()).collect::<Vec<_>>())),
+                Arc::new(StringArray::from_iter_values(rows.iter().map(|d| d.keywords()))),
+            ],
+        )
+        .map_err(arrow)?;
+        upsert(&self.details, "id", batch, "writing item details").await?;
+        if !self.fts_ready.load(std::sync::atomic::Ordering::Relaxed) {
+            let params = lancedb::index::scalar::FtsIndexBuilder::default();
+            match self.details.create_index(&["keywords"], lancedb::index::Index::FTS(params)).execute().await {
+                Ok(()) => self.fts_ready.store(true, std::sync::atomic::Ordering::Relaxed),
+                // Another writer made it first.
+                Err(e) if e.to_string().contains("already exists") => {
+                    self.fts_ready.store(true, std::sync::atomic::Ordering::Relaxed)
+                }
+                Err(e) => return Err(lance("building the keyword index")(e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Details of these items (those described), by id.
+    pub async fn details_of(&self, ids: &[String]) -> Result<HashMap<String, Details>> {
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(IN_CHUNK) {
+            for d in self.details_rows(Some(in_list("id", chunk))).await? {
+                out.insert(d.id.clone(), d);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn details_rows(&self, filter: Option<String>) -> Result<Vec<Details>> {
+        let mut query = self.details.query().select(Select::columns(&[
+            "id",
+            "taken_at_ms",
+            "camera",
+            "lens",
+            "tags",
+            "tags_model",
+            "words",
+            "caption",
+        ]));
+        if let Some(f) = filter {
+            query = query.only_if(f);
+        }
+        let mut out = Vec::new();
+        for b in &collect(query, "reading item details").await? {
+            let (id, taken, camera, lens, tags, model, words, caption) = (
+                column::<StringArray>(b, "id")?,
+                column::<Int64Array>(b, "taken_at_ms")?,
+                column::<StringArray>(b, "camera")?,
+                column::<StringArray>(b, "lens")?,
+                column::<StringArray>(b, "tags")?,
+                column::<StringArray>(b, "tags_model")?,
+                column::<StringArray>(b, "words")?,
+                column::<StringArray>(b, "caption")?,
+            );
+            let opt = |a: &StringArray, i: usize| (!a.is_null(i)).then(|| a.value(i).to_string());
+            for i in 0..b.num_rows() {
+                out.push(Details {
+                    id: id.value(i).to_string(),
+                    taken_at_ms: (!taken.is_null(i)).then(|| taken.value(i)),
+                    camera: opt(camera, i),
+                    lens: opt(lens, i),
+                    tags: tags
+                        .value(i)
+                        .lines()
+                        .filter_map(|l| {
+                            let (label, score) = l.split_once('\t')?;
+                            Some(Tag { label: label.to_string(), score: score.parse().ok()? })
+                        })
+                        .collect(),
+                    tags_model: model.value(i).to_string(),
+                    words: words.value(i).to_string(),
+                    caption: opt(caption, i),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Items with no details, or details whose tags came from another
+    /// model or vocabulary than `tags_model`.
+    pub async fn undescribed(&self, tags_model: &str) -> Result<Vec<String>> {
+        let Some(items) = self.items_table() else { return Ok(Vec::new()) };
+        let all = Self::all_ids(&items, "listing item ids").await?;
+        let current = collect(
+            self.details
+                .query()
+                .only_if(format!("tags_model = {}", quote(tags_model)))
+                .select(Select::columns(&["id"])),
+            "listing described items",
+        )
+        .await?;
+        let mut done = HashSet::new();
+        for b in &current {
+            let id = column::<StringArray>(b, "id")?;
+            done.extend((0..b.num_rows()).map(|i| id.value(i).to_string()));
+        }
+        let mut out: Vec<String> = all.into_iter().filter(|id| !done.contains(id)).collect();
+        out.sort();
+        Ok(out)
+    }
+
+    /// Items whose keywords match `text` (BM25 over path words, tags, camera,
+    /// lens and captions), best first, with their BM25 scores. Empty until
+    /// some item has been described.
+    pub async fn keyword_search(&self, text: &str, limit: usize) -> Result<Vec<(String, f32)>> {
+        if text.trim().is_empty() || !self.fts_ready.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(Vec::new());
+        }
+        let fts = lancedb::index::scalar::FullTextSearchQuery::new(text.to_string());
+        let query = self.details.query().full_text_search(fts).select(Select::columns(&["id"])).limit(limit.max(1));
+        let mut out = Vec::new();
+        for b in &collect(query, "searching keywords").await? {
+            let id = column::<StringArray>(b, "id")?;
+            let score = column::<Float32Array>(b, "_score")?;
+            out.extend((0..b.num_rows()).map(|i| (id.value(i).to_string(), score.value(i))));
+        }
+        out.sort_by(|a, b| b.1.total_cmp(&a.1));
+        Ok(out)
+    }
+
+    /// Sets (or with `None` clears) the caption of an item.
+    pub async fn set_caption(&self, id: &str, caption: Option<&str>, now_ms: i64) -> Result<()> {
+        match caption {
+            Some(text) => {
+                let batch = RecordBatch::try_new(
+                    captions_schema(),
+                    vec![
+                        Arc::new(StringArray::from(vec![id])),
+                        Arc::new(StringArray::from(vec![text])),
+                        Arc::new(Int64Array::from(vec![now_ms])),
+                    ],
+                )
+                .map_err(arrow)?;
+                upsert(&self.captions, "id", batch, "writing a caption").await
+            }
+            None => {
+                self.captions
+                    .delete(format!("id = {}", quote(id)).as_str())
+                    .await
+                    .map_err(lance("clearing a caption"))?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Captions users wrote, by item id (all of them for `None`).
+    pub async fn captions(&self, ids: Option<&[String]>) -> Result<HashMap<String, String>> {
+        let mut out = HashMap::new();
+        let filters: Vec<Option<String>> = match ids {
+            None => vec![None],
+            Some(ids) => ids.chunks(IN_CHUNK).map(|c| Some(in_list("id", c))).collect(),
+        };
+        for filter in filters {
+            let mut query = self.captions.query().select(Select::columns(&["id", "caption"]));
+            if let Some(f) = filter {
+                query = query.only_if(f);
+            }
+            for b in &collect(query, "reading captions").await? {
+                let (id, c) = (column::<StringArray>(b, "id")?, column::<StringArray>(b, "caption")?);
+                out.extend((0..b.num_rows()).map(|i| (id.value(i).to_string(), c.value(i).to_string())));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Up to `n` item vectors, spread over the table (for calibration).
+    pub async fn sample_vectors(&self, n: usize) -> Result<Vec<Vec<f32>>> {
+        let Some(items) = self.items_table() else { return Ok(Vec::new()) };
+        let total = items.count_rows(None).await.map_err(lance("counting items"))?;
+        let step = total.div_ceil(n.max(1)).max(1);
+        let mut out = Vec::new();
+        let mut seen = 0usize;
+        for b in &collect(items.query().select(Select::columns(&["vector"])), "sampling vectors").await? {
+            let list = column::<FixedSizeListArray>(b, "vector")?;
+            for i in 0..b.num_rows() {
+                if seen % step == 0 {
+                    let v = list.value(i);
+                    if let Some(f) = v.as_any().downcast_ref::<Float32Array>() {
+                        out.push(f.values().to_vec());
+                    }
+                }
+                seen += 1;
+            }
+        }
+        Ok(out)
+    }
+
     /// The item id a path holds, if indexed.
     pub async fn id_for_path(&self, path: &str) -> Result<Option<String>> {
         let query =
@@ -1001,6 +1437,10 @@ impl Store {
         }
         Ok(None)
     }
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 fn chrono_duration_ms(ms: i64) -> lancedb::table::Duration {

@@ -214,7 +214,8 @@ async fn above_the_threshold_an_ann_index_answers_with_exact_scores_and_high_rec
     let dim = 32;
     store.ensure_items(dim).await.expect("create");
     let vectors = clustered(1_200, dim, 7);
-    let items: Vec<ItemRecord> = vectors.iter().enumerate().map(|(i, v)| item(&format!("{i:04x}"), v.clone())).collect();
+    let items: Vec<ItemRecord> =
+        vectors.iter().enumerate().map(|(i, v)| item(&format!("{i:04x}"), v.clone())).collect();
     store.write_items(&items).await.expect("items");
     let files: Vec<FileRecord> = items.iter().map(|i| file(&format!("/r/{}.jpg", i.id), &i.id)).collect();
     store.write_files(&files).await.expect("files");
