@@ -219,6 +219,7 @@ pub async fn search(
         mode: mode.as_deref().map(str::parse::<Mode>).transpose().map_err(bad)?.unwrap_or_default(),
         sort: sort.as_deref().map(str::parse::<Sort>).transpose().map_err(bad)?.unwrap_or_default(),
         images: Vec::new(),
+        image_bytes: Vec::new(),
     };
     let library = state.library().await?;
     let Some(model) = search_model(&state, &library).await? else { return Ok(SearchDto::default()) };

@@ -45,7 +45,7 @@ enum Command {
     Search {
         #[arg(value_name = "QUERY", default_value = "")]
         text: String,
-        /// An image to search with (not added to the library); repeatable
+        /// An image to search with (not added to the library); repeatable; `-` reads one from stdin
         #[arg(long = "image", value_name = "PATH")]
         images: Vec<PathBuf>,
         /// Leave out vector matches whose cosine is below this [default: the library's calibrated cutoff; -1 shows all]
@@ -253,7 +253,16 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
     match cli.command {
         Command::Index { paths: roots, model, json, wait } => index(cli.library, roots, model, json, wait).await,
         Command::Search { text, images, min_score, mode, sort, limit, json, model } => {
-            let opts = SearchOptions { limit, min_score, mode, sort, images };
+            // `--image -` reads an encoded image from standard input.
+            let (piped, images): (Vec<PathBuf>, Vec<PathBuf>) = images.into_iter().partition(|p| p.as_os_str() == "-");
+            let mut image_bytes = Vec::new();
+            if !piped.is_empty() {
+                let mut buf = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+                    .context("cannot read the image on stdin")?;
+                image_bytes.push(buf);
+            }
+            let opts = SearchOptions { limit, min_score, mode, sort, images, image_bytes };
             search(cli.library, &text, &opts, json, model).await
         }
         Command::Describe { target, limit, json, model } => describe(cli.library, &target, limit, json, model).await,

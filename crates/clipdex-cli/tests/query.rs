@@ -84,6 +84,22 @@ fn image_queries_arithmetic_filters_and_cutoff() {
         assert!(h[0]["score"].as_f64().expect("s") > 0.999, "{}", h[0]);
     }
 
+    // By bytes (`--image -` reads stdin, as the app's drop and paste send bytes): the same answer.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clipdex"))
+        .arg("--library")
+        .arg(lib)
+        .args(["search", "--image", "-", "--json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), &std::fs::read(&outside).expect("read"))
+        .expect("pipe");
+    let h = hits(&child.wait_with_output().expect("wait"));
+    assert_eq!(name(&h[0]), "chelsea.png");
+    assert!(h[0]["score"].as_f64().expect("s") > 0.999, "{}", h[0]);
+
     // "More like this" by library id.
     let id = hits(&clipdex(lib, &["search", "--image", outside_s, "--limit", "1", "--json"]))[0]["id"]
         .as_str()

@@ -751,7 +751,7 @@ impl Library {
         for p in &opts.images {
             q.terms.push(query::Term { weight: 1.0, kind: query::TermKind::Image(p.clone()) });
         }
-        if q.terms.is_empty() {
+        if q.terms.is_empty() && opts.image_bytes.is_empty() {
             return Err(LibraryError::EmptyQuery);
         }
         let filters = ItemFilter::from_query(&q.filters)?;
@@ -759,9 +759,19 @@ impl Library {
         for term in &q.terms {
             parts.push((term.weight, self.term_vector(&model, &term.kind).await?));
         }
+        for (n, bytes) in opts.image_bytes.iter().enumerate() {
+            let img = clipdex_media::decode(bytes).map_err(|e| LibraryError::Decode {
+                path: PathBuf::from(format!("<query image {}>", n + 1)),
+                reason: error_chain(&e),
+            })?;
+            let m = model.clone();
+            let v = blocking(move || m.embed_images(vec![img])).await??.pop().ok_or(LibraryError::EmptyQuery)?;
+            parts.push((1.0, v));
+        }
         let vector = query::combine(&parts).ok_or(LibraryError::EmptyQuery)?;
         let has_text = q.terms.iter().any(|t| matches!(t.kind, query::TermKind::Text(_)));
-        let has_image = q.terms.iter().any(|t| !matches!(t.kind, query::TermKind::Text(_)));
+        let has_image =
+            !opts.image_bytes.is_empty() || q.terms.iter().any(|t| !matches!(t.kind, query::TermKind::Text(_)));
         let keyword_text: String = q
             .terms
             .iter()

@@ -62,11 +62,21 @@ pub struct SearchOptions {
     pub sort: Sort,
     /// Image files to add as query terms (weight 1).
     pub images: Vec<PathBuf>,
+    /// Encoded images (dropped, pasted, uploaded, piped) to add as query
+    /// terms (weight 1). Embedded on the fly, never added to the library.
+    pub image_bytes: Vec<Vec<u8>>,
 }
 
 impl Default for SearchOptions {
     fn default() -> Self {
-        Self { limit: 20, min_score: None, mode: Mode::Hybrid, sort: Sort::Relevance, images: Vec::new() }
+        Self {
+            limit: 20,
+            min_score: None,
+            mode: Mode::Hybrid,
+            sort: Sort::Relevance,
+            images: Vec::new(),
+            image_bytes: Vec::new(),
+        }
     }
 }
 
