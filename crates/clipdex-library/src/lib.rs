@@ -755,20 +755,6 @@ impl Library {
             return Err(LibraryError::EmptyQuery);
         }
         let filters = ItemFilter::from_query(&q.filters)?;
-        let mut parts = Vec::new();
-        for term in &q.terms {
-            parts.push((term.weight, self.term_vector(&model, &term.kind).await?));
-        }
-        for (n, bytes) in opts.image_bytes.iter().enumerate() {
-            let img = clipdex_media::decode(bytes).map_err(|e| LibraryError::Decode {
-                path: PathBuf::from(format!("<query image {}>", n + 1)),
-                reason: error_chain(&e),
-            })?;
-            let m = model.clone();
-            let v = blocking(move || m.embed_images(vec![img])).await??.pop().ok_or(LibraryError::EmptyQuery)?;
-            parts.push((1.0, v));
-        }
-        let vector = query::combine(&parts).ok_or(LibraryError::EmptyQuery)?;
         let has_text = q.terms.iter().any(|t| matches!(t.kind, query::TermKind::Text(_)));
         let has_image =
             !opts.image_bytes.is_empty() || q.terms.iter().any(|t| !matches!(t.kind, query::TermKind::Text(_)));
@@ -782,6 +768,42 @@ impl Library {
             })
             .collect::<Vec<_>>()
             .join(" ");
+        let limit = opts.limit.max(1);
+        // Past the first page a list adds little to the fusion; filters and date sorting need a deeper pool.
+        let fetch = if filters.is_empty() && opts.sort == Sort::Relevance {
+            limit + limit / 2 + 5
+        } else {
+            (limit * 8).max(400)
+        };
+
+        // The keyword list needs no vector: it runs while the query is embedded.
+        let embed = async {
+            let mut parts = Vec::new();
+            for term in &q.terms {
+                parts.push((term.weight, self.term_vector(&model, &term.kind).await?));
+            }
+            for (n, bytes) in opts.image_bytes.iter().enumerate() {
+                let img = clipdex_media::decode(bytes).map_err(|e| LibraryError::Decode {
+                    path: PathBuf::from(format!("<query image {}>", n + 1)),
+                    reason: error_chain(&e),
+                })?;
+                let m = model.clone();
+                let v = blocking(move || m.embed_images(vec![img])).await??.pop().ok_or(LibraryError::EmptyQuery)?;
+                parts.push((1.0, v));
+            }
+            query::combine(&parts).ok_or(LibraryError::EmptyQuery)
+        };
+        let keywords = async {
+            if opts.mode != Mode::Vector && !keyword_text.trim().is_empty() {
+                let found = self.store.keyword_search(&keyword_text, fetch).await?;
+                Ok::<_, LibraryError>(found.into_iter().map(|(id, _)| id).collect::<Vec<String>>())
+            } else {
+                Ok(Vec::new())
+            }
+        };
+        let (vector, keyword_ids) = tokio::join!(embed, keywords);
+        let (vector, keyword_ids) = (vector?, keyword_ids?);
+
         let (cutoff, default_cutoff) = match opts.min_score {
             Some(m) => (Some(m), false),
             None => {
@@ -795,35 +817,36 @@ impl Library {
             }
         };
 
-        let limit = opts.limit.max(1);
-        let fetch =
-            if filters.is_empty() && opts.sort == Sort::Relevance { (limit * 2).max(50) } else { (limit * 8).max(400) };
-        let vector_hits =
-            if opts.mode == Mode::Keyword { Vec::new() } else { self.store.search(&vector, fetch).await? };
-        let passes = |h: &Hit| cutoff.is_none_or(|c| h.score >= c);
-        let below_cutoff = vector_hits.iter().filter(|h| !passes(h)).count();
-        let vector_ids: Vec<String> = vector_hits.iter().filter(|h| passes(h)).map(|h| h.id.clone()).collect();
-        let keyword_ids: Vec<String> = if opts.mode != Mode::Vector && !keyword_text.trim().is_empty() {
-            self.store.keyword_search(&keyword_text, fetch).await?.into_iter().map(|(id, _)| id).collect()
-        } else {
-            Vec::new()
+        // The vector list, and the keyword matches' own rows and details, side by side.
+        let nearest = async {
+            if opts.mode == Mode::Keyword {
+                Ok(Vec::new())
+            } else {
+                self.store.nearest(&vector, fetch, false).await
+            }
         };
+        let (near, keyword_rows) = tokio::try_join!(nearest, self.store.scored_by_id(&keyword_ids, &vector))?;
+        let passes = |score: f32| cutoff.is_none_or(|c| score >= c);
+        let below_cutoff = near.iter().filter(|r| !passes(r.score)).count();
+        let vector_ids: Vec<String> = near.iter().filter(|r| passes(r.score)).map(|r| r.id.clone()).collect();
         let fused: Vec<(String, f32)> = match opts.mode {
             Mode::Vector => vector_ids.iter().map(|id| (id.clone(), 0.0)).collect(),
             Mode::Keyword => search::rrf(&[&keyword_ids]),
             Mode::Hybrid => search::rrf(&[&vector_ids, &keyword_ids]),
         };
-
-        let mut by_id: HashMap<String, Hit> = vector_hits.into_iter().map(|h| (h.id.clone(), h)).collect();
-        let missing: Vec<String> = keyword_ids.iter().filter(|id| !by_id.contains_key(*id)).cloned().collect();
-        for h in self.store.hits_by_id(&missing, &vector).await? {
-            by_id.insert(h.id.clone(), h);
-        }
-        let ids: Vec<String> = fused.iter().map(|(id, _)| id.clone()).collect();
-        let details = self.store.details_of(&ids).await?;
+        let mut rows: HashMap<String, clipdex_store::Scored> =
+            keyword_rows.into_iter().map(|r| (r.id.clone(), r)).collect();
+        rows.extend(near.into_iter().map(|r| (r.id.clone(), r)));
+        let ordered: Vec<clipdex_store::Scored> = fused.iter().filter_map(|(id, _)| rows.remove(id)).collect();
+        let ids: Vec<String> = ordered.iter().map(|r| r.id.clone()).collect();
+        let (paths, details) = tokio::try_join!(self.store.paths_of(&ids), self.store.details_of(&ids))?;
+        let fused_score: HashMap<String, f32> = fused.into_iter().collect();
+        let mut by_id: HashMap<String, Hit> =
+            clipdex_store::with_paths(ordered, paths).into_iter().map(|h| (h.id.clone(), h)).collect();
         let mut hits = Vec::new();
-        for (id, fused_score) in fused {
+        for id in ids {
             let Some(mut h) = by_id.remove(&id) else { continue };
+            let fused_score = fused_score.get(&id).copied().unwrap_or(0.0);
             h.details = details.get(&id).cloned();
             let keyword_rank = keyword_ids.iter().position(|k| *k == id).map(|r| r + 1);
             let mut fields = match (&h.details, keyword_rank) {
