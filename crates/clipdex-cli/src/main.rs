@@ -749,7 +749,7 @@ async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitCode> {
         match &s.vector_index {
             Some(ix) => writeln!(
                 out,
-                "search   IVF-PQ index, {} partitions, trained on {} items ({} added since)",
+                "search   IVF-SQ index, {} partitions, trained on {} items ({} added since)",
                 ix.partitions, ix.trained_rows, ix.unindexed_rows
             )?,
             None => writeln!(

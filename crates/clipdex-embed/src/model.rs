@@ -82,6 +82,12 @@ fn is_int(ty: TensorElementType) -> bool {
 fn open_tower(path: &Path, tower: &'static str, runtime_dirs: &[PathBuf]) -> Result<(Tower, Device, Option<String>)> {
     let env = runtime::environment(runtime_dirs)?;
     let mut builder = Session::builder(env).map_err(ort_err("creating a session"))?;
+    if tower == "textual" {
+        // Text runs one query at a time between database lookups; threads
+        // spinning after each run would steal the cores those lookups need
+        // (measured: p95 of a 100k-item search 97 → 87 ms, BENCHMARKS.md).
+        builder = builder.with_intra_op_spinning(false).map_err(ort_err("configuring a session"))?;
+    }
     let (device, note) = runtime::choose_device(&mut builder);
     let session = builder.commit_from_file(path).map_err(ort_err(format!("loading {}", path.display())))?;
 

@@ -100,6 +100,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         let centres: Vec<Vec<f32>> = (0..256).map(|_| unit((0..dim).map(|_| rng.gauss()).collect())).collect();
         let thumb: Vec<u8> = (0..8192).map(|_| rng.next() as u8).collect();
+        // BENCH_UNIFORM=1: unclustered random unit vectors, the hardest case for IVF.
+        let uniform = std::env::var_os("BENCH_UNIFORM").is_some();
+        println!("vectors: {}", if uniform { "uniform random (no clusters)" } else { "256 clusters" });
         let vocabulary = labels::vocabulary();
         let batch = 5_000;
         let mut i = have;
@@ -109,8 +112,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut files = Vec::with_capacity(end - i);
             let mut details = Vec::with_capacity(end - i);
             for k in i..end {
-                let c = &centres[(rng.next() % centres.len() as u64) as usize];
-                let v = unit(c.iter().map(|x| x + 0.06 * rng.gauss()).collect());
+                let v = if uniform {
+                    unit((0..dim).map(|_| rng.gauss()).collect())
+                } else {
+                    let c = &centres[(rng.next() % centres.len() as u64) as usize];
+                    unit(c.iter().map(|x| x + 0.06 * rng.gauss()).collect())
+                };
                 let id = blake3::hash(format!("bench item {k}").as_bytes()).to_hex().to_string();
                 items.push(ItemRecord {
                     id: id.clone(),
@@ -154,7 +161,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("filled {} items in {:.1} s", n - have, t.elapsed().as_secs_f64());
         // Fresh handles see every commit made through the other one.
         lib = Library::open(&lib_dir).await?;
-        store = Store::open(&lib_dir).await?;
         let t = Instant::now();
         let action = lib.optimize().await?;
         println!("housekeeping (incl. vector index) {:?} in {:.1} s", action, t.elapsed().as_secs_f64());
@@ -218,6 +224,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
+    // Random directions: no structure at all, the worst case for any index.
+    let mut recall_random = 0.0;
+    for _ in 0..probes {
+        let q = unit((0..dim).map(|_| rng.gauss()).collect());
+        let a = store.search_with(&q, 10, false).await?;
+        let e = store.search_with(&q, 10, true).await?;
+        recall_random += recall(
+            &e.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),
+            &a.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),
+        );
+    }
+
     println!();
     println!("| step ({} queries, {} items) | p50 ms | p95 ms | max ms |", texts.len(), store.count_items().await?);
     println!("|---|---|---|---|");
@@ -238,5 +256,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!("recall@10 vs exact, text queries: {:.3}", recall_text / texts.len() as f64);
     println!("recall@10 vs exact, photo-like queries: {:.3}", recall_items / probes as f64);
+    println!("recall@10 vs exact, random-direction queries: {:.3}", recall_random / probes as f64);
     Ok(())
 }

@@ -177,6 +177,8 @@ pub struct Library {
     ann_threshold: usize,
     /// The label vocabulary as embedded by the model last used.
     labels: std::sync::Mutex<Option<Arc<LabelSet>>>,
+    /// The calibration, remembered for a second (every search reads it).
+    calibration_cache: std::sync::Mutex<Option<(Instant, Option<Calibration>)>>,
     /// Extra places to look for the ONNX Runtime library (an app's resources).
     runtime_dirs: Vec<PathBuf>,
 }
@@ -209,6 +211,7 @@ impl Library {
             version_retention_ms: DEFAULT_VERSION_RETENTION.as_millis() as i64,
             ann_threshold: clipdex_store::DEFAULT_ANN_THRESHOLD,
             labels: std::sync::Mutex::new(None),
+            calibration_cache: std::sync::Mutex::new(None),
         })
     }
 
@@ -631,7 +634,14 @@ impl Library {
 
     /// The library's default cutoffs for this model, if calibrated.
     pub async fn calibration(&self) -> Result<Option<Calibration>> {
-        Ok(self.store.meta(META_CALIBRATION).await?.as_deref().and_then(Calibration::decode))
+        if let Some((at, c)) = self.calibration_cache.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            if at.elapsed() < Duration::from_secs(1) {
+                return Ok(c.clone());
+            }
+        }
+        let c = self.store.meta(META_CALIBRATION).await?.as_deref().and_then(Calibration::decode);
+        *self.calibration_cache.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), c.clone()));
+        Ok(c)
     }
 
     /// Recomputes the default cutoffs when there are none for this model's
@@ -654,6 +664,7 @@ impl Library {
         let Some(text) = text else { return Ok(()) };
         let c = Calibration { text, image, items, key };
         self.store.set_meta(&[(META_CALIBRATION, &c.encode())]).await?;
+        *self.calibration_cache.lock().unwrap_or_else(|p| p.into_inner()) = None;
         Ok(())
     }
 

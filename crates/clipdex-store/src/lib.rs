@@ -1106,8 +1106,10 @@ impl Store {
         let Some(items) = self.items_table() else { return Ok(Vec::new()) };
         let mut rows: HashMap<String, Scored> = HashMap::new();
         for chunk in ids.chunks(IN_CHUNK) {
-            let query =
-                items.query().only_if(in_list("id", chunk)).select(Select::columns(&["id", "width", "height", "vector"]));
+            let query = items
+                .query()
+                .only_if(in_list("id", chunk))
+                .select(Select::columns(&["id", "width", "height", "vector"]));
             for b in &collect(query, "reading items").await? {
                 let (id, w, h) = (
                     column::<StringArray>(b, "id")?,

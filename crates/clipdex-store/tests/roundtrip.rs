@@ -220,7 +220,7 @@ async fn above_the_threshold_an_ann_index_answers_with_exact_scores_and_high_rec
     let files: Vec<FileRecord> = items.iter().map(|i| file(&format!("/r/{}.jpg", i.id), &i.id)).collect();
     store.write_files(&files).await.expect("files");
 
-    // Below the threshold nothing is built; at it, an IVF-PQ index is.
+    // Below the threshold nothing is built; at it, an IVF-SQ index is.
     assert_eq!(store.ensure_vector_index(5_000).await.expect("ensure"), clipdex_store::IndexAction::None);
     assert!(store.vector_index().await.expect("info").is_none());
     let built = store.ensure_vector_index(1_000).await.expect("ensure");
@@ -257,4 +257,23 @@ async fn above_the_threshold_an_ann_index_answers_with_exact_scores_and_high_rec
     store.optimize(0).await.expect("optimize");
     assert_eq!(store.vector_index().await.expect("info").expect("index").unindexed_rows, 0);
     assert_eq!(store.search(&fresh.vector, 1).await.expect("search")[0].id, "fresh");
+}
+
+/// The app keeps a library open for hours while the CLI or a watcher in
+/// another process writes to it: its reads catch up within a second.
+#[tokio::test]
+async fn a_long_lived_reader_sees_another_writers_commits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let writer = Store::open(dir.path()).await.expect("open");
+    writer.ensure_items(3).await.expect("create");
+    writer.write_items(&[item("aa", unit([1.0, 0.0, 0.0]))]).await.expect("items");
+    writer.write_files(&[file("/r/a.jpg", "aa")]).await.expect("files");
+
+    let reader = Store::open(dir.path()).await.expect("open reader");
+    assert_eq!(reader.count_files().await.expect("count"), 1);
+    writer.write_items(&[item("bb", unit([0.0, 1.0, 0.0]))]).await.expect("items");
+    writer.write_files(&[file("/r/b.jpg", "bb")]).await.expect("files");
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    assert_eq!(reader.count_files().await.expect("count"), 2);
+    assert_eq!(reader.search(&unit([0.0, 1.0, 0.0]), 1).await.expect("search")[0].id, "bb");
 }
