@@ -196,9 +196,12 @@ pub(crate) async fn search_model(state: &AppState, library: &Library) -> Result<
 }
 
 /// Search with the query language (text, image paths, similar:<id>, weights,
-/// filters). `minScore` overrides the calibrated cutoff; `mode` is
-/// `hybrid` (default), `vector` or `keyword`; `sort` is `relevance` or
-/// `date`. An empty library (or one with no model yet) gives no hits, not an error.
+/// filters), plus `images`: encoded images (base64) the user dropped or
+/// pasted, embedded on the fly and never added to the library — the window
+/// sends bytes, never paths. `minScore` overrides the calibrated cutoff;
+/// `mode` is `hybrid` (default), `vector` or `keyword`; `sort` is
+/// `relevance` or `date`. An empty library (or one with no model yet) gives
+/// no hits, not an error.
 #[tauri::command]
 pub async fn search(
     state: State<'_, AppState>,
@@ -207,19 +210,31 @@ pub async fn search(
     min_score: Option<f32>,
     mode: Option<String>,
     sort: Option<String>,
+    images: Option<Vec<String>>,
 ) -> Result<SearchDto, IpcError> {
+    use base64::Engine;
     let query = query.trim();
-    if query.is_empty() {
+    let images = images.unwrap_or_default();
+    if query.is_empty() && images.is_empty() {
         return Ok(SearchDto::default());
     }
     let bad = |m: String| IpcError { code: "bad_argument".into(), message: m };
+    let image_bytes = images
+        .iter()
+        .enumerate()
+        .map(|(i, b64)| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b64.trim())
+                .map_err(|e| bad(format!("query image {} is not valid base64: {e}", i + 1)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let opts = SearchOptions {
         limit: limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
         min_score,
         mode: mode.as_deref().map(str::parse::<Mode>).transpose().map_err(bad)?.unwrap_or_default(),
         sort: sort.as_deref().map(str::parse::<Sort>).transpose().map_err(bad)?.unwrap_or_default(),
         images: Vec::new(),
-        image_bytes: Vec::new(),
+        image_bytes,
     };
     let library = state.library().await?;
     let Some(model) = search_model(&state, &library).await? else { return Ok(SearchDto::default()) };

@@ -118,6 +118,21 @@ fn commands_index_search_and_report_status_through_ipc() {
     assert!(default.default_cutoff && default.cutoff.is_some(), "{default:?}");
     let err = invoke(&webview, "search", json!({"query": "x", "mode": "fuzzy"})).expect_err("bad mode");
     assert_eq!(err["code"], "bad_argument", "{err}");
+
+    // A dropped or pasted image arrives as bytes (base64), alone or with text.
+    use base64::Engine;
+    let chelsea = base64::engine::general_purpose::STANDARD
+        .encode(std::fs::read(fixtures().join("photos/chelsea.png")).expect("read"));
+    let by_image: SearchDto =
+        serde_json::from_value(invoke(&webview, "search", json!({"query": "", "images": [chelsea]})).expect("search"))
+            .expect("dto");
+    assert!(by_image.hits[0].path.ends_with("chelsea.png"), "{:?}", by_image.hits);
+    assert!(by_image.hits[0].score > 0.999, "{}", by_image.hits[0].score);
+    let err = invoke(&webview, "search", json!({"query": "", "images": ["not base64!"]})).expect_err("bad base64");
+    assert_eq!(err["code"], "bad_argument", "{err}");
+    let garbage = base64::engine::general_purpose::STANDARD.encode(b"not an image");
+    let err = invoke(&webview, "search", json!({"query": "", "images": [garbage]})).expect_err("not an image");
+    assert_eq!(err["code"], "bad_image", "{err}");
     // Hybrid (the default) orders by fused rank: meaning and keywords together.
     assert!(hits.windows(2).all(|w| w[0].why.fused >= w[1].why.fused), "{hits:?}");
     for h in &hits {

@@ -84,6 +84,8 @@ export interface SearchParams {
   minScore?: number | null;
   mode?: Mode;
   sort?: Sort;
+  /** Encoded images (base64) to search with: dropped or pasted, never paths. */
+  images?: string[];
 }
 
 export interface Failure {
@@ -158,7 +160,25 @@ export function advice(e: IpcError): string | null {
 }
 
 export const search = (query: string, p: SearchParams = {}) =>
-  invoke<SearchResult>("search", { query, limit: p.limit, minScore: p.minScore ?? null, mode: p.mode, sort: p.sort });
+  invoke<SearchResult>("search", {
+    query,
+    limit: p.limit,
+    minScore: p.minScore ?? null,
+    mode: p.mode,
+    sort: p.sort,
+    images: p.images ?? [],
+  });
+
+/** A file's bytes as base64, for `search`'s `images`. */
+export async function fileToBase64(file: Blob): Promise<string> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let binary = "";
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
+  }
+  return btoa(binary);
+}
 
 /** Why a hit matched, as one line for a tooltip. */
 export function explain(h: Hit): string {
