@@ -66,7 +66,7 @@ pub struct LabelSet {
 
 /// A ranked label or caption.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Scored {
+pub struct RankedLabel {
     pub text: String,
     pub cosine: f32,
     /// Standard deviations above the mean cosine over the vocabulary.
@@ -113,13 +113,13 @@ impl LabelSet {
     }
 
     /// Every label ranked for one image, best first.
-    pub fn rank(&self, image: &[f32]) -> Vec<Scored> {
+    pub fn rank(&self, image: &[f32]) -> Vec<RankedLabel> {
         let cos = self.cosines(image);
         let (mean, sd) = mean_sd(&cos);
-        let mut out: Vec<Scored> = cos
+        let mut out: Vec<RankedLabel> = cos
             .iter()
             .enumerate()
-            .map(|(i, &c)| Scored { text: self.labels[i].clone(), cosine: c, z: (c - mean) / sd })
+            .map(|(i, &c)| RankedLabel { text: self.labels[i].clone(), cosine: c, z: (c - mean) / sd })
             .collect();
         out.sort_by(|a, b| b.cosine.total_cmp(&a.cosine));
         out

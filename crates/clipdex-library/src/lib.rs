@@ -29,7 +29,7 @@ pub use clipdex_store::{
 };
 pub use error::{LibraryError, Result};
 pub use index::{error_chain, Cancel, IndexSummary, Phase, Progress};
-pub use labels::{LabelSet, Scored};
+pub use labels::{LabelSet, RankedLabel};
 pub use search::{Mode, SearchOptions, SearchResults, Sort};
 
 use clipdex_store::Store;

@@ -1244,13 +1244,6 @@ impl Store {
         Ok(out)
     }
 
-    /// Hits for these items, scored by exact cosine against `vector`, in
-    /// the order given; items no path holds are left out.
-    pub async fn hits_by_id(&self, ids: &[String], vector: &[f32]) -> Result<Vec<Hit>> {
-        let rows = self.scored_by_id(ids, vector).await?;
-        self.attach_paths(rows).await
-    }
-
     /// Writes (inserts or replaces) item details in one commit, and gives
     /// `keywords` its full-text index the first time.
     pub async fn write_details(&self, rows: &[Details]) -> Result<()> {
