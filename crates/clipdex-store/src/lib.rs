@@ -1449,7 +1449,7 @@ impl Store {
         for b in &collect(items.query().select(Select::columns(&["vector"])), "sampling vectors").await? {
             let list = column::<FixedSizeListArray>(b, "vector")?;
             for i in 0..b.num_rows() {
-                if seen % step == 0 {
+                if seen.is_multiple_of(step) {
                     let v = list.value(i);
                     if let Some(f) = v.as_any().downcast_ref::<Float32Array>() {
                         out.push(f.values().to_vec());
