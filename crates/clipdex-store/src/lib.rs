@@ -1118,12 +1118,8 @@ impl Store {
                 );
                 let list = column::<FixedSizeListArray>(b, "vector")?;
                 for i in 0..b.num_rows() {
-                    let v = list.value(i);
-                    let f = v
-                        .as_any()
-                        .downcast_ref::<Float32Array>()
-                        .ok_or_else(|| StoreError::Schema("vector items are not float32".into()))?;
-                    let score = if f.len() == vector.len() { dot(f.values(), vector) } else { 0.0 };
+                    let f = row_vector(list, i)?;
+                    let score = if f.len() == vector.len() { dot(&f, vector) } else { 0.0 };
                     let id = id.value(i).to_string();
                     rows.insert(id.clone(), Scored { id, width: w.value(i), height: h.value(i), score });
                 }
@@ -1178,12 +1174,8 @@ impl Store {
         for b in &collect(query, "reading a vector").await? {
             let list = column::<FixedSizeListArray>(b, "vector")?;
             if !list.is_empty() {
-                let v = list.value(0);
-                let f = v
-                    .as_any()
-                    .downcast_ref::<Float32Array>()
-                    .ok_or_else(|| StoreError::Schema("vector items are not float32".into()))?;
-                return Ok(Some(f.values().to_vec()));
+                let f = row_vector(list, 0)?;
+                return Ok(Some(f));
             }
         }
         Ok(None)
@@ -1197,12 +1189,8 @@ impl Store {
             let id = column::<StringArray>(b, "id")?;
             let list = column::<FixedSizeListArray>(b, "vector")?;
             for i in 0..b.num_rows() {
-                let v = list.value(i);
-                let f = v
-                    .as_any()
-                    .downcast_ref::<Float32Array>()
-                    .ok_or_else(|| StoreError::Schema("vector items are not float32".into()))?;
-                out.push((id.value(i).to_string(), f.values().to_vec()));
+                let f = row_vector(list, i)?;
+                out.push((id.value(i).to_string(), f));
             }
         }
         Ok(out)
@@ -1232,12 +1220,8 @@ impl Store {
                 let id = column::<StringArray>(b, "id")?;
                 let list = column::<FixedSizeListArray>(b, "vector")?;
                 for i in 0..b.num_rows() {
-                    let v = list.value(i);
-                    let f = v
-                        .as_any()
-                        .downcast_ref::<Float32Array>()
-                        .ok_or_else(|| StoreError::Schema("vector items are not float32".into()))?;
-                    out.insert(id.value(i).to_string(), f.values().to_vec());
+                    let f = row_vector(list, i)?;
+                    out.insert(id.value(i).to_string(), f);
                 }
             }
         }
@@ -1450,10 +1434,7 @@ impl Store {
             let list = column::<FixedSizeListArray>(b, "vector")?;
             for i in 0..b.num_rows() {
                 if seen.is_multiple_of(step) {
-                    let v = list.value(i);
-                    if let Some(f) = v.as_any().downcast_ref::<Float32Array>() {
-                        out.push(f.values().to_vec());
-                    }
+                    out.push(row_vector(list, i)?);
                 }
                 seen += 1;
             }
@@ -1495,6 +1476,16 @@ pub fn with_paths(rows: Vec<Scored>, mut paths: HashMap<String, Vec<(String, Fil
             })
         })
         .collect()
+}
+
+/// Row `i` of a `FixedSizeList<Float32>` column.
+fn row_vector(list: &FixedSizeListArray, i: usize) -> Result<Vec<f32>> {
+    let v = list.value(i);
+    let f = v
+        .as_any()
+        .downcast_ref::<Float32Array>()
+        .ok_or_else(|| StoreError::Schema("vector items are not float32".into()))?;
+    Ok(f.values().to_vec())
 }
 
 fn dot(a: &[f32], b: &[f32]) -> f32 {
