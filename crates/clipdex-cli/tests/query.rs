@@ -268,46 +268,9 @@ fn jpeg_with_exif(img: &image::RgbImage, path: &Path, make: &str, model: &str, t
     use image::ImageEncoder;
     let file = std::fs::File::create(path).expect("create");
     let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(file, 90);
-    enc.set_exif_metadata(clipdex_media_exif(make, model, taken, lens)).expect("exif");
+    enc.set_exif_metadata(clipdex_media::build_exif(Some(make), Some(model), Some(taken), None, Some(lens)))
+        .expect("exif");
     enc.write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::Rgb8).expect("encode");
-}
-
-/// The TIFF-structured EXIF block, built by hand (big-endian): IFD0 with
-/// Make and Model, an Exif IFD with DateTimeOriginal and LensModel.
-fn clipdex_media_exif(make: &str, model: &str, taken: &str, lens: &str) -> Vec<u8> {
-    let z = |s: &str| {
-        let mut b = s.as_bytes().to_vec();
-        b.push(0);
-        b
-    };
-    let (make, model, taken, lens) = (z(make), z(model), z(taken), z(lens));
-    let ifd0_at = 8usize;
-    let exif_at = ifd0_at + 2 + 12 * 3 + 4;
-    let data_at = exif_at + 2 + 12 * 2 + 4;
-    let mut out = b"MM\0\x2a".to_vec();
-    out.extend_from_slice(&(ifd0_at as u32).to_be_bytes());
-    let mut data = Vec::new();
-    let mut entry = |out: &mut Vec<u8>, tag: u16, bytes: &[u8]| {
-        out.extend_from_slice(&tag.to_be_bytes());
-        out.extend_from_slice(&2u16.to_be_bytes());
-        out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
-        out.extend_from_slice(&((data_at + data.len()) as u32).to_be_bytes());
-        data.extend_from_slice(bytes);
-    };
-    out.extend_from_slice(&3u16.to_be_bytes());
-    entry(&mut out, 0x010F, &make);
-    entry(&mut out, 0x0110, &model);
-    out.extend_from_slice(&0x8769u16.to_be_bytes());
-    out.extend_from_slice(&4u16.to_be_bytes());
-    out.extend_from_slice(&1u32.to_be_bytes());
-    out.extend_from_slice(&(exif_at as u32).to_be_bytes());
-    out.extend_from_slice(&0u32.to_be_bytes());
-    out.extend_from_slice(&2u16.to_be_bytes());
-    entry(&mut out, 0x9003, &taken);
-    entry(&mut out, 0xA434, &lens);
-    out.extend_from_slice(&0u32.to_be_bytes());
-    out.extend_from_slice(&data);
-    out
 }
 
 fn stderr(out: &Output) -> String {

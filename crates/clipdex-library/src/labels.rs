@@ -73,12 +73,8 @@ pub struct RankedLabel {
     pub z: f32,
 }
 
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
 fn normalise(v: &mut [f32]) {
-    let n = dot(v, v).sqrt();
+    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
     if n > 0.0 {
         v.iter_mut().for_each(|x| *x /= n);
     }
@@ -109,7 +105,7 @@ impl LabelSet {
 
     /// Cosine of `image` to every label, in label order.
     pub fn cosines(&self, image: &[f32]) -> Vec<f32> {
-        (0..self.len()).map(|i| dot(self.row(i), image)).collect()
+        (0..self.len()).map(|i| clipdex_embed::cosine(self.row(i), image)).collect()
     }
 
     /// Every label ranked for one image, best first.
