@@ -40,12 +40,25 @@ pub struct Preprocess {
     pub fill: u8,
 }
 
+/// How text is cleaned before tokenising (open_clip's `tokenizer_kwargs.clean`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clean {
+    /// Collapse runs of whitespace (open_clip's default).
+    Whitespace,
+    /// Also lowercase.
+    Lower,
+    /// Lowercase, `_` to space, ASCII punctuation removed (SigLIP-family
+    /// exports ask for this).
+    Canonicalize,
+}
+
 /// Text settings: how many tokens the text tower takes, and what pads them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextSettings {
     pub context_length: usize,
     /// The pad token's text, if the tokenizer config names one.
     pub pad_token: Option<String>,
+    pub clean: Clean,
 }
 
 #[derive(Deserialize)]
@@ -58,6 +71,14 @@ struct RawConfig {
 #[derive(Deserialize, Default)]
 struct RawTextCfg {
     context_length: Option<usize>,
+    #[serde(default)]
+    tokenizer_kwargs: Option<RawTokenizerKwargs>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawTokenizerKwargs {
+    #[serde(default)]
+    clean: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -106,6 +127,7 @@ fn bad(path: &Path, reason: impl Into<String>) -> EmbedError {
 pub struct ModelConfig {
     pub embed_dim: Option<usize>,
     pub context_length: usize,
+    pub clean: Clean,
 }
 
 /// open_clip's default when `text_cfg.context_length` is absent.
@@ -117,7 +139,13 @@ pub fn read_model_config(path: &Path) -> Result<ModelConfig> {
     if context_length < 2 {
         return Err(bad(path, format!("text_cfg.context_length is {context_length}")));
     }
-    Ok(ModelConfig { embed_dim: raw.embed_dim, context_length })
+    let clean = match raw.text_cfg.tokenizer_kwargs.and_then(|k| k.clean).as_deref() {
+        None | Some("whitespace") => Clean::Whitespace,
+        Some("lower") => Clean::Lower,
+        Some("canonicalize") => Clean::Canonicalize,
+        Some(other) => return Err(bad(path, format!("unknown text_cfg.tokenizer_kwargs.clean {other:?}"))),
+    };
+    Ok(ModelConfig { embed_dim: raw.embed_dim, context_length, clean })
 }
 
 pub fn read_preprocess(path: &Path) -> Result<Preprocess> {
@@ -163,7 +191,7 @@ pub fn read_text_settings(tokenizer_config: &Path, model: &ModelConfig) -> Resul
         RawToken::Plain(s) => s,
         RawToken::Added { content } => content,
     });
-    Ok(TextSettings { context_length: model.context_length, pad_token })
+    Ok(TextSettings { context_length: model.context_length, pad_token, clean: model.clean })
 }
 
 /// The files of the open_clip ONNX layout, relative to the model directory.
@@ -250,6 +278,11 @@ mod tests {
         assert_eq!(read_text_settings(&t, &cfg).expect("t1").pad_token.as_deref(), Some("<|endoftext|>"));
         let t = write(&dir, "t2.json", r#"{"pad_token": {"content": "<pad>", "lstrip": false}}"#);
         assert_eq!(read_text_settings(&t, &cfg).expect("t2").pad_token.as_deref(), Some("<pad>"));
+        assert_eq!(cfg.clean, Clean::Whitespace);
+        let c = write(&dir, "c2.json", r#"{"text_cfg": {"context_length": 64, "tokenizer_kwargs": {"clean": "canonicalize"}}}"#);
+        assert_eq!(read_model_config(&c).expect("siglip-style").clean, Clean::Canonicalize);
+        let c = write(&dir, "c3.json", r#"{"text_cfg": {"tokenizer_kwargs": {"clean": "stem"}}}"#);
+        assert!(read_model_config(&c).is_err(), "an unknown cleaning mode is not guessed at");
         let t = write(&dir, "t3.json", r#"{}"#);
         assert_eq!(read_text_settings(&t, &cfg).expect("t3").pad_token, None);
     }

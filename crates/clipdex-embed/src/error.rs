@@ -53,6 +53,9 @@ pub enum EmbedError {
 
     #[error("cannot tokenize the text: {0}")]
     Tokenize(String),
+
+    #[error("unknown query language {lang:?}: {hint}")]
+    UnknownLanguage { lang: String, hint: String },
 }
 
 pub type Result<T, E = EmbedError> = std::result::Result<T, E>;

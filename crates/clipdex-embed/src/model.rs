@@ -30,6 +30,20 @@ struct InputSpec {
     name: String,
     role: InputRole,
     ty: TensorElementType,
+    shape: Vec<i64>,
+}
+
+impl InputSpec {
+    fn describe(&self) -> String {
+        let ty = match self.ty {
+            TensorElementType::Int32 => "int32",
+            TensorElementType::Int64 => "int64",
+            TensorElementType::Float32 => "float32",
+            _ => "other",
+        };
+        let dims: Vec<String> = self.shape.iter().map(|d| if *d > 0 { d.to_string() } else { "?".into() }).collect();
+        format!("{}:{ty}[{}]", self.name, dims.join(","))
+    }
 }
 
 /// One encoder graph and what we learned about it.
@@ -61,6 +75,11 @@ pub struct ModelInfo {
     pub device: Device,
     /// Why a requested accelerator is not in use, if one was requested.
     pub device_note: Option<String>,
+    /// The graphs' inputs as `name:type[shape]`, for `status` and `models list`.
+    pub image_inputs: Vec<String>,
+    pub text_inputs: Vec<String>,
+    /// How many FLORES-200 language codes the text tower takes (0: none).
+    pub languages: usize,
 }
 
 pub struct Model {
@@ -134,7 +153,7 @@ fn open_tower(path: &Path, tower: &'static str, runtime_dirs: &[PathBuf]) -> Res
         if shape[0] > 0 {
             fixed_batch = Some(shape[0] as usize);
         }
-        inputs.push(InputSpec { name, role, ty });
+        inputs.push(InputSpec { name, role, ty, shape: shape.to_vec() });
     }
     let wanted = if tower == "visual" { InputRole::Pixels } else { InputRole::Ids };
     if !inputs.iter().any(|s| s.role == wanted) {
@@ -287,6 +306,9 @@ impl Model {
                 context_length: tokenizer.context_length(),
                 device,
                 device_note,
+                image_inputs: visual.inputs.iter().map(InputSpec::describe).collect(),
+                text_inputs: textual.inputs.iter().map(InputSpec::describe).collect(),
+                languages: tokenizer.languages().len(),
             },
             preprocess,
             tokenizer,
@@ -348,11 +370,36 @@ impl Model {
 
     /// The token ids the text tower sees for `text` (always `context_length` long).
     pub fn tokens(&self, text: &str) -> Result<Vec<i64>> {
-        Ok(self.tokenizer.encode(text)?.ids)
+        Ok(self.tokenizer.encode(text, None)?.ids)
     }
 
-    /// Embeds texts, in batches the graph accepts. Blocking.
+    /// Token ids and attention mask for `text` in `lang` (see [`Model::embed_texts_in`]).
+    pub fn tokens_in(&self, text: &str, lang: Option<&str>) -> Result<crate::text::Tokens> {
+        self.tokenizer.encode(text, lang)
+    }
+
+    /// FLORES-200 codes the text tower takes in front of a query; empty for
+    /// towers that take none.
+    pub fn languages(&self) -> &[String] {
+        self.tokenizer.languages()
+    }
+
+    /// Checks a query language for this model: the FLORES-200 code it will
+    /// use, `None` for models that take no language code.
+    pub fn language_code(&self, lang: Option<&str>) -> Result<Option<String>> {
+        self.tokenizer.language_code(lang)
+    }
+
+    /// Embeds texts, in batches the graph accepts. Blocking. Text towers that
+    /// take a language code get English; see [`Model::embed_texts_in`].
     pub fn embed_texts<S: AsRef<str>>(&self, texts: &[S]) -> Result<Vec<Vec<f32>>> {
+        self.embed_texts_in(texts, None)
+    }
+
+    /// Embeds texts written in `lang` (a BCP-47 tag or FLORES-200 code).
+    /// Only text towers that take a language code use it; for the others
+    /// (English-only, or multilingual by vocabulary) it changes nothing.
+    pub fn embed_texts_in<S: AsRef<str>>(&self, texts: &[S], lang: Option<&str>) -> Result<Vec<Vec<f32>>> {
         let ctx = self.tokenizer.context_length();
         let chunk = self.textual.fixed_batch.unwrap_or(64).max(1);
         let mut out = Vec::with_capacity(texts.len());
@@ -362,7 +409,7 @@ impl Model {
             let mut ids = Vec::with_capacity(n * ctx);
             let mut mask = Vec::with_capacity(n * ctx);
             for t in group {
-                let tok = self.tokenizer.encode(t.as_ref())?;
+                let tok = self.tokenizer.encode(t.as_ref(), lang)?;
                 ids.extend(tok.ids);
                 mask.extend(tok.mask);
             }
