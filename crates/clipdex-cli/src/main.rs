@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{anyhow, Context, Result};
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use clipdex_library::{
-    paths, Cancel, Library, LibraryError, Mode, Phase, SearchOptions, SearchResults, Sort, WatchEvent, WatchOptions,
+    models, paths, Cancel, Library, LibraryError, Mode, Phase, SearchOptions, SearchResults, Sort, WatchEvent, WatchOptions,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -31,7 +31,7 @@ enum Command {
     Index {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
-        /// Model folder in the open_clip ONNX layout [default: $CLIPDEX_MODEL, else the default model in the cache dir]
+        /// Model: an installed model id (`clipdex models list`) or a folder in the open_clip ONNX layout [default: $CLIPDEX_MODEL, else ViT-B-32__openai]
         #[arg(long, value_name = "DIR")]
         model: Option<PathBuf>,
         /// Print the summary as one JSON object
@@ -65,6 +65,9 @@ enum Command {
         /// Model folder (must be the library's model) [default: the one the library records]
         #[arg(long, value_name = "DIR")]
         model: Option<PathBuf>,
+        /// The query's language (BCP-47 such as de or zh-TW, or a FLORES-200 code), for models that take one (NLLB) [default: $CLIPDEX_LANG, else English]
+        #[arg(long, value_name = "LANG", env = "CLIPDEX_LANG")]
+        lang: Option<String>,
     },
     /// Describe an image: the built-in labels (and your captions) that fit it best
     Describe {
@@ -150,6 +153,44 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Models: the known exports, installing (download or offline), checking and removing them
+    Models {
+        #[command(subcommand)]
+        action: ModelsAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelsAction {
+    /// Known and installed models: size, languages, licence, published quality, install state
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download a known model (resumable, verified against the hub's SHA-256), or install one offline with --from
+    Pull {
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Install from this folder or archive (.tar, .tar.gz, .zip) instead of downloading
+        #[arg(long, value_name = "PATH")]
+        from: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rehash an installed model's files against its install record
+    Verify {
+        #[arg(value_name = "ID")]
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete an installed model (refused for the library's own model without --force)
+    Remove {
+        #[arg(value_name = "ID")]
+        id: String,
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Serialize)]
@@ -220,7 +261,10 @@ fn main() -> ExitCode {
     match rt.block_on(run(cli, &matches)) {
         Ok(code) => code,
         Err(e) => {
-            let code = e.downcast_ref::<LibraryError>().map(LibraryError::code);
+            let code = e
+                .downcast_ref::<LibraryError>()
+                .map(LibraryError::code)
+                .or_else(|| e.downcast_ref::<models::ModelsError>().map(models::ModelsError::code));
             let mut msg = String::new();
             for (i, cause) in e.chain().enumerate() {
                 let s = cause.to_string();
@@ -252,7 +296,7 @@ async fn open_library(dir: Option<PathBuf>) -> Result<Library> {
 async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
     match cli.command {
         Command::Index { paths: roots, model, json, wait } => index(cli.library, roots, model, json, wait).await,
-        Command::Search { text, images, min_score, mode, sort, limit, json, model } => {
+        Command::Search { text, images, min_score, mode, sort, limit, json, model, lang } => {
             // `--image -` reads an encoded image from standard input.
             let (piped, images): (Vec<PathBuf>, Vec<PathBuf>) = images.into_iter().partition(|p| p.as_os_str() == "-");
             let mut image_bytes = Vec::new();
@@ -262,7 +306,7 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
                     .context("cannot read the image on stdin")?;
                 image_bytes.push(buf);
             }
-            let opts = SearchOptions { limit, min_score, mode, sort, images, image_bytes };
+            let opts = SearchOptions { limit, min_score, mode, sort, images, image_bytes, lang };
             search(cli.library, &text, &opts, json, model).await
         }
         Command::Describe { target, limit, json, model } => describe(cli.library, &target, limit, json, model).await,
@@ -300,6 +344,7 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
             embed(sub, images, texts, model, json).await
         }
         Command::Status { json } => status(cli.library, json).await,
+        Command::Models { action } => models_cmd(cli.library, action).await,
         Command::Verify { json } => verify(cli.library, json).await,
         Command::Duplicates { threshold, json } => duplicates(cli.library, threshold, json).await,
         Command::Similar { target, limit, min_score, json } => {
@@ -345,7 +390,7 @@ async fn index(
 ) -> Result<ExitCode> {
     let mut lib = open_library(library).await?;
     lib.set_lock_wait(Duration::from_secs(wait));
-    let model_dir = model.unwrap_or_else(paths::default_model_dir);
+    let model_dir = paths::model_dir(model.as_deref());
     let model = clipdex_library::open_model(&model_dir, lib.runtime_dirs()).await?;
 
     let cancel = Cancel::new();
@@ -545,7 +590,7 @@ async fn embed(
     }
     order.sort();
 
-    let model_dir = model.unwrap_or_else(paths::default_model_dir);
+    let model_dir = paths::model_dir(model.as_deref());
     let model = clipdex_library::open_model(&model_dir, &[]).await?;
     let mut decoded = Vec::new();
     for p in &images {
@@ -589,7 +634,7 @@ async fn watch(
     let model = match (model, lib.model_record().await?) {
         (None, Some(_)) => lib.model_for_search(None).await?,
         (explicit, _) => {
-            let dir = explicit.unwrap_or_else(paths::default_model_dir);
+            let dir = paths::model_dir(explicit.as_deref());
             clipdex_library::open_model(&dir, lib.runtime_dirs()).await?
         }
     };
@@ -707,6 +752,17 @@ async fn verify(library: Option<PathBuf>, json: bool) -> Result<ExitCode> {
 async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitCode> {
     let lib = open_library(library).await?;
     let s = lib.status().await?;
+    // Where inference actually runs (and why not on a requested GPU) is only
+    // known by opening the model.
+    let runs_on = match &s.model_dir {
+        Some(d) => Some(
+            clipdex_library::open_model(std::path::Path::new(d), lib.runtime_dirs())
+                .await
+                .map(|m| (m.info().device.to_string(), m.info().device_note.clone()))
+                .map_err(|e| e.to_string()),
+        ),
+        None => None,
+    };
     let mut out = std::io::stdout().lock();
     if json {
         let failures: Vec<FailureJson> =
@@ -721,6 +777,10 @@ async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitCode> {
             "quarantined_versions": s.quarantined,
             "watching": s.watching.iter().map(|(f, m)| serde_json::json!({"folder": f, "mode": m})).collect::<Vec<_>>(),
             "model": s.model_id.as_ref().map(|id| serde_json::json!({"id": id, "dir": s.model_dir, "dim": s.dim})),
+            "device": runs_on.as_ref().map(|r| match r {
+                Ok((d, note)) => serde_json::json!({"provider": d, "fallback_reason": note}),
+                Err(e) => serde_json::json!({"provider": null, "error": e}),
+            }),
             "vector_index": s.vector_index.map(|ix| serde_json::json!({
                 "trained_rows": ix.trained_rows, "partitions": ix.partitions, "unindexed_rows": ix.unindexed_rows,
             })),
@@ -745,6 +805,12 @@ async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitCode> {
                 writeln!(out, "model    {id} ({}), {} dims", s.model_dir.as_deref().unwrap_or("?"), s.dim.unwrap_or(0))?
             }
             None => writeln!(out, "model    none yet (index a folder to set it)")?,
+        }
+        match &runs_on {
+            Some(Ok((device, None))) => writeln!(out, "runs on  {device}")?,
+            Some(Ok((device, Some(note)))) => writeln!(out, "runs on  {device} ({note})")?,
+            Some(Err(e)) => writeln!(out, "runs on  nothing: the model does not load ({e})")?,
+            None => {}
         }
         match &s.vector_index {
             Some(ix) => writeln!(
@@ -782,4 +848,249 @@ async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn bytes_bar(total: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{bar:32}] {bytes}/{total_bytes} ({bytes_per_sec}, eta {eta}) {prefix}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+fn mb(bytes: u64) -> String {
+    format!("{:.0} MB", bytes as f64 / 1e6)
+}
+
+/// The model a library records, if the library exists (never creates one).
+async fn library_model_dir(library: Option<PathBuf>) -> Option<PathBuf> {
+    let dir = library.unwrap_or_else(paths::default_library_dir);
+    if !dir.join("db").is_dir() {
+        return None;
+    }
+    let lib = Library::open(&dir).await.ok()?;
+    lib.model_record().await.ok().flatten().map(|r| r.dir)
+}
+
+fn same_dir(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+async fn models_cmd(library: Option<PathBuf>, action: ModelsAction) -> Result<ExitCode> {
+    let registry = models::Registry::builtin();
+    let store = models::Models::new(paths::models_dir());
+    match action {
+        ModelsAction::List { json } => {
+            let installed = store.installed()?;
+            let lib_model = library_model_dir(library).await;
+            let mut out = std::io::stdout().lock();
+            let mut rows: Vec<(String, Option<&models::Entry>, Option<&models::Installed>)> = registry
+                .models
+                .iter()
+                .map(|e| (e.id.clone(), Some(e), installed.iter().find(|i| i.id == e.id)))
+                .collect();
+            for i in &installed {
+                if registry.get(&i.id).is_none() {
+                    rows.push((i.id.clone(), None, Some(i)));
+                }
+            }
+            for (id, entry, inst) in rows {
+                let in_library = inst.is_some_and(|i| lib_model.as_deref().is_some_and(|d| same_dir(d, &i.dir)));
+                if json {
+                    let commit = inst.and_then(|i| i.manifest.as_ref()).and_then(|m| match &m.source {
+                        models::manifest::Source::Hub { commit, .. } => Some(commit.clone()),
+                        models::manifest::Source::Local { .. } => None,
+                    });
+                    let v = serde_json::json!({
+                        "id": id,
+                        "default": id == registry.default,
+                        "installed": inst.is_some(),
+                        "dir": inst.map(|i| i.dir.display().to_string()),
+                        "bytes": inst.map(|i| i.bytes),
+                        "commit": commit,
+                        "library_model": in_library,
+                        "known": entry.is_some(),
+                        "repo": entry.map(|e| &e.repo),
+                        "dim": entry.map(|e| e.dim),
+                        "image_size": entry.map(|e| e.image_size),
+                        "context_length": entry.map(|e| e.context_length),
+                        "text_inputs": entry.map(|e| &e.text_inputs),
+                        "size_mb": entry.map(|e| e.size_mb),
+                        "languages": entry.map(|e| &e.languages),
+                        "languages_note": entry.and_then(|e| e.languages_note.as_ref()),
+                        "language_prefix": entry.map(|e| e.language_prefix),
+                        "licence": entry.map(|e| &e.licence),
+                        "quality": entry.map(|e| &e.quality),
+                        "summary": entry.map(|e| &e.summary),
+                    });
+                    writeln!(out, "{v}")?;
+                } else {
+                    let state = match inst {
+                        Some(i) if in_library => format!("installed, {} — this library's model", mb(i.bytes)),
+                        Some(i) => format!("installed, {}", mb(i.bytes)),
+                        None => "not installed".to_string(),
+                    };
+                    let star = if id == registry.default { " (default)" } else { "" };
+                    writeln!(out, "{id}{star}: {state}")?;
+                    if let Some(e) = entry {
+                        let langs = e.languages_note.clone().unwrap_or_else(|| e.languages.join(", "));
+                        writeln!(out, "    {} · {} dims · {} px · about {} MB · {langs}", e.repo, e.dim, e.image_size, e.size_mb)?;
+                        let q: Vec<String> =
+                            e.quality.iter().take(2).map(|q| format!("{} {} {}", q.benchmark, q.metric, q.value)).collect();
+                        writeln!(out, "    {}", q.join("; "))?;
+                        writeln!(out, "    licence: {}", e.licence)?;
+                    } else {
+                        writeln!(out, "    (not in the registry: installed from a folder or archive)")?;
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ModelsAction::Pull { id, from, json } => {
+            let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let on_signal = cancel.clone();
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    eprintln!("\ncancelling: the partial download is kept; pull again to resume");
+                    on_signal.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+            });
+            let bar = bytes_bar(0);
+            let (dir, summary) = match from {
+                Some(src) => {
+                    let (store2, id2, cancel2, bar2) = (store.clone(), id.clone(), cancel.clone(), bar.clone());
+                    let inst = tokio::task::spawn_blocking(move || {
+                        store2.install_from(&id2, &src, &cancel2, &mut |p| {
+                            bar2.set_length(p.total);
+                            bar2.set_position(p.done);
+                            bar2.set_prefix(p.file.clone());
+                        })
+                    })
+                    .await
+                    .map_err(|e| anyhow!("install task failed: {e}"))??;
+                    (inst.dir.clone(), format!("installed {} from {} ({})", inst.id, "a local copy", mb(inst.bytes)))
+                }
+                None => {
+                    let entry = registry.entry(&id)?;
+                    let hub = models::Hub::from_env()?;
+                    eprintln!("fetching {} from {} (about {} MB)…", entry.repo, hub.endpoint(), entry.size_mb);
+                    let b = bar.clone();
+                    let report = store
+                        .pull(&hub, entry, &cancel, &mut |p| {
+                            b.set_length(p.total);
+                            b.set_position(p.done);
+                            b.set_prefix(p.file.clone());
+                        })
+                        .await?;
+                    let how = if report.up_to_date {
+                        "already installed and intact".to_string()
+                    } else {
+                        format!(
+                            "downloaded {}{}{}, every file checked against the hub's published digest",
+                            mb(report.received),
+                            if report.resumed > 0 { format!(", resumed {}", mb(report.resumed)) } else { String::new() },
+                            if report.restarts > 0 { format!(", {} restart(s)", report.restarts) } else { String::new() }
+                        )
+                    };
+                    let short = &report.commit[..report.commit.len().min(12)];
+                    (report.installed.dir.clone(), format!("{id} @ {short}: {how}"))
+                }
+            };
+            bar.finish_and_clear();
+            // Verified bytes are not yet a working model: open it.
+            let model = clipdex_library::open_model(&dir, &[]).await.with_context(|| {
+                format!("{id} is installed in {} but does not load (its files are kept)", dir.display())
+            })?;
+            let info = model.info();
+            if let Some(e) = registry.get(&id) {
+                if e.dim != info.dim {
+                    eprintln!("warning: the registry says {} dims, the model embeds to {}", e.dim, info.dim);
+                }
+            }
+            let mut out = std::io::stdout().lock();
+            if json {
+                let v = serde_json::json!({
+                    "id": id, "dir": dir.display().to_string(), "model_id": info.id, "dim": info.dim,
+                    "image_inputs": info.image_inputs, "text_inputs": info.text_inputs,
+                    "languages": info.languages, "device": info.device.to_string(), "device_note": info.device_note,
+                    "summary": summary,
+                });
+                writeln!(out, "{v}")?;
+            } else {
+                writeln!(out, "{summary}")?;
+                writeln!(
+                    out,
+                    "loads: {} dims; image {}; text {}{}; runs on {}",
+                    info.dim,
+                    info.image_inputs.join(", "),
+                    info.text_inputs.join(", "),
+                    if info.languages > 0 { format!("; {} query languages (--lang)", info.languages) } else { String::new() },
+                    info.device
+                )?;
+                if let Some(n) = &info.device_note {
+                    writeln!(out, "note: {n}")?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ModelsAction::Verify { id, json } => {
+            let s2 = store.clone();
+            let id2 = id.clone();
+            let report = tokio::task::spawn_blocking(move || s2.verify(&id2, models::Depth::Full))
+                .await
+                .map_err(|e| anyhow!("verify task failed: {e}"))??;
+            let mut out = std::io::stdout().lock();
+            if json {
+                let v = serde_json::json!({
+                    "id": id, "intact": report.is_intact(), "files": report.files,
+                    "hashed_bytes": report.hashed_bytes, "has_record": report.has_manifest, "problems": report.problems,
+                });
+                writeln!(out, "{v}")?;
+            } else if !report.has_manifest {
+                writeln!(out, "{id}: no install record (placed by hand); the layout's files are {}", if report.is_intact() { "all there" } else { "incomplete" })?;
+            } else if report.is_intact() {
+                writeln!(out, "{id}: intact ({} files, {} rehashed)", report.files, mb(report.hashed_bytes))?;
+            }
+            if !report.is_intact() {
+                for p in &report.problems {
+                    eprintln!("  {p}");
+                }
+                return Err(models::ModelsError::Damaged { id, problems: report.problems.join("; ") }.into());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ModelsAction::Remove { id, force } => {
+            let dir = store.path_of(&id)?;
+            if !dir.exists() {
+                return Err(models::ModelsError::NotInstalled(id).into());
+            }
+            if !force {
+                if let Some(lib_dir) = library_model_dir(library).await {
+                    if same_dir(&lib_dir, &dir) {
+                        return Err(anyhow!(
+                            "{id} is the model this library's vectors were made with; without it the library cannot be searched. \
+                             Pass --force to remove it anyway (pull it again later to search)"
+                        ));
+                    }
+                }
+            }
+            if store.remove(&id)? {
+                println!("removed {id}");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                Err(models::ModelsError::NotInstalled(id).into())
+            }
+        }
+    }
 }

@@ -11,6 +11,9 @@ pub enum LibraryError {
     #[error(transparent)]
     Store(#[from] StoreError),
 
+    #[error(transparent)]
+    Models(#[from] clipdex_models::ModelsError),
+
     #[error(
         "this library's vectors were made by model {library} ({library_dir}), not {given}; \
          vectors from different models cannot be mixed. Use that model, or a new library (--library DIR)"
@@ -76,10 +79,12 @@ impl LibraryError {
                 | EmbedError::BadJson { .. }
                 | EmbedError::BadGraph { .. }
                 | EmbedError::Tokenizer { .. } => "model_invalid",
+                EmbedError::UnknownLanguage { .. } => "bad_argument",
                 _ => "inference_failed",
             },
             LibraryError::Store(StoreError::DimensionMismatch { .. }) => "model_mismatch",
             LibraryError::Store(_) => "store_failed",
+            LibraryError::Models(e) => e.code(),
             LibraryError::ModelMismatch { .. } => "model_mismatch",
             LibraryError::NoModel => "no_model",
             LibraryError::PathNotFound { .. } => "path_not_found",

@@ -21,6 +21,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use clipdex_embed::{Device, Model, ModelInfo};
+/// Known exports, installs and integrity (the `models` commands).
+pub use clipdex_models as models;
 pub use clipdex_media::RgbImage;
 pub use clipdex_media::{iso_utc, PhotoFacts};
 pub use clipdex_store::DEFAULT_ANN_THRESHOLD;
@@ -187,9 +189,14 @@ pub struct Library {
 pub async fn open_model(dir: &Path, runtime_dirs: &[PathBuf]) -> Result<Arc<Model>> {
     let dir = dir.to_path_buf();
     let runtime_dirs = runtime_dirs.to_vec();
-    let model = tokio::task::spawn_blocking(move || Model::open(&dir, &runtime_dirs))
-        .await
-        .map_err(|e| LibraryError::Task(e.to_string()))??;
+    let model = tokio::task::spawn_blocking(move || {
+        // An installed model is held to its install record first: a damaged
+        // file is named before ONNX Runtime trips over it.
+        clipdex_models::check_before_use(&dir)?;
+        Model::open(&dir, &runtime_dirs).map_err(LibraryError::from)
+    })
+    .await
+    .map_err(|e| LibraryError::Task(e.to_string()))??;
     Ok(Arc::new(model))
 }
 
@@ -264,7 +271,7 @@ impl Library {
     /// the library), else the one the library records.
     pub async fn model_for_search(&self, explicit: Option<&Path>) -> Result<Arc<Model>> {
         let dir = match (explicit, self.model_record().await?) {
-            (Some(d), _) => d.to_path_buf(),
+            (Some(d), _) => paths::model_dir(Some(d)),
             (None, Some(rec)) => rec.dir,
             (None, None) => return Err(LibraryError::NoModel),
         };
@@ -791,7 +798,7 @@ impl Library {
         let embed = async {
             let mut parts = Vec::new();
             for term in &q.terms {
-                parts.push((term.weight, self.term_vector(&model, &term.kind).await?));
+                parts.push((term.weight, self.term_vector(&model, &term.kind, opts.lang.as_deref()).await?));
             }
             for (n, bytes) in opts.image_bytes.iter().enumerate() {
                 let img = clipdex_media::decode(bytes).map_err(|e| LibraryError::Decode {
@@ -885,11 +892,11 @@ impl Library {
     }
 
     /// The unit vector of one query term.
-    async fn term_vector(&self, model: &Arc<Model>, kind: &query::TermKind) -> Result<Vec<f32>> {
+    async fn term_vector(&self, model: &Arc<Model>, kind: &query::TermKind, lang: Option<&str>) -> Result<Vec<f32>> {
         let v = match kind {
             query::TermKind::Text(t) => {
-                let (m, t) = (model.clone(), t.clone());
-                blocking(move || m.embed_texts(&[t])).await??.pop()
+                let (m, t, lang) = (model.clone(), t.clone(), lang.map(str::to_string));
+                blocking(move || m.embed_texts_in(&[t], lang.as_deref())).await??.pop()
             }
             query::TermKind::Image(p) => {
                 let path = expand_home(p);
@@ -926,7 +933,7 @@ impl Library {
         let id = self.resolve_item(path_or_id).await?;
         let vector = match &id {
             Some(id) => self.store.vector(id).await?.ok_or_else(|| LibraryError::NoSuchItem(id.clone()))?,
-            None => self.term_vector(model, &query::TermKind::Image(PathBuf::from(path_or_id))).await?,
+            None => self.term_vector(model, &query::TermKind::Image(PathBuf::from(path_or_id)), None).await?,
         };
         Ok((id, vector))
     }

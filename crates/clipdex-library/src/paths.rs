@@ -15,8 +15,12 @@ pub fn default_library_dir() -> PathBuf {
     dirs::data_local_dir().unwrap_or_else(|| PathBuf::from(".")).join("clipdex").join("library")
 }
 
-/// `<platform cache dir>/clipdex/models`.
+/// `CLIPDEX_MODELS`, else `<platform cache dir>/clipdex/models`: where
+/// `clipdex models pull` installs, one folder per model id.
 pub fn models_dir() -> PathBuf {
+    if let Some(p) = std::env::var_os("CLIPDEX_MODELS").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
     dirs::cache_dir().unwrap_or_else(|| PathBuf::from(".")).join("clipdex").join("models")
 }
 
@@ -26,4 +30,20 @@ pub fn default_model_dir() -> PathBuf {
         return PathBuf::from(p);
     }
     models_dir().join(DEFAULT_MODEL_NAME)
+}
+
+/// The model folder a `--model` argument names: an existing folder as given,
+/// else an installed model's id under [`models_dir`]; nothing given means
+/// [`default_model_dir`].
+pub fn model_dir(arg: Option<&std::path::Path>) -> PathBuf {
+    match arg {
+        None => default_model_dir(),
+        Some(p) if p.exists() => p.to_path_buf(),
+        Some(p) => match p.to_str() {
+            Some(id) if clipdex_models::registry::check_id(id).is_ok() && models_dir().join(id).is_dir() => {
+                models_dir().join(id)
+            }
+            _ => p.to_path_buf(),
+        },
+    }
 }

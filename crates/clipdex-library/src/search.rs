@@ -65,6 +65,10 @@ pub struct SearchOptions {
     /// Encoded images (dropped, pasted, uploaded, piped) to add as query
     /// terms (weight 1). Embedded on the fly, never added to the library.
     pub image_bytes: Vec<Vec<u8>>,
+    /// The language the query text is written in (BCP-47 tag or FLORES-200
+    /// code). Only text towers that take a language code use it (NLLB-based
+    /// exports); `None` means English for those.
+    pub lang: Option<String>,
 }
 
 impl Default for SearchOptions {
@@ -76,6 +80,7 @@ impl Default for SearchOptions {
             sort: Sort::Relevance,
             images: Vec::new(),
             image_bytes: Vec::new(),
+            lang: None,
         }
     }
 }
