@@ -200,8 +200,9 @@ pub(crate) async fn search_model(state: &AppState, library: &Library) -> Result<
 /// pasted, embedded on the fly and never added to the library — the window
 /// sends bytes, never paths. `minScore` overrides the calibrated cutoff;
 /// `mode` is `hybrid` (default), `vector` or `keyword`; `sort` is
-/// `relevance` or `date`. An empty library (or one with no model yet) gives
-/// no hits, not an error.
+/// `relevance` or `date`; `lang` is the query's language (the UI language:
+/// a BCP-47 tag), used by text towers that take a language code (NLLB). An
+/// empty library (or one with no model yet) gives no hits, not an error.
 #[tauri::command]
 pub async fn search(
     state: State<'_, AppState>,
@@ -211,6 +212,7 @@ pub async fn search(
     mode: Option<String>,
     sort: Option<String>,
     images: Option<Vec<String>>,
+    lang: Option<String>,
 ) -> Result<SearchDto, IpcError> {
     use base64::Engine;
     let query = query.trim();
@@ -235,6 +237,7 @@ pub async fn search(
         sort: sort.as_deref().map(str::parse::<Sort>).transpose().map_err(bad)?.unwrap_or_default(),
         images: Vec::new(),
         image_bytes,
+        lang,
     };
     let library = state.library().await?;
     let Some(model) = search_model(&state, &library).await? else { return Ok(SearchDto::default()) };

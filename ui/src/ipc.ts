@@ -86,6 +86,8 @@ export interface SearchParams {
   sort?: Sort;
   /** Encoded images (base64) to search with: dropped or pasted, never paths. */
   images?: string[];
+  /** The query's language (BCP-47); models that take a language code use it. */
+  lang?: string;
 }
 
 export interface Failure {
@@ -167,6 +169,8 @@ export const search = (query: string, p: SearchParams = {}) =>
     mode: p.mode,
     sort: p.sort,
     images: p.images ?? [],
+    // The UI language is the query language unless the caller says otherwise.
+    lang: p.lang ?? (typeof navigator !== "undefined" ? navigator.language : undefined),
   });
 
 /** A file's bytes as base64, for `search`'s `images`. */
