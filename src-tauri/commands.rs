@@ -203,6 +203,8 @@ pub(crate) async fn search_model(state: &AppState, library: &Library) -> Result<
 /// `relevance` or `date`; `lang` is the query's language (the UI language:
 /// a BCP-47 tag), used by text towers that take a language code (NLLB). An
 /// empty library (or one with no model yet) gives no hits, not an error.
+// One argument per wire field: Tauri commands take their arguments by name.
+#[allow(clippy::too_many_arguments)]
 #[tauri::command]
 pub async fn search(
     state: State<'_, AppState>,

@@ -158,6 +158,22 @@ enum Command {
         #[command(subcommand)]
         action: ModelsAction,
     },
+    /// Run one query on two (or more) models side by side: top results, overlap, score spread, latency, throughput
+    Compare {
+        #[arg(value_name = "QUERY")]
+        text: String,
+        /// Comma-separated installed model ids or model folders (each must have indexed this library)
+        #[arg(long, value_delimiter = ',', required = true, value_name = "A,B")]
+        models: Vec<PathBuf>,
+        /// How many results per model
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// The query's language, for models that take one
+        #[arg(long, value_name = "LANG", env = "CLIPDEX_LANG")]
+        lang: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -190,6 +206,20 @@ enum ModelsAction {
         id: String,
         #[arg(long)]
         force: bool,
+    },
+    /// Switch the library to a model: index everything with it (resumable; the current model stays searchable meanwhile), then make it the active one
+    Use {
+        /// An installed model id or a model folder
+        #[arg(value_name = "ID_OR_DIR")]
+        model: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a model's vectors from the library (not the active model's)
+    Forget {
+        /// The model id as `clipdex status` shows it, an installed model id, or a model folder
+        #[arg(value_name = "ID")]
+        model: String,
     },
 }
 
@@ -345,6 +375,7 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
         }
         Command::Status { json } => status(cli.library, json).await,
         Command::Models { action } => models_cmd(cli.library, action).await,
+        Command::Compare { text, models, limit, lang, json } => compare(cli.library, &text, &models, limit, lang, json).await,
         Command::Verify { json } => verify(cli.library, json).await,
         Command::Duplicates { threshold, json } => duplicates(cli.library, threshold, json).await,
         Command::Similar { target, limit, min_score, json } => {
@@ -777,6 +808,11 @@ async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitCode> {
             "quarantined_versions": s.quarantined,
             "watching": s.watching.iter().map(|(f, m)| serde_json::json!({"folder": f, "mode": m})).collect::<Vec<_>>(),
             "model": s.model_id.as_ref().map(|id| serde_json::json!({"id": id, "dir": s.model_dir, "dim": s.dim})),
+            "models": s.models.iter().map(|m| serde_json::json!({
+                "id": m.id, "dir": m.dir.display().to_string(), "dim": m.dim, "vectors": m.vectors, "items": m.items,
+                "active": m.active, "target": m.target, "complete": m.is_complete(),
+                "images_per_second": m.images_per_second,
+            })).collect::<Vec<_>>(),
             "device": runs_on.as_ref().map(|r| match r {
                 Ok((d, note)) => serde_json::json!({"provider": d, "fallback_reason": note}),
                 Err(e) => serde_json::json!({"provider": null, "error": e}),
@@ -805,6 +841,14 @@ async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitCode> {
                 writeln!(out, "model    {id} ({}), {} dims", s.model_dir.as_deref().unwrap_or("?"), s.dim.unwrap_or(0))?
             }
             None => writeln!(out, "model    none yet (index a folder to set it)")?,
+        }
+        for m in s.models.iter().filter(|m| !m.active) {
+            let state = if m.target {
+                format!("switching to it: {} of {} items embedded (`clipdex models use` continues)", m.vectors, m.items)
+            } else {
+                format!("kept: {} of {} items (search with --model, compare, or `clipdex models use`)", m.vectors, m.items)
+            };
+            writeln!(out, "also     {} — {state}", m.id)?;
         }
         match &runs_on {
             Some(Ok((device, None))) => writeln!(out, "runs on  {device}")?,
@@ -1070,6 +1114,82 @@ async fn models_cmd(library: Option<PathBuf>, action: ModelsAction) -> Result<Ex
             }
             Ok(ExitCode::SUCCESS)
         }
+        ModelsAction::Use { model, json } => {
+            let lib = open_library(library).await?;
+            let dir = paths::model_dir(Some(&model));
+            let m = clipdex_library::open_model(&dir, lib.runtime_dirs()).await?;
+            let cancel = Cancel::new();
+            let on_signal = cancel.clone();
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    eprintln!("\ncancelling: what is embedded is kept; run the same command to continue");
+                    on_signal.cancel();
+                }
+            });
+            let bar = progress_bar();
+            let id = m.info().id.clone();
+            let summary = lib
+                .use_model(m, &cancel, |p| {
+                    bar.set_length(p.total as u64);
+                    bar.set_position(p.done as u64);
+                    bar.set_message(match p.phase {
+                        Phase::Labels => "labels",
+                        Phase::Describing => "tagging",
+                        Phase::Finished => "done",
+                        _ => "embedding",
+                    });
+                })
+                .await?;
+            bar.finish_and_clear();
+            let mut out = std::io::stdout().lock();
+            if json {
+                let failed: Vec<FailureJson> =
+                    summary.failed.iter().map(|(p, r)| FailureJson { path: p, reason: r }).collect();
+                let v = serde_json::json!({
+                    "model": id, "embedded": summary.embedded, "remaining": summary.remaining,
+                    "activated": summary.activated, "cancelled": summary.cancelled, "failed": failed,
+                    "seconds": summary.elapsed.as_secs_f64(),
+                });
+                writeln!(out, "{v}")?;
+            } else if summary.activated {
+                writeln!(
+                    out,
+                    "{id} is now the library's model (embedded {} items in {:.1}s; the previous model's vectors are kept: `clipdex models forget` deletes them)",
+                    summary.embedded,
+                    summary.elapsed.as_secs_f64()
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "switching to {id}: embedded {}, {} to go{}; searches use the current model until it is done. Run the same command to continue",
+                    summary.embedded,
+                    summary.remaining,
+                    if summary.cancelled { " (cancelled)" } else { "" }
+                )?;
+            }
+            for (path, reason) in &summary.failed {
+                eprintln!("  failed: {path}: {reason}");
+            }
+            Ok(if summary.cancelled { ExitCode::from(130) } else { ExitCode::SUCCESS })
+        }
+        ModelsAction::Forget { model } => {
+            let lib = open_library(library).await?;
+            // A library model id as status shows it, else an installed model or folder to open.
+            let known = lib.models().await?;
+            let id = match known.iter().find(|m| m.id == model) {
+                Some(m) => m.id.clone(),
+                None => {
+                    let dir = paths::model_dir(Some(std::path::Path::new(&model)));
+                    clipdex_library::open_model(&dir, lib.runtime_dirs()).await?.info().id.clone()
+                }
+            };
+            if lib.forget_model(&id).await? {
+                println!("deleted the vectors of {id} from the library");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                Err(LibraryError::NotIndexedWith(id).into())
+            }
+        }
         ModelsAction::Remove { id, force } => {
             let dir = store.path_of(&id)?;
             if !dir.exists() {
@@ -1093,4 +1213,112 @@ async fn models_cmd(library: Option<PathBuf>, action: ModelsAction) -> Result<Ex
             }
         }
     }
+}
+
+async fn compare(
+    library: Option<PathBuf>,
+    text: &str,
+    models: &[PathBuf],
+    limit: usize,
+    lang: Option<String>,
+    json: bool,
+) -> Result<ExitCode> {
+    if models.len() < 2 {
+        return Err(anyhow!("give at least two models to compare: --models A,B"));
+    }
+    let lib = open_library(library).await?;
+    let mut opened = Vec::new();
+    for m in models {
+        opened.push(clipdex_library::open_model(&paths::model_dir(Some(m)), lib.runtime_dirs()).await?);
+    }
+    let opts = SearchOptions { lang, ..SearchOptions::default() };
+    let c = lib.compare(&opened, text, limit, &opts).await?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let runs: Vec<serde_json::Value> = c
+            .runs
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "model": r.model_id,
+                    "hits": r.hits.iter().map(|h| serde_json::json!({"id": h.id, "path": h.path, "score": h.score})).collect::<Vec<_>>(),
+                    "latency_ms": r.latency_ms,
+                    "scores": {
+                        "n": r.scores.n, "min": r.scores.min, "p50": r.scores.p50, "p90": r.scores.p90,
+                        "p99": r.scores.p99, "max": r.scores.max, "histogram": r.scores.histogram,
+                        "separation": r.scores.separation,
+                    },
+                    "cutoff": r.cutoff,
+                    "images_per_second": r.images_per_second,
+                    "vectors": r.vectors,
+                    "items": r.items,
+                })
+            })
+            .collect();
+        let v = serde_json::json!({
+            "query": text, "k": c.k, "runs": runs,
+            "jaccard": c.jaccard, "overlap": c.overlap, "spearman": c.spearman,
+        });
+        writeln!(out, "{v}")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let name = |p: &str| std::path::Path::new(p).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let width = 34;
+    let header: Vec<String> = c.runs.iter().map(|r| format!("{:<width$}", truncate(&r.model_id, width))).collect();
+    writeln!(out, "     {}", header.join("  "))?;
+    for i in 0..c.k {
+        let cells: Vec<String> = c
+            .runs
+            .iter()
+            .map(|r| match r.hits.get(i) {
+                Some(h) => format!("{:<width$}", truncate(&format!("{:.3} {}", h.score, name(&h.path)), width)),
+                None => format!("{:<width$}", ""),
+            })
+            .collect();
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            break;
+        }
+        writeln!(out, "{:>3}  {}", i + 1, cells.join("  "))?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "agreement  {} of {} shared (Jaccard {:.2}), rank correlation (Spearman) {:.2}",
+        c.overlap, c.k, c.jaccard, c.spearman
+    )?;
+    for r in &c.runs {
+        let s = &r.scores;
+        writeln!(out, "{}", r.model_id)?;
+        writeln!(
+            out,
+            "  scores   min {:.3}  p50 {:.3}  p90 {:.3}  p99 {:.3}  max {:.3}  {}  (over {} items; best stands {:.1}× the p50–p99 spread out)",
+            s.min, s.p50, s.p90, s.p99, s.max, sparkline(&s.histogram), s.n, s.separation
+        )?;
+        writeln!(
+            out,
+            "  latency  {:.1} ms per query (median of 3)   indexing {}   vectors {} of {} items{}",
+            r.latency_ms,
+            r.images_per_second.map_or("not measured".to_string(), |x| format!("{x:.1} images/s")),
+            r.vectors,
+            r.items,
+            r.cutoff.map_or(String::new(), |c| format!("   default cutoff {c:.3}"))
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn sparkline(h: &[usize]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = h.iter().copied().max().unwrap_or(0).max(1);
+    h.iter().map(|&n| if n == 0 { ' ' } else { BARS[(n * 7).div_ceil(max).min(7)] }).collect()
 }

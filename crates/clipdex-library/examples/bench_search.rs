@@ -198,10 +198,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let v = tokio::task::spawn_blocking(move || m.embed_texts(&[q])).await??.remove(0);
         embed_only.push(t.elapsed());
         let t = Instant::now();
-        let a = store.search_with(&v, 10, false).await?;
+        let a = store.search_with(&model.info().id, &v, 10, false).await?;
         ann.push(t.elapsed());
         let t = Instant::now();
-        let e = store.search_with(&v, 10, true).await?;
+        let e = store.search_with(&model.info().id, &v, 10, true).await?;
         exact.push(t.elapsed());
         recall_text += recall(
             &e.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),
@@ -211,13 +211,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Queries shaped like photos (near the data): the common "more like this" case.
     let mut rng = Rng(42);
     let mut recall_items = 0.0;
-    let sample = store.all_vectors().await?;
+    let sample = store.all_vectors(&model.info().id).await?;
     let probes = 100.min(sample.len());
     for _ in 0..probes {
         let (_, v) = &sample[(rng.next() % sample.len() as u64) as usize];
         let q = unit(v.iter().map(|x| x + 0.03 * rng.gauss()).collect());
-        let a = store.search_with(&q, 10, false).await?;
-        let e = store.search_with(&q, 10, true).await?;
+        let a = store.search_with(&model.info().id, &q, 10, false).await?;
+        let e = store.search_with(&model.info().id, &q, 10, true).await?;
         recall_items += recall(
             &e.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),
             &a.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),
@@ -228,8 +228,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut recall_random = 0.0;
     for _ in 0..probes {
         let q = unit((0..dim).map(|_| rng.gauss()).collect());
-        let a = store.search_with(&q, 10, false).await?;
-        let e = store.search_with(&q, 10, true).await?;
+        let a = store.search_with(&model.info().id, &q, 10, false).await?;
+        let e = store.search_with(&model.info().id, &q, 10, true).await?;
         recall_random += recall(
             &e.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),
             &a.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),

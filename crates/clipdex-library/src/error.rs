@@ -15,13 +15,20 @@ pub enum LibraryError {
     Models(#[from] clipdex_models::ModelsError),
 
     #[error(
-        "this library's vectors were made by model {library} ({library_dir}), not {given}; \
-         vectors from different models cannot be mixed. Use that model, or a new library (--library DIR)"
+        "this library indexes new files with the model {library} ({library_dir}), not {given}; \
+         vectors from different models are never mixed. To switch, run `clipdex models use` with the new model \
+         (it indexes the library in the background and the old model stays searchable until it is done)"
     )]
     ModelMismatch { library: String, library_dir: String, given: String },
 
     #[error("no model is set for this library yet and none was given; index a folder first, or pass --model DIR")]
     NoModel,
+
+    #[error(
+        "this library has no vectors from the model {0}; `clipdex models use` indexes the library with it \
+         (the current model stays searchable meanwhile)"
+    )]
+    NotIndexedWith(String),
 
     #[error("cannot read the image {path}: {reason}")]
     Decode { path: PathBuf, reason: String },
@@ -87,6 +94,7 @@ impl LibraryError {
             LibraryError::Models(e) => e.code(),
             LibraryError::ModelMismatch { .. } => "model_mismatch",
             LibraryError::NoModel => "no_model",
+            LibraryError::NotIndexedWith(_) => "model_not_indexed",
             LibraryError::PathNotFound { .. } => "path_not_found",
             LibraryError::Decode { .. } => "bad_image",
             LibraryError::Io { .. } => "io",

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clipdex_embed::{Model, Pixels};
-use clipdex_store::{FailureRecord, FileRecord, FileStamp, ItemRecord, Known};
+use clipdex_store::{FailureRecord, FileRecord, FileStamp, ItemRecord, Known, VectorRecord};
 use rayon::prelude::*;
 
 /// Files hashed, decoded and embedded together.
@@ -360,6 +360,79 @@ pub(crate) fn embed_batch(hashed: Vec<Hashed>, known_ids: &HashSet<String>, mode
         }
     }
     out
+}
+
+/// Embeds content the library already holds with another model (switching
+/// models): each item is read from the first of its paths whose bytes still
+/// hash to its id, decoded, and embedded. Items none of whose files still
+/// hold that content fail with a reason (the next indexing run sees the
+/// changed files). Runs on a blocking thread.
+pub(crate) fn embed_known(items: Vec<(String, Vec<String>)>, model: &Model) -> (Vec<VectorRecord>, Vec<(String, String)>) {
+    let prepared: Vec<Result<(VectorRecord, Pixels), (String, String)>> = items
+        .into_par_iter()
+        .map(|(id, paths)| {
+            let mut why = "no file holds it any more".to_string();
+            for path in &paths {
+                let bytes = match std::fs::metadata(path) {
+                    Ok(m) if m.len() > MAX_FILE_BYTES => {
+                        why = format!("{path}: larger than {} GiB", MAX_FILE_BYTES >> 30);
+                        continue;
+                    }
+                    Ok(_) => match std::fs::read(path) {
+                        Ok(b) => b,
+                        Err(e) => {
+                            why = format!("{path}: cannot read the file: {e}");
+                            continue;
+                        }
+                    },
+                    Err(e) => {
+                        why = format!("{path}: {e}");
+                        continue;
+                    }
+                };
+                if blake3::hash(&bytes).to_hex().as_str() != id {
+                    why = format!("{path}: changed since it was indexed (the next indexing run picks it up)");
+                    continue;
+                }
+                let img = match clipdex_media::decode(&bytes) {
+                    Ok(img) => img,
+                    Err(e) => return Err((path.clone(), error_chain(&e))),
+                };
+                let (width, height) = img.dimensions();
+                let rec = VectorRecord { id: id.clone(), width, height, vector: Vec::new(), indexed_at_ms: now_ms() };
+                return Ok((rec, model.preprocess(img)));
+            }
+            Err((paths.first().cloned().unwrap_or_else(|| id.clone()), why))
+        })
+        .collect();
+    let mut records = Vec::new();
+    let mut pixels = Vec::new();
+    let mut failed = Vec::new();
+    for p in prepared {
+        match p {
+            Ok((r, px)) => {
+                records.push(r);
+                pixels.push(px);
+            }
+            Err(f) => failed.push(f),
+        }
+    }
+    if records.is_empty() {
+        return (records, failed);
+    }
+    match model.embed_pixels(&pixels) {
+        Ok(vectors) => {
+            for (r, v) in records.iter_mut().zip(vectors) {
+                r.vector = v;
+            }
+            (records, failed)
+        }
+        Err(e) => {
+            let reason = format!("the model failed on this batch: {}", error_chain(&e));
+            failed.extend(records.into_iter().map(|r| (r.id, reason.clone())));
+            (Vec::new(), failed)
+        }
+    }
 }
 
 /// "outer: inner: innermost" — the whole reason, for people.

@@ -81,6 +81,12 @@ fn normalise(v: &mut [f32]) {
 }
 
 impl LabelSet {
+    /// The model whose text tower embedded this set (the part of `key`
+    /// before the vocabulary key).
+    pub fn model_id(&self) -> &str {
+        self.key.rsplit_once('+').map_or(self.key.as_str(), |(m, _)| m)
+    }
+
     /// Builds a set from labels and their (already ensembled, unit) vectors.
     pub fn from_vectors(labels: Vec<String>, vectors: Vec<Vec<f32>>, key: String) -> Self {
         let dim = vectors.first().map_or(0, Vec::len);

@@ -8,11 +8,13 @@
 
 mod error;
 mod index;
+mod compare;
 pub mod labels;
 mod lock;
 pub mod paths;
 pub mod query;
 pub mod search;
+mod switch;
 mod watch;
 
 use std::collections::{HashMap, HashSet};
@@ -32,6 +34,7 @@ pub use clipdex_store::{
 pub use error::{LibraryError, Result};
 pub use index::{error_chain, Cancel, IndexSummary, Phase, Progress};
 pub use labels::{LabelSet, RankedLabel};
+pub use compare::{Comparison, ModelRun, ScoreStats};
 pub use search::{Mode, SearchOptions, SearchResults, Sort};
 
 use clipdex_store::Store;
@@ -45,13 +48,20 @@ pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(30);
 /// recovery), then pruned.
 pub const DEFAULT_VERSION_RETENTION: Duration = Duration::from_secs(600);
 
-const META_MODEL_ID: &str = "model_id";
-const META_MODEL_DIR: &str = "model_dir";
-const META_DIM: &str = "dim";
+pub(crate) const META_MODEL_ID: &str = "model_id";
+pub(crate) const META_MODEL_DIR: &str = "model_dir";
+pub(crate) const META_DIM: &str = "dim";
 const META_WATCH: &str = "watch";
 const META_WATCH_PID: &str = "watch_pid";
 const META_PENDING: &str = "pending";
+/// Per model: `calibration:<model id>`.
 const META_CALIBRATION: &str = "calibration";
+/// Every model the library has vectors from: lines of `id\tdir\tdim`.
+pub(crate) const META_MODELS: &str = "models";
+/// The model being switched to (`clipdex models use`), until its vectors are complete.
+pub(crate) const META_TARGET: &str = "target";
+/// Per model: `throughput:<model id>` = `items\tseconds` embedded on this library.
+const META_THROUGHPUT: &str = "throughput";
 
 /// Item vectors sampled to calibrate the default cutoffs.
 const CALIBRATION_SAMPLE: usize = 400;
@@ -122,6 +132,8 @@ pub struct Status {
     pub model_id: Option<String>,
     pub model_dir: Option<String>,
     pub dim: Option<usize>,
+    /// Every model with vectors here: the active one first, and any being switched to.
+    pub models: Vec<LibraryModel>,
     pub vector_index: Option<VectorIndexInfo>,
     /// The default relevance cutoffs, once calibrated.
     pub calibration: Option<Calibration>,
@@ -170,6 +182,44 @@ pub struct ModelRecord {
     pub dir: PathBuf,
 }
 
+/// A model the library has vectors from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LibraryModel {
+    pub id: String,
+    pub dir: PathBuf,
+    pub dim: usize,
+    /// Items with a vector from this model.
+    pub vectors: usize,
+    /// Items the library holds (what "complete" means).
+    pub items: usize,
+    /// The model searches and new files use.
+    pub active: bool,
+    /// Being switched to: indexing in the background until complete.
+    pub target: bool,
+    /// Images per second this model embedded on this library (decode,
+    /// preprocess and inference), once it has indexed some.
+    pub images_per_second: Option<f64>,
+}
+
+impl LibraryModel {
+    pub fn is_complete(&self) -> bool {
+        self.vectors >= self.items
+    }
+}
+
+/// What switching models did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SwitchSummary {
+    pub embedded: usize,
+    pub failed: Vec<(String, String)>,
+    /// Items still without a vector from the new model (0 when complete).
+    pub remaining: usize,
+    /// Whether the new model is now the active one.
+    pub activated: bool,
+    pub cancelled: bool,
+    pub elapsed: Duration,
+}
+
 pub struct Library {
     dir: PathBuf,
     store: Store,
@@ -179,8 +229,8 @@ pub struct Library {
     ann_threshold: usize,
     /// The label vocabulary as embedded by the model last used.
     labels: std::sync::Mutex<Option<Arc<LabelSet>>>,
-    /// The calibration, remembered for a second (every search reads it).
-    calibration_cache: std::sync::Mutex<Option<(Instant, Option<Calibration>)>>,
+    /// Calibrations by model id, remembered for a second (every search reads one).
+    calibration_cache: std::sync::Mutex<HashMap<String, (Instant, Option<Calibration>)>>,
     /// Extra places to look for the ONNX Runtime library (an app's resources).
     runtime_dirs: Vec<PathBuf>,
 }
@@ -200,7 +250,7 @@ pub async fn open_model(dir: &Path, runtime_dirs: &[PathBuf]) -> Result<Arc<Mode
     Ok(Arc::new(model))
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f).await.map_err(|e| LibraryError::Task(e.to_string()))
 }
 
@@ -218,7 +268,7 @@ impl Library {
             version_retention_ms: DEFAULT_VERSION_RETENTION.as_millis() as i64,
             ann_threshold: clipdex_store::DEFAULT_ANN_THRESHOLD,
             labels: std::sync::Mutex::new(None),
-            calibration_cache: std::sync::Mutex::new(None),
+            calibration_cache: std::sync::Mutex::new(HashMap::new()),
         })
     }
 
@@ -248,7 +298,9 @@ impl Library {
         Ok(id.map(|id| ModelRecord { id, dir: PathBuf::from(dir.unwrap_or_default()) }))
     }
 
-    /// Checks that `model` may write to or search this library.
+    /// Checks that `model` may index new files into this library: it is the
+    /// active model (or the library has none yet). Other models join through
+    /// [`Library::use_model`].
     pub async fn check_model(&self, model: &Model) -> Result<()> {
         if let Some(rec) = self.model_record().await? {
             if rec.id != model.info().id {
@@ -259,7 +311,11 @@ impl Library {
                 });
             }
         }
-        if let Some(stored) = self.store.dimension().await? {
+        self.check_dim(model).await
+    }
+
+    async fn check_dim(&self, model: &Model) -> Result<()> {
+        if let Some(stored) = self.store.space_dimension(&model.info().id).await? {
             if stored != model.info().dim {
                 return Err(clipdex_store::StoreError::DimensionMismatch { stored, given: model.info().dim }.into());
             }
@@ -267,8 +323,19 @@ impl Library {
         Ok(())
     }
 
-    /// Opens the model to search with: `explicit` if given (checked against
-    /// the library), else the one the library records.
+    /// Checks that the library has vectors from `model` to search with.
+    pub async fn check_searchable(&self, model: &Model) -> Result<()> {
+        match self.store.space_dimension(&model.info().id).await? {
+            None => Err(LibraryError::NotIndexedWith(model.info().id.clone())),
+            Some(stored) if stored != model.info().dim => {
+                Err(clipdex_store::StoreError::DimensionMismatch { stored, given: model.info().dim }.into())
+            }
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Opens the model to search with: `explicit` if given (the library must
+    /// have its vectors), else the active one.
     pub async fn model_for_search(&self, explicit: Option<&Path>) -> Result<Arc<Model>> {
         let dir = match (explicit, self.model_record().await?) {
             (Some(d), _) => paths::model_dir(Some(d)),
@@ -276,8 +343,76 @@ impl Library {
             (None, None) => return Err(LibraryError::NoModel),
         };
         let model = open_model(&dir, &self.runtime_dirs).await?;
-        self.check_model(&model).await?;
+        self.check_searchable(&model).await?;
         Ok(model)
+    }
+
+    /// Every model the library has vectors from, the active one first.
+    pub async fn models(&self) -> Result<Vec<LibraryModel>> {
+        let active = self.model_record().await?;
+        let target = self.store.meta(META_TARGET).await?;
+        let mut rows: Vec<(String, PathBuf, usize)> = self
+            .store
+            .meta(META_MODELS)
+            .await?
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| {
+                let mut f = l.split('\t');
+                let (id, dir, dim) = (f.next()?, f.next()?, f.next()?.parse().ok()?);
+                Some((id.to_string(), PathBuf::from(dir), dim))
+            })
+            .collect();
+        // Libraries from before several models: the active model is the only one.
+        if let Some(a) = &active {
+            if !rows.iter().any(|r| r.0 == a.id) {
+                let dim = self.store.space_dimension(&a.id).await?.unwrap_or(0);
+                rows.insert(0, (a.id.clone(), a.dir.clone(), dim));
+            }
+        }
+        let items = self.store.count_items().await?;
+        let mut out = Vec::new();
+        for (id, dir, dim) in rows {
+            let throughput = self.store.meta(&format!("{META_THROUGHPUT}:{id}")).await?;
+            out.push(LibraryModel {
+                vectors: self.store.count_vectors(&id).await?,
+                items,
+                active: active.as_ref().is_some_and(|a| a.id == id),
+                target: target.as_deref() == Some(id.as_str()),
+                images_per_second: throughput.as_deref().and_then(parse_throughput),
+                id,
+                dir,
+                dim,
+            });
+        }
+        out.sort_by_key(|m| !m.active);
+        Ok(out)
+    }
+
+    /// Records that the library holds vectors from `model` (idempotent).
+    async fn register_model(&self, model: &Model) -> Result<()> {
+        let info = model.info();
+        let dir = info.dir.canonicalize().unwrap_or_else(|_| info.dir.clone()).to_string_lossy().into_owned();
+        let line = format!("{}\t{dir}\t{}", info.id, info.dim);
+        let current = self.store.meta(META_MODELS).await?.unwrap_or_default();
+        if current.lines().any(|l| l == line) {
+            return Ok(());
+        }
+        let mut lines: Vec<&str> = current.lines().filter(|l| l.split('\t').next() != Some(info.id.as_str())).collect();
+        lines.push(&line);
+        self.store.set_meta(&[(META_MODELS, &lines.join("\n"))]).await?;
+        Ok(())
+    }
+
+    /// Adds `items` embedded in `seconds` to a model's measured throughput.
+    async fn record_throughput(&self, model_id: &str, items: usize, seconds: f64) -> Result<()> {
+        if items == 0 {
+            return Ok(());
+        }
+        let key = format!("{META_THROUGHPUT}:{model_id}");
+        let (n0, s0) = self.store.meta(&key).await?.as_deref().and_then(parse_pair).unwrap_or((0, 0.0));
+        self.store.set_meta(&[(key.as_str(), &format!("{}\t{:.3}", n0 + items, s0 + seconds))]).await?;
+        Ok(())
     }
 
     /// Indexes folders (or single files) with `model`; each becomes one of the
@@ -314,7 +449,8 @@ impl Library {
         }
         self.check_model(&model).await?;
         let _lock = WriterLock::acquire(&self.dir, self.lock_wait).await?;
-        self.store.ensure_items(model.info().dim).await?;
+        self.store.ensure_space(&model.info().id, model.info().dim).await?;
+        self.register_model(&model).await?;
         // Record the model and folders only when they are new: an idle run commits nothing.
         let dir_text = model.info().dir.canonicalize().unwrap_or_else(|_| model.info().dir.clone());
         let dir_text = dir_text.to_string_lossy().into_owned();
@@ -439,6 +575,7 @@ impl Library {
         }
         let wrote = to_do > 0 || !plan.gone.is_empty() || !new_problems.is_empty();
         let mut pending = Pending::default();
+        let mut embed_time = 0.0;
         let mut todo = plan.todo.into_iter().peekable();
         while todo.peek().is_some() {
             if cancel.is_cancelled() {
@@ -447,10 +584,14 @@ impl Library {
             let batch: Vec<Candidate> = todo.by_ref().take(index::EMBED_BATCH).collect();
             let (hashed, mut failures) = blocking(move || index::hash_batch(batch)).await?;
             let ids = index::ids_of(&hashed);
-            let mut have = self.store.existing_ids(&ids).await?;
+            let mut have = self.store.existing_ids(&model.info().id, &ids).await?;
             have.extend(pending.ids().cloned());
             let m = model.clone();
+            let t0 = Instant::now();
             let out = blocking(move || index::embed_batch(hashed, &have, &m)).await?;
+            if !out.items.is_empty() {
+                embed_time += t0.elapsed().as_secs_f64();
+            }
             failures.extend(out.failures);
 
             p.indexed += out.items.len();
@@ -474,6 +615,7 @@ impl Library {
         }
         summary.cancelled = cancel.is_cancelled();
         self.flush(&mut pending).await?;
+        self.record_throughput(&model.info().id, summary.indexed, embed_time).await?;
         if to_do > 0 {
             self.record_pending(plan.deferred + todo.count()).await?;
         }
@@ -491,7 +633,7 @@ impl Library {
         };
         let rewritten = self.refresh_words(&touched.into_iter().collect::<Vec<_>>()).await?;
         if wrote || described > 0 || rewritten > 0 {
-            self.maintain().await?;
+            self.maintain(&model.info().id).await?;
         }
         p.phase = Phase::Finished;
         progress(&p);
@@ -511,9 +653,9 @@ impl Library {
     /// Housekeeping after writes: drops unused items, builds or retrains the
     /// vector index when the library has grown past its threshold, folds new
     /// rows into indexes, compacts and prunes old versions.
-    async fn maintain(&self) -> Result<IndexAction> {
+    async fn maintain(&self, space: &str) -> Result<IndexAction> {
         self.store.collect_garbage().await?;
-        let action = self.store.ensure_vector_index(self.ann_threshold).await?;
+        let action = self.store.ensure_vector_index(space, self.ann_threshold).await?;
         self.store.optimize(self.version_retention_ms).await?;
         Ok(action)
     }
@@ -587,7 +729,7 @@ impl Library {
     /// Details for these items, computed now (not written).
     async fn describe_ids(&self, ids: &[String], labels: &Arc<LabelSet>) -> Result<Vec<Details>> {
         let files = self.store.files_of(ids).await?;
-        let vectors = self.store.vectors_of(ids).await?;
+        let vectors = self.store.vectors_of(labels.model_id(), ids).await?;
         let captions = self.store.captions(Some(ids)).await?;
         let ids = ids.to_vec();
         let labels = labels.clone();
@@ -639,15 +781,27 @@ impl Library {
         Ok(changed.len())
     }
 
-    /// The library's default cutoffs for this model, if calibrated.
+    /// The library's default cutoffs for the active model, if calibrated.
     pub async fn calibration(&self) -> Result<Option<Calibration>> {
-        if let Some((at, c)) = self.calibration_cache.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        match self.model_record().await? {
+            Some(rec) => self.calibration_for(&rec.id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The library's default cutoffs for a model, if calibrated.
+    pub async fn calibration_for(&self, model_id: &str) -> Result<Option<Calibration>> {
+        if let Some((at, c)) = self.calibration_cache.lock().unwrap_or_else(|p| p.into_inner()).get(model_id) {
             if at.elapsed() < Duration::from_secs(1) {
                 return Ok(c.clone());
             }
         }
-        let c = self.store.meta(META_CALIBRATION).await?.as_deref().and_then(Calibration::decode);
-        *self.calibration_cache.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), c.clone()));
+        let key = format!("{META_CALIBRATION}:{model_id}");
+        let c = self.store.meta(&key).await?.as_deref().and_then(Calibration::decode);
+        self.calibration_cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(model_id.to_string(), (Instant::now(), c.clone()));
         Ok(c)
     }
 
@@ -659,19 +813,20 @@ impl Library {
             return Ok(());
         }
         let key = format!("{}+{}", model.info().id, labels::vocabulary_key());
-        if let Some(c) = self.calibration().await? {
+        if let Some(c) = self.calibration_for(&model.info().id).await? {
             let ratio = items as f64 / c.items.max(1) as f64;
             if c.key == key && (0.8..=1.25).contains(&ratio) {
                 return Ok(());
             }
         }
         let labels = self.labels(model, cancel, |_, _| {}).await?;
-        let sample = self.store.sample_vectors(CALIBRATION_SAMPLE).await?;
+        let sample = self.store.sample_vectors(&model.info().id, CALIBRATION_SAMPLE).await?;
         let (text, image) = blocking(move || calibrate(&labels, &sample)).await?;
         let Some(text) = text else { return Ok(()) };
         let c = Calibration { text, image, items, key };
-        self.store.set_meta(&[(META_CALIBRATION, &c.encode())]).await?;
-        *self.calibration_cache.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        let meta_key = format!("{META_CALIBRATION}:{}", model.info().id);
+        self.store.set_meta(&[(meta_key.as_str(), &c.encode())]).await?;
+        self.calibration_cache.lock().unwrap_or_else(|p| p.into_inner()).remove(&model.info().id);
         Ok(())
     }
 
@@ -679,12 +834,23 @@ impl Library {
     /// `clipdex optimize`, and after bulk loads). Takes the writer lock.
     pub async fn optimize(&self) -> Result<IndexAction> {
         let _lock = WriterLock::acquire(&self.dir, self.lock_wait).await?;
-        self.maintain().await
+        let mut action = IndexAction::None;
+        for m in self.models().await? {
+            let a = self.maintain(&m.id).await?;
+            if m.active {
+                action = a;
+            }
+        }
+        Ok(action)
     }
 
-    /// The approximate vector index, if the library is big enough to have one.
+    /// The active model's approximate vector index, if the library is big
+    /// enough to have one.
     pub async fn vector_index(&self) -> Result<Option<VectorIndexInfo>> {
-        Ok(self.store.vector_index().await?)
+        match self.model_record().await? {
+            Some(rec) => Ok(self.store.vector_index(&rec.id).await?),
+            None => Ok(None),
+        }
     }
 
     /// Items from which an approximate vector index is built (default
@@ -766,6 +932,7 @@ impl Library {
     /// Every hit carries its cosine, its details and why it matched.
     pub async fn search(&self, model: Arc<Model>, text: &str, opts: &SearchOptions) -> Result<SearchResults> {
         let mut q = query::parse(text)?;
+        self.check_searchable(&model).await?;
         for p in &opts.images {
             q.terms.push(query::Term { weight: 1.0, kind: query::TermKind::Image(p.clone()) });
         }
@@ -795,22 +962,7 @@ impl Library {
         };
 
         // The keyword list needs no vector: it runs while the query is embedded.
-        let embed = async {
-            let mut parts = Vec::new();
-            for term in &q.terms {
-                parts.push((term.weight, self.term_vector(&model, &term.kind, opts.lang.as_deref()).await?));
-            }
-            for (n, bytes) in opts.image_bytes.iter().enumerate() {
-                let img = clipdex_media::decode(bytes).map_err(|e| LibraryError::Decode {
-                    path: PathBuf::from(format!("<query image {}>", n + 1)),
-                    reason: error_chain(&e),
-                })?;
-                let m = model.clone();
-                let v = blocking(move || m.embed_images(vec![img])).await??.pop().ok_or(LibraryError::EmptyQuery)?;
-                parts.push((1.0, v));
-            }
-            query::combine(&parts).ok_or(LibraryError::EmptyQuery)
-        };
+        let embed = self.query_vector(&model, &q, opts);
         let keywords = async {
             if opts.mode != Mode::Vector && !keyword_text.trim().is_empty() {
                 let found = self.store.keyword_search(&keyword_text, fetch).await?;
@@ -825,7 +977,7 @@ impl Library {
         let (cutoff, default_cutoff) = match opts.min_score {
             Some(m) => (Some(m), false),
             None => {
-                let c = self.calibration().await?;
+                let c = self.calibration_for(&model.info().id).await?;
                 let d = c.and_then(|c| match (has_text, has_image) {
                     (true, false) => Some(c.text),
                     (false, _) => c.image,
@@ -840,10 +992,10 @@ impl Library {
             if opts.mode == Mode::Keyword {
                 Ok(Vec::new())
             } else {
-                self.store.nearest(&vector, fetch, false).await
+                self.store.nearest(&model.info().id, &vector, fetch, false).await
             }
         };
-        let (near, keyword_rows) = tokio::try_join!(nearest, self.store.scored_by_id(&keyword_ids, &vector))?;
+        let (near, keyword_rows) = tokio::try_join!(nearest, self.store.scored_by_id(&model.info().id, &keyword_ids, &vector))?;
         let passes = |score: f32| cutoff.is_none_or(|c| score >= c);
         let below_cutoff = near.iter().filter(|r| !passes(r.score)).count();
         let vector_ids: Vec<String> = near.iter().filter(|r| passes(r.score)).map(|r| r.id.clone()).collect();
@@ -891,6 +1043,25 @@ impl Library {
         Ok(SearchResults { hits, cutoff, default_cutoff, below_cutoff })
     }
 
+    /// The query's unit vector: its terms (text, image files, `similar:`)
+    /// and the query images' bytes, weighted and combined.
+    async fn query_vector(&self, model: &Arc<Model>, q: &query::Query, opts: &SearchOptions) -> Result<Vec<f32>> {
+        let mut parts = Vec::new();
+        for term in &q.terms {
+            parts.push((term.weight, self.term_vector(model, &term.kind, opts.lang.as_deref()).await?));
+        }
+        for (n, bytes) in opts.image_bytes.iter().enumerate() {
+            let img = clipdex_media::decode(bytes).map_err(|e| LibraryError::Decode {
+                path: PathBuf::from(format!("<query image {}>", n + 1)),
+                reason: error_chain(&e),
+            })?;
+            let m = model.clone();
+            let v = blocking(move || m.embed_images(vec![img])).await??.pop().ok_or(LibraryError::EmptyQuery)?;
+            parts.push((1.0, v));
+        }
+        query::combine(&parts).ok_or(LibraryError::EmptyQuery)
+    }
+
     /// The unit vector of one query term.
     async fn term_vector(&self, model: &Arc<Model>, kind: &query::TermKind, lang: Option<&str>) -> Result<Vec<f32>> {
         let v = match kind {
@@ -904,9 +1075,9 @@ impl Library {
                 let m = model.clone();
                 blocking(move || m.embed_images(vec![img])).await??.pop()
             }
-            query::TermKind::Similar(id) => {
-                Some(self.store.vector(id).await?.ok_or_else(|| LibraryError::NoSuchItem(id.clone()))?)
-            }
+            query::TermKind::Similar(id) => Some(
+                self.store.vector(&model.info().id, id).await?.ok_or_else(|| LibraryError::NoSuchItem(id.clone()))?,
+            ),
         };
         v.ok_or(LibraryError::EmptyQuery)
     }
@@ -919,7 +1090,7 @@ impl Library {
             Ok(k) => Ok(self.store.id_for_path(&k.to_string_lossy()).await?),
             Err(_) if path_or_id.len() == 64 && path_or_id.bytes().all(|b| b.is_ascii_hexdigit()) => {
                 let id = path_or_id.to_ascii_lowercase();
-                if self.store.existing_ids(std::slice::from_ref(&id)).await?.is_empty() {
+                if !self.store.item_exists(&id).await? {
                     return Err(LibraryError::NoSuchItem(id));
                 }
                 Ok(Some(id))
@@ -932,7 +1103,9 @@ impl Library {
     async fn vector_of(&self, model: &Arc<Model>, path_or_id: &str) -> Result<(Option<String>, Vec<f32>)> {
         let id = self.resolve_item(path_or_id).await?;
         let vector = match &id {
-            Some(id) => self.store.vector(id).await?.ok_or_else(|| LibraryError::NoSuchItem(id.clone()))?,
+            Some(id) => {
+                self.store.vector(&model.info().id, id).await?.ok_or_else(|| LibraryError::NoSuchItem(id.clone()))?
+            }
             None => self.term_vector(model, &query::TermKind::Image(PathBuf::from(path_or_id)), None).await?,
         };
         Ok((id, vector))
@@ -949,15 +1122,16 @@ impl Library {
         limit: usize,
         min_score: Option<f32>,
     ) -> Result<SearchResults> {
+        self.check_searchable(&model).await?;
         let (id, vector) = self.vector_of(&model, path_or_id).await?;
         let (cutoff, default_cutoff) = match min_score {
             Some(m) => (Some(m), false),
             None => {
-                let d = self.calibration().await?.and_then(|c| c.image);
+                let d = self.calibration_for(&model.info().id).await?.and_then(|c| c.image);
                 (d, d.is_some())
             }
         };
-        let found = self.store.search(&vector, limit + 1).await?;
+        let found = self.store.search(&model.info().id, &vector, limit + 1).await?;
         let found: Vec<Hit> = found.into_iter().filter(|h| Some(&h.id) != id.as_ref()).collect();
         let below_cutoff = found.iter().filter(|h| cutoff.is_some_and(|c| h.score < c)).count();
         let mut hits: Vec<Hit> =
@@ -981,6 +1155,7 @@ impl Library {
         cancel: &Cancel,
         progress: impl FnMut(usize, usize),
     ) -> Result<Vec<Description>> {
+        self.check_searchable(&model).await?;
         let (_, vector) = self.vector_of(&model, path_or_id).await?;
         let labels = self.labels(&model, cancel, progress).await?;
         let captions: Vec<String> = {
@@ -1041,7 +1216,9 @@ impl Library {
 
     pub async fn status(&self) -> Result<Status> {
         let rec = self.model_record().await?;
+        let space = rec.as_ref().map(|r| r.id.clone()).unwrap_or_default();
         Ok(Status {
+            models: self.models().await?,
             library_dir: self.dir.clone(),
             items: self.store.count_items().await?,
             files: self.store.count_files().await?,
@@ -1053,9 +1230,9 @@ impl Library {
             failures: self.store.failures().await?,
             model_id: rec.as_ref().map(|r| r.id.clone()),
             model_dir: rec.map(|r| r.dir.display().to_string()),
-            dim: self.store.dimension().await?,
-            vector_index: self.store.vector_index().await?,
-            calibration: self.calibration().await?,
+            dim: self.store.space_dimension(&space).await?,
+            vector_index: self.store.vector_index(&space).await?,
+            calibration: self.calibration_for(&space).await?,
         })
     }
 
@@ -1101,8 +1278,9 @@ impl Library {
             by_id.entry(f.id).or_default().push(f.path);
         }
         let exact: Vec<Vec<String>> = by_id.values().filter(|p| p.len() > 1).cloned().collect();
+        let space = self.model_record().await?.map(|r| r.id).unwrap_or_default();
         let vectors: Vec<(String, Vec<f32>)> =
-            self.store.all_vectors().await?.into_iter().filter(|(id, _)| by_id.contains_key(id)).collect();
+            self.store.all_vectors(&space).await?.into_iter().filter(|(id, _)| by_id.contains_key(id)).collect();
         let near_pairs = blocking(move || {
             // Union-find over pairs above the threshold.
             let n = vectors.len();
@@ -1308,6 +1486,17 @@ pub fn decode_image_file(path: &Path) -> Result<RgbImage> {
     }
     clipdex_media::decode_file(path)
         .map_err(|e| LibraryError::Decode { path: path.to_path_buf(), reason: error_chain(&e) })
+}
+
+/// `items\tseconds` → images per second.
+fn parse_throughput(v: &str) -> Option<f64> {
+    let (n, secs) = parse_pair(v)?;
+    (secs > 0.0).then(|| n as f64 / secs)
+}
+
+fn parse_pair(v: &str) -> Option<(usize, f64)> {
+    let (n, secs) = v.split_once('\t')?;
+    Some((n.parse().ok()?, secs.parse().ok()?))
 }
 
 #[cfg(test)]

@@ -2,8 +2,11 @@
 //!
 //! Identity is content. Tables:
 //! - `items`: one row per distinct content (id = BLAKE3 of the bytes): size in
-//!   pixels, the model that embedded it, the embedding as
-//!   `FixedSizeList<Float32, D>`, a JPEG thumbnail.
+//!   pixels and a JPEG thumbnail. Model-free.
+//! - `vectors_<space>`: one table per model ("vector space"): the embedding of
+//!   each item as `FixedSizeList<Float32, D>` (D is the model's), with the
+//!   size in pixels repeated so a search needs no second lookup. Several
+//!   models can index one library side by side; each search names its space.
 //! - `files`: one row per path: the item id its bytes hash to, size, mtime,
 //!   and the library folder ("root") it was found under. A moved file is a new
 //!   `files` row pointing at the same item; two copies are two rows, one item.
@@ -18,9 +21,10 @@
 //!   kept even while no file holds the item (it may come back).
 //!
 //! Every write is one LanceDB commit, so a row is fully there or absent.
-//! Writers add items before the files that point at them: after a crash at
-//! any moment, no `files` row points at a missing item; an item nobody points
-//! at is invisible to search and is collected by [`Store::collect_garbage`].
+//! Writers add items, then their vectors, before the files that point at
+//! them: after a crash at any moment, no `files` row points at a missing
+//! item and no vector lacks its item; an item nobody points at is invisible
+//! to search and is collected by [`Store::collect_garbage`].
 //! The store knows nothing about images or models: vectors are numbers,
 //! thumbnails bytes, the model id a string.
 
@@ -55,6 +59,8 @@ const READ_CONSISTENCY: std::time::Duration = std::time::Duration::from_secs(1);
 /// Meta keys the store itself keeps about its vector index.
 const META_ANN_ROWS: &str = "ann_rows";
 const META_ANN_PARTITIONS: &str = "ann_partitions";
+/// Tables holding one model's vectors are named `vectors_<encoded model id>`.
+const SPACE_PREFIX: &str = "vectors_";
 
 /// Rows from which an approximate (IVF-SQ) vector index is built, by default.
 /// Below it every search is an exact scan, which is fast enough there.
@@ -78,6 +84,8 @@ pub enum StoreError {
     Schema(String),
     #[error("this library stores {stored}-dimensional vectors; got {given}")]
     DimensionMismatch { stored: usize, given: usize },
+    #[error("the library has no vectors for the model {0}")]
+    NoSpace(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -258,8 +266,10 @@ pub struct Store {
     db_dir: std::path::PathBuf,
     /// Tables opened at an older version because the newest was unreadable.
     rolled_back: Vec<String>,
-    /// Created once the vector width is known; `Table` is a cheap handle.
-    items: std::sync::RwLock<Option<Table>>,
+    /// Content rows (model-free).
+    items: Table,
+    /// Vector tables opened so far, by space (model id); `Table` is a cheap handle.
+    spaces: std::sync::RwLock<HashMap<String, Table>>,
     files: Table,
     failures: Table,
     roots: Table,
@@ -268,24 +278,155 @@ pub struct Store {
     captions: Table,
     /// Whether `details.keywords` has its full-text index yet.
     fts_ready: std::sync::atomic::AtomicBool,
-    /// [`Store::vector_index`], remembered for a second (every search asks).
-    ann_cache: std::sync::Mutex<Option<(std::time::Instant, Option<VectorIndexInfo>)>>,
+    /// [`Store::vector_index`] per space, remembered for a second (every search asks).
+    ann_cache: std::sync::Mutex<HashMap<String, (std::time::Instant, Option<VectorIndexInfo>)>>,
 }
 
-fn items_schema(dim: usize) -> SchemaRef {
+/// One model's vector for one item (see [`Store::write_vectors`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VectorRecord {
+    pub id: String,
+    pub width: u32,
+    pub height: u32,
+    pub vector: Vec<f32>,
+    pub indexed_at_ms: i64,
+}
+
+/// The table name of a space: `vectors_` and the model id with every byte
+/// outside `[A-Za-z0-9-]` written as `_xx` (hex), so names never collide.
+pub fn space_table(space: &str) -> String {
+    let mut out = String::from(SPACE_PREFIX);
+    for b in space.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("_{b:02x}"));
+        }
+    }
+    out
+}
+
+/// The space a table name encodes, if it is a vectors table.
+pub fn space_of_table(name: &str) -> Option<String> {
+    let rest = name.strip_prefix(SPACE_PREFIX)?;
+    let mut bytes = Vec::new();
+    let mut it = rest.bytes();
+    while let Some(b) = it.next() {
+        if b == b'_' {
+            let hex: String = [it.next()?, it.next()?].iter().map(|&c| c as char).collect();
+            bytes.push(u8::from_str_radix(&hex, 16).ok()?);
+        } else {
+            bytes.push(b);
+        }
+    }
+    String::from_utf8(bytes).ok()
+}
+
+fn ann_key(base: &str, space: &str) -> String {
+    format!("{base}:{space}")
+}
+
+fn items_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         Field::new("id", DataType::Utf8, false),
         Field::new("width", DataType::UInt32, false),
         Field::new("height", DataType::UInt32, false),
-        Field::new("model_id", DataType::Utf8, false),
+        Field::new("thumbnail", DataType::Binary, false),
+        Field::new("indexed_at_ms", DataType::Int64, false),
+    ]))
+}
+
+fn vectors_schema(dim: usize) -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Utf8, false),
+        Field::new("width", DataType::UInt32, false),
+        Field::new("height", DataType::UInt32, false),
         Field::new(
             "vector",
             DataType::FixedSizeList(Arc::new(Field::new("item", DataType::Float32, true)), dim as i32),
             false,
         ),
-        Field::new("thumbnail", DataType::Binary, false),
         Field::new("indexed_at_ms", DataType::Int64, false),
     ]))
+}
+
+fn vectors_batch(dim: usize, rows: &[VectorRecord]) -> Result<RecordBatch> {
+    RecordBatch::try_new(
+        vectors_schema(dim),
+        vec![
+            Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.id.as_str()))),
+            Arc::new(UInt32Array::from_iter_values(rows.iter().map(|r| r.width))),
+            Arc::new(UInt32Array::from_iter_values(rows.iter().map(|r| r.height))),
+            Arc::new(FixedSizeListArray::from_iter_primitive::<Float32Type, _, _>(
+                rows.iter().map(|r| Some(r.vector.iter().copied().map(Some).collect::<Vec<_>>())),
+                dim as i32,
+            )),
+            Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.indexed_at_ms))),
+        ],
+    )
+    .map_err(arrow)
+}
+
+/// The width of a table's `vector` column, if it has one.
+async fn vector_width(table: &Table) -> Result<Option<usize>> {
+    let schema = table.schema().await.map_err(lance("reading a schema"))?;
+    match schema.field_with_name("vector").map(|f| f.data_type().clone()) {
+        Ok(DataType::FixedSizeList(_, n)) => Ok(Some(n as usize)),
+        Ok(_) => Err(StoreError::Schema("vector is not a fixed-size list".into())),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Libraries written before models got a table each kept the vectors in
+/// `items` (with a `model_id` column). Moves them to their model's table and
+/// drops the columns from `items`. Safe to interrupt: until the columns are
+/// dropped, the next open does it all again (overwriting the half-made table).
+async fn migrate_single_model_items(db: &Connection, meta: &Table, items: &Table) -> Result<()> {
+    let Some(dim) = vector_width(items).await? else { return Ok(()) };
+    let batches = collect(
+        items.query().select(Select::columns(&["id", "width", "height", "model_id", "vector", "indexed_at_ms"])),
+        "reading vectors to migrate",
+    )
+    .await?;
+    let mut by_space: HashMap<String, Vec<VectorRecord>> = HashMap::new();
+    for b in &batches {
+        let (id, w, h, m, t) = (
+            column::<StringArray>(b, "id")?,
+            column::<UInt32Array>(b, "width")?,
+            column::<UInt32Array>(b, "height")?,
+            column::<StringArray>(b, "model_id")?,
+            column::<Int64Array>(b, "indexed_at_ms")?,
+        );
+        let list = column::<FixedSizeListArray>(b, "vector")?;
+        for i in 0..b.num_rows() {
+            by_space.entry(m.value(i).to_string()).or_default().push(VectorRecord {
+                id: id.value(i).to_string(),
+                width: w.value(i),
+                height: h.value(i),
+                vector: row_vector(list, i)?,
+                indexed_at_ms: t.value(i),
+            });
+        }
+    }
+    for (space, rows) in &by_space {
+        let batch = vectors_batch(dim, rows)?;
+        db.create_table(space_table(space), batch)
+            .mode(lancedb::database::CreateTableMode::Overwrite)
+            .execute()
+            .await
+            .map_err(lance("migrating vectors"))?;
+    }
+    for ix in items.list_indices().await.map_err(lance("listing indexes"))? {
+        if ix.columns.iter().any(|c| c == "vector") {
+            items.drop_index(&ix.name).await.map_err(lance("dropping the old vector index"))?;
+        }
+    }
+    items.drop_columns(&["vector", "model_id"]).await.map_err(lance("migrating items"))?;
+    // The old index facts described the items table; the new tables get their own.
+    meta.delete(in_list("key", &[META_ANN_ROWS, META_ANN_PARTITIONS]).as_str())
+        .await
+        .map_err(lance("migrating library metadata"))?;
+    Ok(())
 }
 
 fn files_schema() -> SchemaRef {
@@ -501,7 +642,8 @@ impl Store {
         let meta = open_or_create(&db, &db_dir, META, meta_schema(), &mut rolled_back).await?;
         let details = open_or_create(&db, &db_dir, DETAILS, details_schema(), &mut rolled_back).await?;
         let captions = open_or_create(&db, &db_dir, CAPTIONS, captions_schema(), &mut rolled_back).await?;
-        let items = open_recovering(&db, &db_dir, ITEMS, &mut rolled_back).await?;
+        let items = open_or_create(&db, &db_dir, ITEMS, items_schema(), &mut rolled_back).await?;
+        migrate_single_model_items(&db, &meta, &items).await?;
         let fts_ready = details
             .list_indices()
             .await
@@ -511,7 +653,8 @@ impl Store {
         Ok(Self {
             db,
             db_dir,
-            items: std::sync::RwLock::new(items),
+            items,
+            spaces: std::sync::RwLock::new(HashMap::new()),
             files,
             failures,
             roots,
@@ -519,7 +662,7 @@ impl Store {
             details,
             captions,
             fts_ready: fts_ready.into(),
-            ann_cache: std::sync::Mutex::new(None),
+            ann_cache: std::sync::Mutex::new(HashMap::new()),
             rolled_back,
         })
     }
@@ -536,9 +679,10 @@ impl Store {
             .unwrap_or(0)
     }
 
-    /// Every table but items.
+    /// Every table but the vector tables.
     fn small_tables(&self) -> Vec<Table> {
         vec![
+            self.items.clone(),
             self.files.clone(),
             self.failures.clone(),
             self.roots.clone(),
@@ -548,35 +692,94 @@ impl Store {
         ]
     }
 
-    fn items_table(&self) -> Option<Table> {
-        self.items.read().unwrap_or_else(|p| p.into_inner()).clone()
+    /// The vectors table of a space (model id), if it exists.
+    async fn space_table_opt(&self, space: &str) -> Result<Option<Table>> {
+        if let Some(t) = self.spaces.read().unwrap_or_else(|p| p.into_inner()).get(space) {
+            return Ok(Some(t.clone()));
+        }
+        let t = open_recovering(&self.db, &self.db_dir, &space_table(space), &mut Vec::new()).await?;
+        if let Some(t) = &t {
+            self.spaces.write().unwrap_or_else(|p| p.into_inner()).insert(space.to_string(), t.clone());
+        }
+        Ok(t)
     }
 
-    fn items(&self) -> Result<Table> {
-        self.items_table().ok_or_else(|| StoreError::Schema("the items table has not been created yet".into()))
+    async fn space_table_req(&self, space: &str) -> Result<Table> {
+        self.space_table_opt(space).await?.ok_or_else(|| StoreError::NoSpace(space.to_string()))
     }
 
-    /// The vector width of stored items, once there is an items table.
-    pub async fn dimension(&self) -> Result<Option<usize>> {
-        let Some(items) = self.items_table() else { return Ok(None) };
-        let schema = items.schema().await.map_err(lance("reading the items schema"))?;
-        match schema.field_with_name("vector").map(|f| f.data_type().clone()) {
-            Ok(DataType::FixedSizeList(_, n)) => Ok(Some(n as usize)),
-            _ => Err(StoreError::Schema("items.vector is not a fixed-size list".into())),
+    /// Every space that has a vectors table, by model id.
+    pub async fn spaces(&self) -> Result<Vec<String>> {
+        let names = self.db.table_names().execute().await.map_err(lance("listing tables"))?;
+        let mut out: Vec<String> = names.iter().filter_map(|n| space_of_table(n)).collect();
+        out.sort();
+        Ok(out)
+    }
+
+    async fn all_space_tables(&self) -> Result<Vec<(String, Table)>> {
+        let mut out = Vec::new();
+        for space in self.spaces().await? {
+            if let Some(t) = self.space_table_opt(&space).await? {
+                out.push((space, t));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The vector width of a space, once it has a table.
+    pub async fn space_dimension(&self, space: &str) -> Result<Option<usize>> {
+        match self.space_table_opt(space).await? {
+            Some(t) => vector_width(&t).await,
+            None => Ok(None),
         }
     }
 
-    /// Creates the items table for `dim`-wide vectors, or checks the existing one matches.
-    pub async fn ensure_items(&self, dim: usize) -> Result<()> {
-        if let Some(stored) = self.dimension().await? {
+    /// Creates the vectors table of a space for `dim`-wide vectors, or checks
+    /// the existing one matches.
+    pub async fn ensure_space(&self, space: &str, dim: usize) -> Result<()> {
+        if let Some(stored) = self.space_dimension(space).await? {
             return if stored == dim { Ok(()) } else { Err(StoreError::DimensionMismatch { stored, given: dim }) };
         }
-        let table = open_or_create(&self.db, &self.db_dir, ITEMS, items_schema(dim), &mut Vec::new()).await?;
-        *self.items.write().unwrap_or_else(|p| p.into_inner()) = Some(table);
-        match self.dimension().await? {
+        let table =
+            open_or_create(&self.db, &self.db_dir, &space_table(space), vectors_schema(dim), &mut Vec::new()).await?;
+        self.spaces.write().unwrap_or_else(|p| p.into_inner()).insert(space.to_string(), table);
+        match self.space_dimension(space).await? {
             Some(stored) if stored != dim => Err(StoreError::DimensionMismatch { stored, given: dim }),
             _ => Ok(()),
         }
+    }
+
+    /// Deletes a space's vectors table. `Ok(false)` if there was none.
+    pub async fn drop_space(&self, space: &str) -> Result<bool> {
+        if self.space_table_opt(space).await?.is_none() {
+            return Ok(false);
+        }
+        self.spaces.write().unwrap_or_else(|p| p.into_inner()).remove(space);
+        self.ann_cache.lock().unwrap_or_else(|p| p.into_inner()).remove(space);
+        self.db.drop_table(space_table(space), &[]).await.map_err(lance("dropping a model's vectors"))?;
+        let keys = [ann_key(META_ANN_ROWS, space), ann_key(META_ANN_PARTITIONS, space)];
+        self.meta.delete(in_list("key", &keys).as_str()).await.map_err(lance("updating library metadata"))?;
+        Ok(true)
+    }
+
+    /// How many items have a vector in this space.
+    pub async fn count_vectors(&self, space: &str) -> Result<usize> {
+        match self.space_table_opt(space).await? {
+            Some(t) => t.count_rows(None).await.map_err(lance("counting vectors")),
+            None => Ok(0),
+        }
+    }
+
+    /// Items some file holds that have no vector in this space yet, sorted.
+    pub async fn missing_vectors(&self, space: &str) -> Result<Vec<String>> {
+        let held = Self::all_ids(&self.files, "listing file ids").await?;
+        let have = match self.space_table_opt(space).await? {
+            Some(t) => Self::all_ids(&t, "listing vector ids").await?,
+            None => HashSet::new(),
+        };
+        let mut out: Vec<String> = held.into_iter().filter(|id| !have.contains(id)).collect();
+        out.sort();
+        Ok(out)
     }
 
     pub async fn meta(&self, key: &str) -> Result<Option<String>> {
@@ -663,10 +866,16 @@ impl Store {
         Ok(known)
     }
 
-    /// Which of these item ids the library already has.
-    pub async fn existing_ids(&self, ids: &[String]) -> Result<HashSet<String>> {
+    /// Whether the library holds this content id (in any space).
+    pub async fn item_exists(&self, id: &str) -> Result<bool> {
+        let n = self.items.count_rows(Some(format!("id = {}", quote(id)))).await.map_err(lance("looking up an item"))?;
+        Ok(n > 0)
+    }
+
+    /// Which of these item ids already have a vector in this space.
+    pub async fn existing_ids(&self, space: &str, ids: &[String]) -> Result<HashSet<String>> {
         let mut out = HashSet::new();
-        let Some(items) = self.items_table() else { return Ok(out) };
+        let Some(items) = self.space_table_opt(space).await? else { return Ok(out) };
         for chunk in ids.chunks(IN_CHUNK) {
             let batches = collect(
                 items.query().only_if(in_list("id", chunk)).select(Select::columns(&["id"])),
@@ -681,35 +890,63 @@ impl Store {
         Ok(out)
     }
 
-    /// Inserts or replaces items (by id) in one commit.
+    /// Inserts or replaces items (by id): their content rows in one commit,
+    /// then their vectors in the space of their `model_id` (created with
+    /// [`Store::ensure_space`]) in one commit per space.
     pub async fn write_items(&self, items: &[ItemRecord]) -> Result<()> {
         if items.is_empty() {
             return Ok(());
         }
-        let table = self.items()?;
-        let dim = self.dimension().await?.unwrap_or(0);
-        if let Some(bad) = items.iter().find(|i| i.vector.len() != dim) {
-            return Err(StoreError::DimensionMismatch { stored: dim, given: bad.vector.len() });
-        }
         let items = last_per_key(items, |i| &i.id);
+        let mut by_space: HashMap<&str, Vec<VectorRecord>> = HashMap::new();
+        for i in &items {
+            by_space.entry(i.model_id.as_str()).or_default().push(VectorRecord {
+                id: i.id.clone(),
+                width: i.width,
+                height: i.height,
+                vector: i.vector.clone(),
+                indexed_at_ms: i.indexed_at_ms,
+            });
+        }
+        // Check every space before writing anything.
+        for (space, rows) in &by_space {
+            let dim = self.space_dimension(space).await?.ok_or_else(|| StoreError::NoSpace(space.to_string()))?;
+            if let Some(bad) = rows.iter().find(|r| r.vector.len() != dim) {
+                return Err(StoreError::DimensionMismatch { stored: dim, given: bad.vector.len() });
+            }
+        }
         let batch = RecordBatch::try_new(
-            items_schema(dim),
+            items_schema(),
             vec![
                 Arc::new(StringArray::from_iter_values(items.iter().map(|i| i.id.as_str()))),
                 Arc::new(UInt32Array::from_iter_values(items.iter().map(|i| i.width))),
                 Arc::new(UInt32Array::from_iter_values(items.iter().map(|i| i.height))),
-                Arc::new(StringArray::from_iter_values(items.iter().map(|i| i.model_id.as_str()))),
-                Arc::new(FixedSizeListArray::from_iter_primitive::<Float32Type, _, _>(
-                    items.iter().map(|i| Some(i.vector.iter().copied().map(Some).collect::<Vec<_>>())),
-                    dim as i32,
-                )),
                 Arc::new(BinaryArray::from_iter_values(items.iter().map(|i| i.thumbnail.as_slice()))),
                 Arc::new(Int64Array::from_iter_values(items.iter().map(|i| i.indexed_at_ms))),
             ],
         )
         .map_err(arrow)?;
-        upsert(&table, "id", batch, "writing items").await?;
-        *self.ann_cache.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        upsert(&self.items, "id", batch, "writing items").await?;
+        for (space, rows) in by_space {
+            self.write_vectors(space, &rows).await?;
+        }
+        Ok(())
+    }
+
+    /// Inserts or replaces vectors of items that are already written, in one
+    /// commit (a second model indexing content the library has).
+    pub async fn write_vectors(&self, space: &str, rows: &[VectorRecord]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let table = self.space_table_req(space).await?;
+        let dim = vector_width(&table).await?.unwrap_or(0);
+        if let Some(bad) = rows.iter().find(|r| r.vector.len() != dim) {
+            return Err(StoreError::DimensionMismatch { stored: dim, given: bad.vector.len() });
+        }
+        let rows = last_per_key(rows, |r| &r.id);
+        upsert(&table, "id", vectors_batch(dim, &rows)?, "writing vectors").await?;
+        self.ann_cache.lock().unwrap_or_else(|p| p.into_inner()).remove(space);
         Ok(())
     }
 
@@ -776,10 +1013,20 @@ impl Store {
         Ok(out)
     }
 
-    /// Deletes items no file points at. Returns how many.
+    /// Deletes items no file points at, with their vectors in every space.
+    /// Returns how many items.
     pub async fn collect_garbage(&self) -> Result<usize> {
-        let Some(items) = self.items_table() else { return Ok(0) };
         let held = Self::all_ids(&self.files, "listing file ids").await?;
+        // Vectors first: a crash in between leaves items without vectors (harmless), never the reverse.
+        for (space, t) in self.all_space_tables().await? {
+            let stale: Vec<String> =
+                Self::all_ids(&t, "listing vector ids").await?.into_iter().filter(|id| !held.contains(id)).collect();
+            delete_in(&t, "id", &stale, "deleting unused vectors").await?;
+            if !stale.is_empty() {
+                self.ann_cache.lock().unwrap_or_else(|p| p.into_inner()).remove(&space);
+            }
+        }
+        let items = self.items.clone();
         let orphans: Vec<String> =
             Self::all_ids(&items, "listing item ids").await?.into_iter().filter(|id| !held.contains(id)).collect();
         delete_in(&items, "id", &orphans, "deleting unused items").await?;
@@ -793,10 +1040,7 @@ impl Store {
     /// Drops file rows whose item is missing (which a crash can never leave
     /// behind, but a damaged or foreign database might). Returns how many.
     pub async fn drop_dangling_files(&self) -> Result<usize> {
-        let have = match self.items_table() {
-            Some(items) => Self::all_ids(&items, "listing item ids").await?,
-            None => HashSet::new(),
-        };
+        let have = Self::all_ids(&self.items, "listing item ids").await?;
         let dangling: Vec<String> = self
             .file_rows(None, "listing files")
             .await?
@@ -814,17 +1058,14 @@ impl Store {
         let mut audit = Audit::default();
         let mut paths = HashSet::new();
         let files = self.files().await?;
-        let item_ids: Vec<String> = match self.items_table() {
-            Some(items) => {
-                let batches = collect(items.query().select(Select::columns(&["id"])), "listing item ids").await?;
-                let mut ids = Vec::new();
-                for b in &batches {
-                    let id = column::<StringArray>(b, "id")?;
-                    ids.extend((0..b.num_rows()).map(|i| id.value(i).to_string()));
-                }
-                ids
+        let item_ids: Vec<String> = {
+            let batches = collect(self.items.query().select(Select::columns(&["id"])), "listing item ids").await?;
+            let mut ids = Vec::new();
+            for b in &batches {
+                let id = column::<StringArray>(b, "id")?;
+                ids.extend((0..b.num_rows()).map(|i| id.value(i).to_string()));
             }
-            None => Vec::new(),
+            ids
         };
         let mut ids = HashSet::new();
         for id in &item_ids {
@@ -851,9 +1092,9 @@ impl Store {
     /// Compacts small fragments and prunes table versions older than
     /// `keep_ms` milliseconds, so many small commits do not pile up.
     pub async fn optimize(&self, keep_ms: i64) -> Result<()> {
-        *self.ann_cache.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.ann_cache.lock().unwrap_or_else(|p| p.into_inner()).clear();
         let mut tables = self.small_tables();
-        tables.extend(self.items_table());
+        tables.extend(self.all_space_tables().await?.into_iter().map(|(_, t)| t));
         for t in &tables {
             t.optimize(lancedb::table::OptimizeAction::Compact { options: Default::default(), remap_options: None })
                 .await
@@ -873,27 +1114,30 @@ impl Store {
         Ok(())
     }
 
-    /// The items table's approximate vector index, if it has one.
-    pub async fn vector_index(&self) -> Result<Option<VectorIndexInfo>> {
-        let cached = *self.ann_cache.lock().unwrap_or_else(|p| p.into_inner());
+    /// A space's approximate vector index, if it has one.
+    pub async fn vector_index(&self, space: &str) -> Result<Option<VectorIndexInfo>> {
+        let cached = self.ann_cache.lock().unwrap_or_else(|p| p.into_inner()).get(space).copied();
         if let Some((at, info)) = cached {
             if at.elapsed() < READ_CONSISTENCY {
                 return Ok(info);
             }
         }
-        let info = self.read_vector_index().await?;
-        *self.ann_cache.lock().unwrap_or_else(|p| p.into_inner()) = Some((std::time::Instant::now(), info));
+        let info = self.read_vector_index(space).await?;
+        self.ann_cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(space.to_string(), (std::time::Instant::now(), info));
         Ok(info)
     }
 
-    async fn read_vector_index(&self) -> Result<Option<VectorIndexInfo>> {
-        let Some(items) = self.items_table() else { return Ok(None) };
+    async fn read_vector_index(&self, space: &str) -> Result<Option<VectorIndexInfo>> {
+        let Some(items) = self.space_table_opt(space).await? else { return Ok(None) };
         let indices = items.list_indices().await.map_err(lance("listing indexes"))?;
         let Some(ix) = indices.iter().find(|i| i.columns.iter().any(|c| c == "vector")) else { return Ok(None) };
         let num = |v: Option<String>| v.and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
         Ok(Some(VectorIndexInfo {
-            trained_rows: num(self.meta(META_ANN_ROWS).await?),
-            partitions: num(self.meta(META_ANN_PARTITIONS).await?).max(1),
+            trained_rows: num(self.meta(&ann_key(META_ANN_ROWS, space)).await?),
+            partitions: num(self.meta(&ann_key(META_ANN_PARTITIONS, space)).await?).max(1),
             unindexed_rows: ix.num_unindexed_rows.unwrap_or(0) as usize,
         }))
     }
@@ -904,13 +1148,13 @@ impl Store {
     /// between are folded in by [`Store::optimize`] and, until then, searched
     /// exactly. IVF-SQ with cosine distance; searches re-rank its candidates
     /// by their exact vectors, so scores are always exact cosines.
-    pub async fn ensure_vector_index(&self, threshold: usize) -> Result<IndexAction> {
-        let Some(items) = self.items_table() else { return Ok(IndexAction::None) };
-        let rows = self.count_items().await?;
+    pub async fn ensure_vector_index(&self, space: &str, threshold: usize) -> Result<IndexAction> {
+        let Some(items) = self.space_table_opt(space).await? else { return Ok(IndexAction::None) };
+        let rows = self.count_vectors(space).await?;
         if rows >= threshold.max(256) {
-            self.ensure_key_indexes().await?;
+            self.ensure_key_indexes(&items).await?;
         }
-        let current = self.vector_index().await?;
+        let current = self.vector_index(space).await?;
         let due = match current {
             None => rows >= threshold.max(256),
             Some(ix) => rows >= ix.trained_rows.saturating_mul(2),
@@ -933,17 +1177,23 @@ impl Store {
             .execute()
             .await
             .map_err(lance("building the vector index"))?;
-        self.set_meta(&[(META_ANN_ROWS, &rows.to_string()), (META_ANN_PARTITIONS, &partitions.to_string())]).await?;
-        *self.ann_cache.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        let (rk, pk) = (ann_key(META_ANN_ROWS, space), ann_key(META_ANN_PARTITIONS, space));
+        self.set_meta(&[(rk.as_str(), &rows.to_string()), (pk.as_str(), &partitions.to_string())]).await?;
+        self.ann_cache.lock().unwrap_or_else(|p| p.into_inner()).remove(space);
         Ok(IndexAction::Built { rows, partitions: partitions as usize })
     }
 
     /// BTree indexes on the key columns rows are looked up by (`id IN (…)`
     /// after a search, `merge_insert` on writes), so large libraries do not
     /// scan whole columns for a page of results.
-    async fn ensure_key_indexes(&self) -> Result<()> {
-        let mut wanted = vec![(self.files.clone(), "id"), (self.files.clone(), "path"), (self.details.clone(), "id")];
-        wanted.extend(self.items_table().map(|t| (t, "id")));
+    async fn ensure_key_indexes(&self, space: &Table) -> Result<()> {
+        let wanted = vec![
+            (self.files.clone(), "id"),
+            (self.files.clone(), "path"),
+            (self.details.clone(), "id"),
+            (self.items.clone(), "id"),
+            (space.clone(), "id"),
+        ];
         for (table, column) in wanted {
             let have = table.list_indices().await.map_err(lance("listing indexes"))?;
             if have.iter().any(|i| i.columns.iter().any(|c| c == column)) {
@@ -961,7 +1211,7 @@ impl Store {
     /// How many versions each table keeps (for tests and `status`).
     pub async fn version_count(&self) -> Result<usize> {
         let mut tables = self.small_tables();
-        tables.extend(self.items_table());
+        tables.extend(self.all_space_tables().await?.into_iter().map(|(_, t)| t));
         let mut n = 0;
         for t in &tables {
             n += t.list_versions().await.map_err(lance("listing versions"))?.len();
@@ -970,10 +1220,7 @@ impl Store {
     }
 
     pub async fn count_items(&self) -> Result<usize> {
-        match self.items_table() {
-            Some(t) => t.count_rows(None).await.map_err(lance("counting items")),
-            None => Ok(0),
-        }
+        self.items.count_rows(None).await.map_err(lance("counting items"))
     }
 
     pub async fn count_files(&self) -> Result<usize> {
@@ -1044,14 +1291,14 @@ impl Store {
     /// Uses the approximate index when there is one (its candidates re-ranked
     /// by exact cosine), else scans every vector. Items no path holds (left
     /// by an interrupted run) are not returned.
-    pub async fn search(&self, vector: &[f32], limit: usize) -> Result<Vec<Hit>> {
-        self.search_with(vector, limit, false).await
+    pub async fn search(&self, space: &str, vector: &[f32], limit: usize) -> Result<Vec<Hit>> {
+        self.search_with(space, vector, limit, false).await
     }
 
     /// [`Store::search`]; with `exact`, always scans every vector (for
     /// measuring the index's recall).
-    pub async fn search_with(&self, vector: &[f32], limit: usize, exact: bool) -> Result<Vec<Hit>> {
-        let rows = self.nearest(vector, limit + limit / 4 + 8, exact).await?;
+    pub async fn search_with(&self, space: &str, vector: &[f32], limit: usize, exact: bool) -> Result<Vec<Hit>> {
+        let rows = self.nearest(space, vector, limit + limit / 4 + 8, exact).await?;
         let mut hits = self.attach_paths(rows).await?;
         hits.truncate(limit);
         Ok(hits)
@@ -1059,9 +1306,9 @@ impl Store {
 
     /// The `limit` items nearest to `vector`, best first, without paths
     /// (see [`Store::attach_paths`]). Exact cosines either way.
-    pub async fn nearest(&self, vector: &[f32], limit: usize, exact: bool) -> Result<Vec<Scored>> {
-        let Some(items) = self.items_table() else { return Ok(Vec::new()) };
-        let dim = self.dimension().await?.unwrap_or(0);
+    pub async fn nearest(&self, space: &str, vector: &[f32], limit: usize, exact: bool) -> Result<Vec<Scored>> {
+        let Some(items) = self.space_table_opt(space).await? else { return Ok(Vec::new()) };
+        let dim = vector_width(&items).await?.unwrap_or(0);
         if vector.len() != dim {
             return Err(StoreError::DimensionMismatch { stored: dim, given: vector.len() });
         }
@@ -1072,7 +1319,7 @@ impl Store {
             .distance_type(DistanceType::Cosine)
             .select(Select::columns(&["id", "width", "height"]))
             .limit(limit.max(1));
-        match (exact, self.vector_index().await?) {
+        match (exact, self.vector_index(space).await?) {
             (false, Some(ix)) => {
                 // A tenth of the partitions (at least 16), then exact re-ranking of 3× the candidates.
                 let probes = (ix.partitions / 10).max(16).min(ix.partitions);
@@ -1102,8 +1349,8 @@ impl Store {
 
     /// These items scored by exact cosine against `vector` (for keyword
     /// matches the vector search did not return), in the order given.
-    pub async fn scored_by_id(&self, ids: &[String], vector: &[f32]) -> Result<Vec<Scored>> {
-        let Some(items) = self.items_table() else { return Ok(Vec::new()) };
+    pub async fn scored_by_id(&self, space: &str, ids: &[String], vector: &[f32]) -> Result<Vec<Scored>> {
+        let Some(items) = self.space_table_opt(space).await? else { return Ok(Vec::new()) };
         let mut rows: HashMap<String, Scored> = HashMap::new();
         for chunk in ids.chunks(IN_CHUNK) {
             let query = items
@@ -1152,7 +1399,7 @@ impl Store {
 
     /// The thumbnail of the item with this content id.
     pub async fn thumbnail(&self, id: &str) -> Result<Option<Vec<u8>>> {
-        let Some(items) = self.items_table() else { return Ok(None) };
+        let items = &self.items;
         if id.is_empty() || !id.bytes().all(|c| c.is_ascii_hexdigit()) {
             return Ok(None);
         }
@@ -1167,9 +1414,9 @@ impl Store {
         Ok(None)
     }
 
-    /// The stored vector of an item.
-    pub async fn vector(&self, id: &str) -> Result<Option<Vec<f32>>> {
-        let Some(items) = self.items_table() else { return Ok(None) };
+    /// The stored vector of an item in a space.
+    pub async fn vector(&self, space: &str, id: &str) -> Result<Option<Vec<f32>>> {
+        let Some(items) = self.space_table_opt(space).await? else { return Ok(None) };
         let query = items.query().only_if(format!("id = {}", quote(id))).select(Select::columns(&["vector"])).limit(1);
         for b in &collect(query, "reading a vector").await? {
             let list = column::<FixedSizeListArray>(b, "vector")?;
@@ -1181,9 +1428,9 @@ impl Store {
         Ok(None)
     }
 
-    /// Every item's id and vector.
-    pub async fn all_vectors(&self) -> Result<Vec<(String, Vec<f32>)>> {
-        let Some(items) = self.items_table() else { return Ok(Vec::new()) };
+    /// Every item's id and vector in a space.
+    pub async fn all_vectors(&self, space: &str) -> Result<Vec<(String, Vec<f32>)>> {
+        let Some(items) = self.space_table_opt(space).await? else { return Ok(Vec::new()) };
         let mut out = Vec::new();
         for b in &collect(items.query().select(Select::columns(&["id", "vector"])), "reading vectors").await? {
             let id = column::<StringArray>(b, "id")?;
@@ -1210,10 +1457,10 @@ impl Store {
         Ok(out)
     }
 
-    /// The stored vectors of these items (those that exist).
-    pub async fn vectors_of(&self, ids: &[String]) -> Result<HashMap<String, Vec<f32>>> {
+    /// The stored vectors of these items in a space (those that exist).
+    pub async fn vectors_of(&self, space: &str, ids: &[String]) -> Result<HashMap<String, Vec<f32>>> {
         let mut out = HashMap::new();
-        let Some(items) = self.items_table() else { return Ok(out) };
+        let Some(items) = self.space_table_opt(space).await? else { return Ok(out) };
         for chunk in ids.chunks(IN_CHUNK) {
             let query = items.query().only_if(in_list("id", chunk)).select(Select::columns(&["id", "vector"]));
             for b in &collect(query, "reading vectors").await? {
@@ -1339,8 +1586,7 @@ impl Store {
     /// Items with no details, or details whose tags came from another
     /// model or vocabulary than `tags_model`.
     pub async fn undescribed(&self, tags_model: &str) -> Result<Vec<String>> {
-        let Some(items) = self.items_table() else { return Ok(Vec::new()) };
-        let all = Self::all_ids(&items, "listing item ids").await?;
+        let all = Self::all_ids(&self.items, "listing item ids").await?;
         let current = collect(
             self.details
                 .query()
@@ -1423,9 +1669,9 @@ impl Store {
         Ok(out)
     }
 
-    /// Up to `n` item vectors, spread over the table (for calibration).
-    pub async fn sample_vectors(&self, n: usize) -> Result<Vec<Vec<f32>>> {
-        let Some(items) = self.items_table() else { return Ok(Vec::new()) };
+    /// Up to `n` item vectors of a space, spread over the table (for calibration).
+    pub async fn sample_vectors(&self, space: &str, n: usize) -> Result<Vec<Vec<f32>>> {
+        let Some(items) = self.space_table_opt(space).await? else { return Ok(Vec::new()) };
         let total = items.count_rows(None).await.map_err(lance("counting items"))?;
         let step = total.div_ceil(n.max(1)).max(1);
         let mut out = Vec::new();

@@ -1,7 +1,10 @@
 //! A real LanceDB round trip: write items, files and failures, reopen, read
 //! back, search; content identity; garbage collection; version pruning.
 
-use clipdex_store::{FailureRecord, FileRecord, FileStamp, ItemRecord, Store, StoreError};
+use clipdex_store::{FailureRecord, FileRecord, FileStamp, ItemRecord, Store, StoreError, VectorRecord};
+
+/// The one model (vector space) most tests use.
+const S: &str = "tiny@00000000";
 
 fn item(id: &str, vector: Vec<f32>) -> ItemRecord {
     ItemRecord {
@@ -29,8 +32,8 @@ async fn rows_survive_a_reopen_and_search_ranks_by_cosine() {
     let dir = tempfile::tempdir().expect("tempdir");
     {
         let store = Store::open(dir.path()).await.expect("open");
-        assert_eq!(store.dimension().await.expect("dim"), None);
-        store.ensure_items(3).await.expect("create");
+        assert_eq!(store.space_dimension(S).await.expect("dim"), None);
+        store.ensure_space(S, 3).await.expect("create");
         store
             .write_items(&[
                 item("aa", unit([1.0, 0.0, 0.0])),
@@ -58,13 +61,13 @@ async fn rows_survive_a_reopen_and_search_ranks_by_cosine() {
     }
 
     let store = Store::open(dir.path()).await.expect("reopen");
-    assert_eq!(store.dimension().await.expect("dim"), Some(3));
+    assert_eq!(store.space_dimension(S).await.expect("dim"), Some(3));
     assert_eq!(store.count_items().await.expect("count"), 3);
     assert_eq!(store.meta("model_id").await.expect("meta").as_deref(), Some("tiny@00000000"));
     assert_eq!(store.meta("missing").await.expect("meta"), None);
     assert_eq!(store.roots().await.expect("roots"), ["/r"]);
 
-    let hits = store.search(&unit([1.0, 0.2, 0.0]), 10).await.expect("search");
+    let hits = store.search(S, &unit([1.0, 0.2, 0.0]), 10).await.expect("search");
     let paths: Vec<&str> = hits.iter().map(|h| h.path.as_str()).collect();
     assert_eq!(paths, ["/r/a.jpg", "/r/c's.jpg", "/r/b.jpg"]);
     let expect_a = unit([1.0, 0.2, 0.0])[0];
@@ -78,7 +81,7 @@ async fn rows_survive_a_reopen_and_search_ranks_by_cosine() {
     store.write_files(&[file("/r/copy-of-a.jpg", "aa")]).await.expect("copy");
     assert_eq!(store.count_items().await.expect("count"), 3);
     assert_eq!(store.count_files().await.expect("files"), 4);
-    let hits = store.search(&unit([1.0, 0.0, 0.0]), 1).await.expect("search");
+    let hits = store.search(S, &unit([1.0, 0.0, 0.0]), 1).await.expect("search");
     assert_eq!(hits[0].paths, ["/r/a.jpg", "/r/copy-of-a.jpg"]);
 
     let known = store.known_under("/r").await.expect("known");
@@ -104,7 +107,7 @@ async fn rows_survive_a_reopen_and_search_ranks_by_cosine() {
     assert_eq!(store.id_for_path("/r/b.jpg").await.expect("lookup"), None);
 
     // Items nobody points at are invisible to search, then collected.
-    assert!(store.search(&unit([0.0, 1.0, 0.0]), 10).await.expect("search").iter().all(|h| h.id != "bb"));
+    assert!(store.search(S, &unit([0.0, 1.0, 0.0]), 10).await.expect("search").iter().all(|h| h.id != "bb"));
     assert_eq!(store.collect_garbage().await.expect("gc"), 1);
     assert_eq!(store.count_items().await.expect("count"), 3);
 
@@ -115,16 +118,16 @@ async fn rows_survive_a_reopen_and_search_ranks_by_cosine() {
     assert!(store.roots().await.expect("roots").is_empty());
 
     // A vector of the wrong width is refused.
-    let err = store.ensure_items(4).await.expect_err("dim mismatch");
+    let err = store.ensure_space(S, 4).await.expect_err("dim mismatch");
     assert!(matches!(err, StoreError::DimensionMismatch { stored: 3, given: 4 }));
-    assert!(store.search(&[1.0, 0.0], 3).await.is_err());
+    assert!(store.search(S, &[1.0, 0.0], 3).await.is_err());
 }
 
 #[tokio::test]
 async fn dangling_file_rows_are_dropped() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path()).await.expect("open");
-    store.ensure_items(3).await.expect("create");
+    store.ensure_space(S, 3).await.expect("create");
     store.write_items(&[item("aa", unit([1.0, 0.0, 0.0]))]).await.expect("items");
     store.write_files(&[file("/r/a.jpg", "aa"), file("/r/ghost.jpg", "zz")]).await.expect("files");
     assert_eq!(store.drop_dangling_files().await.expect("repair"), 1);
@@ -135,7 +138,7 @@ async fn dangling_file_rows_are_dropped() {
 async fn many_small_commits_do_not_pile_up_versions() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path()).await.expect("open");
-    store.ensure_items(3).await.expect("create");
+    store.ensure_space(S, 3).await.expect("create");
     for i in 0..40 {
         let id = format!("{i:02x}");
         store.write_items(&[item(&id, unit([1.0, i as f32, 0.0]))]).await.expect("items");
@@ -149,7 +152,7 @@ async fn many_small_commits_do_not_pile_up_versions() {
     // Nothing was lost.
     assert_eq!(store.count_items().await.expect("items"), 40);
     assert_eq!(store.count_files().await.expect("files"), 40);
-    assert_eq!(store.search(&unit([1.0, 0.0, 0.0]), 1).await.expect("search")[0].path, "/r/0.jpg");
+    assert_eq!(store.search(S, &unit([1.0, 0.0, 0.0]), 1).await.expect("search")[0].path, "/r/0.jpg");
 }
 
 #[tokio::test]
@@ -157,7 +160,7 @@ async fn an_unreadable_newest_version_falls_back_to_the_previous_one() {
     let dir = tempfile::tempdir().expect("tempdir");
     {
         let store = Store::open(dir.path()).await.expect("open");
-        store.ensure_items(3).await.expect("create");
+        store.ensure_space(S, 3).await.expect("create");
         store
             .write_items(&[item("aa", unit([1.0, 0.0, 0.0])), item("bb", unit([0.0, 1.0, 0.0]))])
             .await
@@ -212,7 +215,7 @@ async fn above_the_threshold_an_ann_index_answers_with_exact_scores_and_high_rec
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path()).await.expect("open");
     let dim = 32;
-    store.ensure_items(dim).await.expect("create");
+    store.ensure_space(S, dim).await.expect("create");
     let vectors = clustered(1_200, dim, 7);
     let items: Vec<ItemRecord> =
         vectors.iter().enumerate().map(|(i, v)| item(&format!("{i:04x}"), v.clone())).collect();
@@ -221,20 +224,20 @@ async fn above_the_threshold_an_ann_index_answers_with_exact_scores_and_high_rec
     store.write_files(&files).await.expect("files");
 
     // Below the threshold nothing is built; at it, an IVF-SQ index is.
-    assert_eq!(store.ensure_vector_index(5_000).await.expect("ensure"), clipdex_store::IndexAction::None);
-    assert!(store.vector_index().await.expect("info").is_none());
-    let built = store.ensure_vector_index(1_000).await.expect("ensure");
+    assert_eq!(store.ensure_vector_index(S, 5_000).await.expect("ensure"), clipdex_store::IndexAction::None);
+    assert!(store.vector_index(S).await.expect("info").is_none());
+    let built = store.ensure_vector_index(S, 1_000).await.expect("ensure");
     assert!(matches!(built, clipdex_store::IndexAction::Built { rows: 1_200, .. }), "{built:?}");
-    let ix = store.vector_index().await.expect("info").expect("an index");
+    let ix = store.vector_index(S).await.expect("info").expect("an index");
     assert_eq!((ix.trained_rows, ix.unindexed_rows), (1_200, 0));
     // Not rebuilt until the table doubles.
-    assert_eq!(store.ensure_vector_index(1_000).await.expect("ensure"), clipdex_store::IndexAction::None);
+    assert_eq!(store.ensure_vector_index(S, 1_000).await.expect("ensure"), clipdex_store::IndexAction::None);
 
     let queries = clustered(40, dim, 99);
     let mut found = 0;
     for q in &queries {
-        let approx = store.search_with(q, 10, false).await.expect("ann");
-        let exact = store.search_with(q, 10, true).await.expect("exact");
+        let approx = store.search_with(S, q, 10, false).await.expect("ann");
+        let exact = store.search_with(S, q, 10, true).await.expect("exact");
         assert_eq!(approx.len(), 10);
         for h in &approx {
             // Scores are exact cosines (re-ranked), not PQ estimates.
@@ -251,12 +254,12 @@ async fn above_the_threshold_an_ann_index_answers_with_exact_scores_and_high_rec
     let fresh = item("fresh", vec![1.0 / (dim as f32).sqrt(); dim]);
     store.write_items(std::slice::from_ref(&fresh)).await.expect("item");
     store.write_files(&[file("/r/fresh.jpg", "fresh")]).await.expect("file");
-    assert_eq!(store.vector_index().await.expect("info").expect("index").unindexed_rows, 1);
-    let top = store.search(&fresh.vector, 1).await.expect("search");
+    assert_eq!(store.vector_index(S).await.expect("info").expect("index").unindexed_rows, 1);
+    let top = store.search(S, &fresh.vector, 1).await.expect("search");
     assert_eq!(top[0].id, "fresh");
     store.optimize(0).await.expect("optimize");
-    assert_eq!(store.vector_index().await.expect("info").expect("index").unindexed_rows, 0);
-    assert_eq!(store.search(&fresh.vector, 1).await.expect("search")[0].id, "fresh");
+    assert_eq!(store.vector_index(S).await.expect("info").expect("index").unindexed_rows, 0);
+    assert_eq!(store.search(S, &fresh.vector, 1).await.expect("search")[0].id, "fresh");
 }
 
 /// The app keeps a library open for hours while the CLI or a watcher in
@@ -265,7 +268,7 @@ async fn above_the_threshold_an_ann_index_answers_with_exact_scores_and_high_rec
 async fn a_long_lived_reader_sees_another_writers_commits() {
     let dir = tempfile::tempdir().expect("tempdir");
     let writer = Store::open(dir.path()).await.expect("open");
-    writer.ensure_items(3).await.expect("create");
+    writer.ensure_space(S, 3).await.expect("create");
     writer.write_items(&[item("aa", unit([1.0, 0.0, 0.0]))]).await.expect("items");
     writer.write_files(&[file("/r/a.jpg", "aa")]).await.expect("files");
 
@@ -275,5 +278,109 @@ async fn a_long_lived_reader_sees_another_writers_commits() {
     writer.write_files(&[file("/r/b.jpg", "bb")]).await.expect("files");
     tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
     assert_eq!(reader.count_files().await.expect("count"), 2);
-    assert_eq!(reader.search(&unit([0.0, 1.0, 0.0]), 1).await.expect("search")[0].id, "bb");
+    assert_eq!(reader.search(S, &unit([0.0, 1.0, 0.0]), 1).await.expect("search")[0].id, "bb");
+}
+
+#[tokio::test]
+async fn two_models_keep_their_own_vectors_side_by_side() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).await.expect("open");
+    let b = "wide@11111111";
+    store.ensure_space(S, 3).await.expect("space a");
+    store.ensure_space(b, 4).await.expect("space b: another width");
+    store.write_items(&[item("aa", unit([1.0, 0.0, 0.0])), item("bb", unit([0.0, 1.0, 0.0]))]).await.expect("items");
+    store.write_files(&[file("/r/a.jpg", "aa"), file("/r/b.jpg", "bb")]).await.expect("files");
+    assert_eq!(store.spaces().await.expect("spaces"), vec![S.to_string(), b.to_string()]);
+
+    // The second model has nothing yet; what it lacks is listed.
+    assert_eq!(store.missing_vectors(b).await.expect("missing"), ["aa", "bb"]);
+    assert!(store.search(b, &[1.0, 0.0, 0.0, 0.0], 5).await.expect("search b").is_empty());
+    let v = |id: &str, x: [f32; 4]| VectorRecord { id: id.into(), width: 4, height: 3, vector: x.to_vec(), indexed_at_ms: 2 };
+    store.write_vectors(b, &[v("aa", [0.0, 0.0, 0.0, 1.0])]).await.expect("vectors");
+    assert_eq!(store.missing_vectors(b).await.expect("missing"), ["bb"]);
+    let err = store.write_vectors(b, &[v("bb", [1.0, 0.0, 0.0, 0.0]), VectorRecord { vector: vec![1.0], ..v("x", [0.0; 4]) }]).await;
+    assert!(matches!(err, Err(StoreError::DimensionMismatch { stored: 4, given: 1 })), "{err:?}");
+    store.write_vectors(b, &[v("bb", [1.0, 0.0, 0.0, 0.0])]).await.expect("vectors");
+
+    // Each space answers with its own vectors.
+    assert_eq!(store.search(S, &unit([1.0, 0.0, 0.0]), 1).await.expect("a")[0].id, "aa");
+    assert_eq!(store.search(b, &[1.0, 0.0, 0.0, 0.0], 1).await.expect("b")[0].id, "bb");
+    assert_eq!(store.count_vectors(b).await.expect("count"), 2);
+    assert!(matches!(store.search(b, &[1.0, 0.0, 0.0], 1).await, Err(StoreError::DimensionMismatch { .. })));
+
+    // Garbage collection cleans every space; dropping a space leaves the others.
+    store.remove_paths(&["/r/a.jpg".to_string()]).await.expect("gone");
+    assert_eq!(store.collect_garbage().await.expect("gc"), 1);
+    assert_eq!(store.count_vectors(S).await.expect("a"), 1);
+    assert_eq!(store.count_vectors(b).await.expect("b"), 1);
+    assert!(store.drop_space(b).await.expect("drop"));
+    assert!(!store.drop_space(b).await.expect("drop again"));
+    assert_eq!(store.spaces().await.expect("spaces"), vec![S.to_string()]);
+    assert_eq!(store.search(S, &unit([0.0, 1.0, 0.0]), 1).await.expect("a")[0].id, "bb");
+    assert_eq!(store.thumbnail("bb").await.expect("thumb").as_deref(), Some(&[0xff, 0xd8, 2][..]));
+}
+
+#[test]
+fn space_table_names_are_safe_and_reversible() {
+    for id in ["ViT-B-32__openai@1a2b3c4d", "tiny@00000000", "a_b", "a@b", "x.y+z"] {
+        let t = clipdex_store::space_table(id);
+        assert!(t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'), "{t}");
+        assert_eq!(clipdex_store::space_of_table(&t).as_deref(), Some(id));
+    }
+    assert_ne!(clipdex_store::space_table("a_b"), clipdex_store::space_table("a@b"));
+    assert_eq!(clipdex_store::space_of_table("items"), None);
+}
+
+/// A library written before vectors moved to per-model tables: one `items`
+/// table with `model_id` and `vector` columns. Opening it moves the vectors
+/// into the model's table and keeps everything searchable.
+#[tokio::test]
+async fn a_single_model_library_is_migrated_on_open() {
+    use arrow_array::types::Float32Type;
+    use arrow_array::{BinaryArray, FixedSizeListArray, Int64Array, RecordBatch, StringArray, UInt32Array};
+    use arrow_schema::{DataType, Field, Schema};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let db = lancedb::connect(dir.path().join("db").to_str().expect("utf8")).execute().await.expect("db");
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Utf8, false),
+            Field::new("width", DataType::UInt32, false),
+            Field::new("height", DataType::UInt32, false),
+            Field::new("model_id", DataType::Utf8, false),
+            Field::new("vector", DataType::FixedSizeList(Arc::new(Field::new("item", DataType::Float32, true)), 3), false),
+            Field::new("thumbnail", DataType::Binary, false),
+            Field::new("indexed_at_ms", DataType::Int64, false),
+        ]));
+        let vectors = [unit([1.0, 0.0, 0.0]), unit([0.0, 1.0, 0.0])];
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(StringArray::from(vec!["aa", "bb"])),
+                Arc::new(UInt32Array::from(vec![4, 4])),
+                Arc::new(UInt32Array::from(vec![3, 3])),
+                Arc::new(StringArray::from(vec![S, S])),
+                Arc::new(FixedSizeListArray::from_iter_primitive::<Float32Type, _, _>(
+                    vectors.iter().map(|v| Some(v.iter().copied().map(Some).collect::<Vec<_>>())),
+                    3,
+                )),
+                Arc::new(BinaryArray::from_iter_values([&[1u8][..], &[2u8][..]])),
+                Arc::new(Int64Array::from(vec![1, 1])),
+            ],
+        )
+        .expect("batch");
+        db.create_table("items", batch).execute().await.expect("legacy items");
+    }
+    {
+        let store = Store::open(dir.path()).await.expect("open migrates");
+        store.write_files(&[file("/r/a.jpg", "aa"), file("/r/b.jpg", "bb")]).await.expect("files");
+    }
+    let store = Store::open(dir.path()).await.expect("reopen: nothing left to migrate");
+    assert_eq!(store.spaces().await.expect("spaces"), vec![S.to_string()]);
+    assert_eq!(store.space_dimension(S).await.expect("dim"), Some(3));
+    assert_eq!(store.count_items().await.expect("items"), 2);
+    let hits = store.search(S, &unit([0.0, 1.0, 0.0]), 1).await.expect("search");
+    assert_eq!((hits[0].id.as_str(), hits[0].width), ("bb", 4));
+    assert!(hits[0].score > 0.999);
+    assert_eq!(store.thumbnail("aa").await.expect("thumb").as_deref(), Some(&[1u8][..]));
 }
