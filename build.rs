@@ -6,6 +6,11 @@ fn main() {
         "index_folders",
         "library_status",
         "cancel_indexing",
+        "models_list",
+        "models_pull",
+        "models_use",
+        "cancel_model_task",
+        "compare",
     ])))
     .expect("tauri build step failed");
 }

@@ -118,6 +118,11 @@ pub struct StatusDto {
     pub pending: usize,
     /// How each watched folder is watched: "events" or "polling (why)".
     pub watching: Vec<WatchDto>,
+    /// Every model with vectors in the library: the active one first, and
+    /// any being switched to.
+    pub models: Vec<crate::models::LibModelDto>,
+    /// Where the loaded model runs, if one is loaded.
+    pub device: Option<crate::models::DeviceDto>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -161,7 +166,7 @@ pub enum IndexEvent {
     Finished { summary: SummaryDto },
 }
 
-fn progress_event(p: &Progress) -> IndexEvent {
+pub fn progress_event(p: &Progress) -> IndexEvent {
     IndexEvent::Progress {
         phase: match p.phase {
             Phase::Scanning => "scanning",
@@ -182,13 +187,17 @@ fn progress_event(p: &Progress) -> IndexEvent {
     }
 }
 
-pub(crate) async fn search_model(state: &AppState, library: &Library) -> Result<Option<Arc<Model>>, IpcError> {
+pub async fn search_model(state: &AppState, library: &Library) -> Result<Option<Arc<Model>>, IpcError> {
     if library.model_record().await.map_err(IpcError::from)?.is_none() {
         return Ok(None);
     }
+    let active = library.model_record().await?.map(|r| r.id);
     let mut cached = state.model.lock().await;
     if let Some(m) = cached.as_ref() {
-        return Ok(Some(m.clone()));
+        // Another process (or a switch) may have changed the library's model.
+        if active.as_deref() == Some(m.info().id.as_str()) {
+            return Ok(Some(m.clone()));
+        }
     }
     let m = library.model_for_search(None).await?;
     *cached = Some(m.clone());
@@ -256,6 +265,8 @@ pub async fn search(
 pub async fn library_status(state: State<'_, AppState>) -> Result<StatusDto, IpcError> {
     let library = state.library().await?;
     let s = library.status().await?;
+    let device = state.model.lock().await.as_ref().map(|m| crate::models::DeviceDto::of(m));
+    let indexing = state.indexing.lock().unwrap_or_else(|p| p.into_inner()).is_some();
     Ok(StatusDto {
         library: s.library_dir.display().to_string(),
         items: s.items,
@@ -264,9 +275,11 @@ pub async fn library_status(state: State<'_, AppState>) -> Result<StatusDto, Ipc
         model_id: s.model_id,
         model_dir: s.model_dir,
         failures: s.failures.into_iter().map(|f| FailureDto { path: f.path, reason: f.reason }).collect(),
-        indexing: state.indexing.lock().unwrap_or_else(|p| p.into_inner()).is_some(),
+        indexing,
         pending: s.pending,
         watching: s.watching.into_iter().map(|(folder, mode)| WatchDto { folder, mode }).collect(),
+        models: s.models.iter().map(crate::models::LibModelDto::from).collect(),
+        device,
     })
 }
 

@@ -16,6 +16,12 @@ impl IpcError {
     }
 }
 
+impl IpcError {
+    pub fn from_models(e: clipdex_library::models::ModelsError) -> Self {
+        Self { code: e.code().to_string(), message: clipdex_library::error_chain(&e) }
+    }
+}
+
 impl From<LibraryError> for IpcError {
     fn from(e: LibraryError) -> Self {
         Self { code: e.code().to_string(), message: clipdex_library::error_chain(&e) }

@@ -5,6 +5,7 @@
 
 pub mod commands;
 pub mod error;
+pub mod models;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,10 +32,14 @@ pub fn thumbnail_url(id: &str) -> String {
 pub struct AppState {
     pub library_dir: PathBuf,
     pub model_dir: PathBuf,
+    /// Where models are installed (`clipdex models pull` puts them there too).
+    pub models_dir: PathBuf,
     runtime_dirs: Vec<PathBuf>,
     library: tokio::sync::OnceCell<Arc<Library>>,
     pub(crate) model: tokio::sync::Mutex<Option<Arc<Model>>>,
     pub(crate) indexing: std::sync::Mutex<Option<Cancel>>,
+    /// A running model download or switch (one at a time), to cancel it.
+    pub(crate) model_task: std::sync::Mutex<Option<Arc<std::sync::atomic::AtomicBool>>>,
     /// Whether to keep the library's folders watched in the background.
     watch: bool,
     watcher: std::sync::Mutex<Option<Cancel>>,
@@ -45,13 +50,21 @@ impl AppState {
         Self {
             library_dir,
             model_dir,
+            models_dir: paths::models_dir(),
             runtime_dirs,
             library: tokio::sync::OnceCell::new(),
             model: tokio::sync::Mutex::new(None),
             indexing: std::sync::Mutex::new(None),
+            model_task: std::sync::Mutex::new(None),
             watch: false,
             watcher: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Installs and finds models in `dir` instead of the default.
+    pub fn with_models_dir(mut self, dir: PathBuf) -> Self {
+        self.models_dir = dir;
+        self
     }
 
     /// Keeps the library's folders watched while the app runs.
@@ -146,7 +159,12 @@ pub fn build_app<R: Runtime>(
             commands::search,
             commands::index_folders,
             commands::library_status,
-            commands::cancel_indexing
+            commands::cancel_indexing,
+            models::models_list,
+            models::models_pull,
+            models::models_use,
+            models::cancel_model_task,
+            models::compare
         ])
         .build(context)
 }

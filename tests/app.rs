@@ -195,3 +195,92 @@ fn the_window_may_call_only_what_its_capabilities_grant() {
     let other = WebviewWindowBuilder::new(&app, "other", Default::default()).build().expect("other window");
     assert!(invoke(&other, "library_status", json!({})).is_err());
 }
+
+fn index_events() -> (Channel<IndexEvent>, Arc<Mutex<Vec<IndexEvent>>>) {
+    let events: Arc<Mutex<Vec<IndexEvent>>> = Arc::default();
+    let sink = events.clone();
+    let channel: Channel<IndexEvent> = Channel::new(move |body| {
+        let text = match body {
+            tauri::ipc::InvokeResponseBody::Json(s) => s,
+            tauri::ipc::InvokeResponseBody::Raw(b) => String::from_utf8(b).expect("utf8"),
+        };
+        sink.lock().expect("lock").push(serde_json::from_str(&text).expect("event"));
+        Ok(())
+    });
+    (channel, events)
+}
+
+#[test]
+fn models_panel_lists_switches_and_compares_through_ipc() {
+    use clipdex_desktop::models::{self, CompareDto, ModelsDto};
+    let lib = tempfile::tempdir().expect("lib");
+    let models_dir = tempfile::tempdir().expect("models");
+    let photos = photo_folder();
+    let state = AppState::new(lib.path().to_path_buf(), fixtures().join("tiny-clip"), Vec::new())
+        .with_models_dir(models_dir.path().to_path_buf());
+    let app = build_app(mock_builder(), mock_context(noop_assets()), state).expect("build app");
+    let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("window");
+    let (channel, _) = index_events();
+    let folder = photos.path().to_string_lossy().into_owned();
+    tauri::async_runtime::block_on(commands::index_folders(
+        app.handle().clone(),
+        app.state::<AppState>(),
+        vec![folder],
+        channel,
+    ))
+    .expect("index");
+    // An offline install, as `clipdex models pull --from` does.
+    clipdex_library::models::Models::new(models_dir.path())
+        .install_from("tiny-nllb", &fixtures().join("tiny-nllb-clip"), &Default::default(), &mut |_| {})
+        .expect("install");
+
+    let list: ModelsDto = serde_json::from_value(invoke(&webview, "models_list", json!({})).expect("list")).expect("dto");
+    let ids: Vec<&str> = list.entries.iter().map(|e| e.id.as_str()).collect();
+    assert!(ids.contains(&"ViT-B-32__openai") && ids.contains(&"nllb-clip-base-siglip__v1"), "{ids:?}");
+    let nllb = list.entries.iter().find(|e| e.id == "tiny-nllb").expect("installed entry");
+    assert!(nllb.installed && !nllb.known && nllb.library.is_none());
+    let active = list.entries.iter().find(|e| e.library.as_ref().is_some_and(|l| l.active)).expect("active");
+    assert!(active.id.starts_with("tiny-clip@") && !active.installed, "a model folder given by hand: {active:?}");
+    let b32 = list.entries.iter().find(|e| e.id == "ViT-B-32__openai").expect("default");
+    assert!(b32.default && !b32.installed && b32.quality.iter().all(|q| !q.source.is_empty()));
+    assert_eq!(list.device.as_ref().map(|d| d.provider.as_str()), Some("cpu"));
+
+    // Switch: progress arrives on the channel; the new model answers afterwards.
+    let (channel, events) = index_events();
+    let switched = tauri::async_runtime::block_on(models::models_use(
+        app.handle().clone(),
+        app.state::<AppState>(),
+        "tiny-nllb".into(),
+        channel,
+    ))
+    .expect("switch");
+    assert!(switched.activated && switched.embedded == 4 && switched.remaining == 0, "{switched:?}");
+    assert!(events.lock().expect("lock").iter().any(|e| matches!(e, IndexEvent::Progress { phase, .. } if phase == "indexing")));
+    let status: StatusDto =
+        serde_json::from_value(invoke(&webview, "library_status", json!({})).expect("status")).expect("dto");
+    assert_eq!(status.models.len(), 2);
+    assert!(status.models[0].active && status.models[0].id.starts_with("tiny-nllb@"));
+    assert!(status.model_id.as_deref().is_some_and(|m| m.starts_with("tiny-nllb@")));
+    assert_eq!(status.device.as_ref().map(|d| d.provider.as_str()), Some("cpu"));
+    let found: SearchDto = serde_json::from_value(
+        invoke(&webview, "search", json!({"query": "a cat", "minScore": -1.0, "lang": "de"})).expect("search"),
+    )
+    .expect("dto");
+    assert_eq!(found.hits.len(), 4);
+
+    let ids: Vec<String> = status.models.iter().map(|m| m.id.clone()).collect();
+    let c: CompareDto = serde_json::from_value(
+        invoke(&webview, "compare", json!({"query": "a cat", "models": ids, "limit": 3})).expect("compare"),
+    )
+    .expect("dto");
+    assert_eq!(c.runs.len(), 2);
+    assert!(c.runs.iter().all(|r| r.hits.len() == 3 && r.scores.n == 4 && r.latency_ms > 0.0));
+
+    let err = invoke(&webview, "models_use", json!({"id": "nope", "onEvent": "__CHANNEL__:9"})).expect_err("unknown");
+    assert_eq!(err["code"], "model_not_installed", "{err}");
+    let err = invoke(&webview, "models_pull", json!({"id": "nope", "onEvent": "__CHANNEL__:9"})).expect_err("unknown");
+    assert_eq!(err["code"], "unknown_model", "{err}");
+    let err = invoke(&webview, "compare", json!({"query": "x", "models": ["a"]})).expect_err("one model");
+    assert_eq!(err["code"], "bad_argument", "{err}");
+    assert_eq!(invoke(&webview, "cancel_model_task", json!({})).expect("cancel"), json!(false));
+}

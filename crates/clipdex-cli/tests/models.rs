@@ -145,3 +145,55 @@ fn unknown_models_and_an_unreachable_hub_are_clear_errors() {
     let e = err(&env.run(&["models", "pull", "../evil", "--from", fixtures().join("tiny-clip").to_str().expect("u")]));
     assert!(e.contains("error[bad_argument]"), "{e}");
 }
+
+#[test]
+fn switch_models_compare_them_and_forget_the_old_one() {
+    let env = Env { lib: tempfile::tempdir().expect("lib"), models: tempfile::tempdir().expect("models") };
+    let (a, b) = (fixtures().join("tiny-clip"), fixtures().join("tiny-nllb-clip"));
+    let (a, b) = (a.to_str().expect("utf8"), b.to_str().expect("utf8"));
+    let photos = tempfile::tempdir().expect("photos");
+    for f in ["astronaut.png", "chelsea.png", "coffee.png", "motorcycle_left.png", "camera.png", "horse.png"] {
+        let src = fixtures().join("photos").join(f);
+        assert!(src.is_file(), "{} missing: run `python3 scripts/fetch_test_photos.py`", src.display());
+        std::fs::copy(&src, photos.path().join(f)).expect("copy");
+    }
+    ok(&env.run(&["index", photos.path().to_str().expect("utf8"), "--model", a]));
+
+    // Switch to B: it indexes everything, then becomes the library's model.
+    let v = &lines(&ok(&env.run(&["models", "use", b, "--json"])))[0];
+    assert_eq!((v["embedded"].clone(), v["remaining"].clone(), v["activated"].clone()), (6.into(), 0.into(), true.into()));
+    let st = &lines(&ok(&env.run(&["status", "--json"])))[0];
+    let models = st["models"].as_array().expect("models");
+    assert_eq!(models.len(), 2);
+    assert!(models[0]["active"] == true && models[0]["id"].as_str().expect("id").starts_with("tiny-nllb-clip@"));
+    assert!(models[1]["active"] == false && models[1]["complete"] == true);
+    assert_eq!(st["model"]["dim"], 40);
+    assert!(ok(&env.run(&["status"])).contains("also     tiny-clip@"), "the old model is listed as kept");
+
+    // Both answer, side by side.
+    let c = &lines(&ok(&env.run(&["compare", "a cat", "--models", &format!("{a},{b}"), "--limit", "5", "--json"])))[0];
+    let runs = c["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 2);
+    for r in runs {
+        assert_eq!(r["hits"].as_array().expect("hits").len(), 5);
+        assert!(r["latency_ms"].as_f64().expect("latency") > 0.0);
+        assert_eq!(r["scores"]["n"], 6);
+        assert!(r["images_per_second"].as_f64().expect("throughput") > 0.0);
+    }
+    let j = c["jaccard"].as_f64().expect("jaccard");
+    assert!((0.0..=1.0).contains(&j));
+    let human = ok(&env.run(&["compare", "a cat", "--models", &format!("{a},{b}"), "--limit", "3"]));
+    assert!(human.contains("agreement") && human.contains("images/s"), "{human}");
+    let e = err(&env.run(&["compare", "a cat", "--models", a]));
+    assert!(e.contains("at least two"), "{e}");
+
+    // The active model's vectors stay; the old model's can go.
+    let e = err(&env.run(&["models", "forget", b]));
+    assert!(e.contains("active model"), "{e}");
+    ok(&env.run(&["models", "forget", a]));
+    let e = err(&env.run(&["search", "a cat", "--model", a]));
+    assert!(e.contains("error[model_not_indexed]") && e.contains("models use"), "{e}");
+    let e = err(&env.run(&["index", photos.path().to_str().expect("utf8"), "--model", a]));
+    assert!(e.contains("error[model_mismatch]") && e.contains("models use"), "{e}");
+    assert_eq!(lines(&ok(&env.run(&["search", "a cat", "--json", "--min-score", "-1"]))).len(), 6);
+}
