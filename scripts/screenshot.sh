@@ -2,6 +2,8 @@
 # Opens the real Clipdex window under a virtual X display, types a query into
 # the search box and saves a screenshot: a look at what a person sees.
 #   scripts/screenshot.sh [QUERY] [OUT.png]
+# SHOT_KEYS (xdotool key names, e.g. "ctrl+shift+m" for the models panel) are
+# pressed after typing, before the screenshot.
 # Uses the library in $CLIPDEX_LIBRARY (index one first with `clipdex index`)
 # and the desktop binary in ${CARGO_TARGET_DIR:-target}/debug.
 # Needs: apt install xvfb xdotool imagemagick
@@ -31,5 +33,12 @@ done
 sleep 3 # let the page load and focus the search box
 DISPLAY=$display xdotool windowfocus "$window" type --delay 30 "$query"
 sleep 3
+if [[ -n "${SHOT_KEYS:-}" ]]; then
+  for k in $SHOT_KEYS; do
+    DISPLAY=$display xdotool key --window "$window" "$k"
+    sleep "${SHOT_KEY_DELAY:-2.5}"
+  done
+  sleep "${SHOT_WAIT:-4}"
+fi
 DISPLAY=$display import -window root "$out"
 echo "saved $out"

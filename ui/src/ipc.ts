@@ -26,6 +26,15 @@ export type ErrorCode =
   | "watch_failed"
   | "busy"
   | "no_folders"
+  | "model_not_indexed"
+  | "model_not_installed"
+  | "model_damaged"
+  | "unknown_model"
+  | "offline"
+  | "download_failed"
+  | "corrupt_download"
+  | "disk_full"
+  | "bad_model"
   | "internal";
 
 export interface IpcError {
@@ -108,6 +117,105 @@ export interface Status {
   pending: number;
   /** How each watched folder is watched: "events" or "polling (why)". */
   watching: { folder: string; mode: string }[];
+  /** Every model with vectors in the library: the active one first. */
+  models: LibModel[];
+  /** Where the loaded model runs, once one is loaded. */
+  device: Device | null;
+}
+
+export interface Device {
+  /** The execution provider actually in use: "cpu", "cuda", … */
+  provider: string;
+  /** Why a requested accelerator is not in use, if one was requested. */
+  fallbackReason: string | null;
+}
+
+export interface LibModel {
+  id: string;
+  dir: string;
+  dim: number;
+  vectors: number;
+  items: number;
+  active: boolean;
+  /** Being switched to: indexing in the background. */
+  target: boolean;
+  imagesPerSecond: number | null;
+}
+
+export interface Quality {
+  benchmark: string;
+  metric: string;
+  value: number;
+  source: string;
+}
+
+export interface ModelEntry {
+  id: string;
+  known: boolean;
+  default: boolean;
+  repo: string | null;
+  dim: number | null;
+  sizeMb: number | null;
+  languages: string[];
+  languagesNote: string | null;
+  languagePrefix: boolean;
+  licence: string | null;
+  quality: Quality[];
+  summary: string | null;
+  installed: boolean;
+  bytes: number | null;
+  commit: string | null;
+  library: LibModel | null;
+}
+
+export interface ModelsList {
+  entries: ModelEntry[];
+  modelsDir: string;
+  device: Device | null;
+}
+
+export interface PullEvent {
+  file: string;
+  done: number;
+  total: number;
+}
+
+export interface Switch {
+  modelId: string;
+  embedded: number;
+  remaining: number;
+  activated: boolean;
+  cancelled: boolean;
+  failed: number;
+}
+
+export interface Scores {
+  n: number;
+  min: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  histogram: number[];
+}
+
+export interface Run {
+  modelId: string;
+  hits: Hit[];
+  latencyMs: number;
+  scores: Scores;
+  cutoff: number | null;
+  imagesPerSecond: number | null;
+  vectors: number;
+  items: number;
+}
+
+export interface Comparison {
+  k: number;
+  runs: Run[];
+  jaccard: number;
+  overlap: number;
+  spearman: number;
 }
 
 export interface Summary {
@@ -155,7 +263,13 @@ export function advice(e: IpcError): string | null {
     case "runtime_missing":
       return "Run the README's set-up to install ONNX Runtime, or set ORT_DYLIB_PATH.";
     case "model_mismatch":
-      return "This library was built with another model. Use that model, or start a new library.";
+      return "This library indexes with another model. Switch models in the Models panel; the current one stays searchable until the switch is done.";
+    case "model_damaged":
+      return "Download the model again from the Models panel; it replaces the damaged files.";
+    case "offline":
+      return "Clipdex works offline once a model is installed. To install without a network: clipdex models pull ID --from FOLDER_OR_ARCHIVE.";
+    case "disk_full":
+      return "Free some disk space and download again: it resumes where it stopped.";
     default:
       return null;
   }
@@ -201,3 +315,23 @@ export function indexFolders(folders: string[], onEvent: (e: IndexEvent) => void
 
 /** Called whenever the background watcher changed the library. */
 export const onLibraryChanged = (f: () => void): Promise<UnlistenFn> => listen("library-changed", () => f());
+
+export const modelsList = () => invoke<ModelsList>("models_list");
+export const cancelModelTask = () => invoke<boolean>("cancel_model_task");
+export function modelsPull(id: string, onEvent: (e: PullEvent) => void): Promise<ModelEntry> {
+  const channel = new Channel<PullEvent>();
+  channel.onmessage = onEvent;
+  return invoke<ModelEntry>("models_pull", { id, onEvent: channel });
+}
+export function modelsUse(id: string, onEvent: (e: IndexEvent) => void): Promise<Switch> {
+  const channel = new Channel<IndexEvent>();
+  channel.onmessage = onEvent;
+  return invoke<Switch>("models_use", { id, onEvent: channel });
+}
+export const compare = (query: string, models: string[], limit = 12) =>
+  invoke<Comparison>("compare", {
+    query,
+    models,
+    limit,
+    lang: typeof navigator !== "undefined" ? navigator.language : undefined,
+  });
