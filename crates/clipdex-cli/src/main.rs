@@ -380,7 +380,7 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
         Command::Duplicates { threshold, json } => duplicates(cli.library, threshold, json).await,
         Command::Similar { target, limit, min_score, json } => {
             let lib = open_library(cli.library).await?;
-            let model = lib.model_for_search(None).await?;
+            let model = warned(lib.model_for_search(None).await?);
             let results = lib.similar(model, &target, limit, min_score).await?;
             print_hits(&results, json)?;
             Ok(ExitCode::SUCCESS)
@@ -422,7 +422,7 @@ async fn index(
     let mut lib = open_library(library).await?;
     lib.set_lock_wait(Duration::from_secs(wait));
     let model_dir = paths::model_dir(model.as_deref());
-    let model = clipdex_library::open_model(&model_dir, lib.runtime_dirs()).await?;
+    let model = open_model(&model_dir, lib.runtime_dirs()).await?;
 
     let cancel = Cancel::new();
     let on_signal = cancel.clone();
@@ -556,7 +556,7 @@ async fn search(
     model: Option<PathBuf>,
 ) -> Result<ExitCode> {
     let lib = open_library(library).await?;
-    let model = lib.model_for_search(model.as_deref()).await?;
+    let model = warned(lib.model_for_search(model.as_deref()).await?);
     let results = lib.search(model, text, opts).await?;
     print_hits(&results, json)?;
     Ok(ExitCode::SUCCESS)
@@ -578,7 +578,7 @@ async fn describe(
     model: Option<PathBuf>,
 ) -> Result<ExitCode> {
     let lib = open_library(library).await?;
-    let model = lib.model_for_search(model.as_deref()).await?;
+    let model = warned(lib.model_for_search(model.as_deref()).await?);
     let bar = progress_bar();
     bar.set_message("labels");
     let found = lib
@@ -622,7 +622,7 @@ async fn embed(
     order.sort();
 
     let model_dir = paths::model_dir(model.as_deref());
-    let model = clipdex_library::open_model(&model_dir, &[]).await?;
+    let model = open_model(&model_dir, &[]).await?;
     let mut decoded = Vec::new();
     for p in &images {
         let img = clipdex_library::decode_image_file(p).with_context(|| format!("cannot embed {}", p.display()))?;
@@ -663,10 +663,10 @@ async fn watch(
 ) -> Result<ExitCode> {
     let lib = open_library(library).await?;
     let model = match (model, lib.model_record().await?) {
-        (None, Some(_)) => lib.model_for_search(None).await?,
+        (None, Some(_)) => warned(lib.model_for_search(None).await?),
         (explicit, _) => {
             let dir = paths::model_dir(explicit.as_deref());
-            clipdex_library::open_model(&dir, lib.runtime_dirs()).await?
+            open_model(&dir, lib.runtime_dirs()).await?
         }
     };
     let cancel = Cancel::new();
@@ -787,7 +787,7 @@ async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitCode> {
     // known by opening the model.
     let runs_on = match &s.model_dir {
         Some(d) => Some(
-            clipdex_library::open_model(std::path::Path::new(d), lib.runtime_dirs())
+            open_model(std::path::Path::new(d), lib.runtime_dirs())
                 .await
                 .map(|m| (m.info().device.to_string(), m.info().device_note.clone()))
                 .map_err(|e| e.to_string()),
@@ -1053,7 +1053,7 @@ async fn models_cmd(library: Option<PathBuf>, action: ModelsAction) -> Result<Ex
             };
             bar.finish_and_clear();
             // Verified bytes are not yet a working model: open it.
-            let model = clipdex_library::open_model(&dir, &[]).await.with_context(|| {
+            let model = open_model(&dir, &[]).await.with_context(|| {
                 format!("{id} is installed in {} but does not load (its files are kept)", dir.display())
             })?;
             let info = model.info();
@@ -1117,7 +1117,7 @@ async fn models_cmd(library: Option<PathBuf>, action: ModelsAction) -> Result<Ex
         ModelsAction::Use { model, json } => {
             let lib = open_library(library).await?;
             let dir = paths::model_dir(Some(&model));
-            let m = clipdex_library::open_model(&dir, lib.runtime_dirs()).await?;
+            let m = open_model(&dir, lib.runtime_dirs()).await?;
             let cancel = Cancel::new();
             let on_signal = cancel.clone();
             tokio::spawn(async move {
@@ -1180,7 +1180,7 @@ async fn models_cmd(library: Option<PathBuf>, action: ModelsAction) -> Result<Ex
                 Some(m) => m.id.clone(),
                 None => {
                     let dir = paths::model_dir(Some(std::path::Path::new(&model)));
-                    clipdex_library::open_model(&dir, lib.runtime_dirs()).await?.info().id.clone()
+                    open_model(&dir, lib.runtime_dirs()).await?.info().id.clone()
                 }
             };
             if lib.forget_model(&id).await? {
@@ -1229,7 +1229,7 @@ async fn compare(
     let lib = open_library(library).await?;
     let mut opened = Vec::new();
     for m in models {
-        opened.push(clipdex_library::open_model(&paths::model_dir(Some(m)), lib.runtime_dirs()).await?);
+        opened.push(open_model(&paths::model_dir(Some(m)), lib.runtime_dirs()).await?);
     }
     let opts = SearchOptions { lang, ..SearchOptions::default() };
     let c = lib.compare(&opened, text, limit, &opts).await?;
@@ -1321,4 +1321,17 @@ fn sparkline(h: &[usize]) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
     let max = h.iter().copied().max().unwrap_or(0).max(1);
     h.iter().map(|&n| if n == 0 { ' ' } else { BARS[(n * 7).div_ceil(max).min(7)] }).collect()
+}
+
+/// Opens a model, saying so on stderr when an accelerator could not start
+/// (the provider in use and the reason), never falling back silently.
+async fn open_model(dir: &std::path::Path, runtime_dirs: &[PathBuf]) -> clipdex_library::Result<std::sync::Arc<clipdex_library::Model>> {
+    Ok(warned(clipdex_library::open_model(dir, runtime_dirs).await?))
+}
+
+fn warned(m: std::sync::Arc<clipdex_library::Model>) -> std::sync::Arc<clipdex_library::Model> {
+    if let Some(note) = &m.info().device_note {
+        eprintln!("warning: {note} (inference runs on {})", m.info().device);
+    }
+    m
 }

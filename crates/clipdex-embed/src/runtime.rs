@@ -76,12 +76,13 @@ pub fn environment(extra_dirs: &[PathBuf]) -> Result<&'static Environment> {
     Ok(ENVIRONMENT.get_or_init(|| env))
 }
 
-/// Where inference runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where inference runs: the execution provider actually registered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Device {
     Cpu,
-    /// CUDA was asked for and registered.
     Cuda,
+    DirectMl,
+    CoreMl,
 }
 
 impl std::fmt::Display for Device {
@@ -89,25 +90,110 @@ impl std::fmt::Display for Device {
         f.write_str(match self {
             Device::Cpu => "cpu",
             Device::Cuda => "cuda",
+            Device::DirectMl => "directml",
+            Device::CoreMl => "coreml",
         })
     }
 }
 
-/// All execution-provider choice lives here. CPU is always there; CUDA is
-/// tried when built with the `cuda` feature and falls back to CPU with the
-/// reason kept, so `status` can say honestly where inference runs.
+/// The accelerators this build can use, in the order they are tried. Each
+/// sits behind a Cargo feature of the same name.
+pub fn compiled_accelerators() -> Vec<Device> {
+    let mut out = Vec::new();
+    if cfg!(feature = "cuda") {
+        out.push(Device::Cuda);
+    }
+    if cfg!(feature = "directml") {
+        out.push(Device::DirectMl);
+    }
+    if cfg!(feature = "coreml") {
+        out.push(Device::CoreMl);
+    }
+    out
+}
+
+/// What `CLIPDEX_PROVIDER` asks for: `auto` (default: every compiled-in
+/// accelerator in turn, then CPU), `cpu`, or one provider by name.
+fn wanted() -> std::result::Result<Vec<Device>, String> {
+    let v = std::env::var("CLIPDEX_PROVIDER").unwrap_or_default().trim().to_ascii_lowercase();
+    let one = match v.as_str() {
+        "" | "auto" => return Ok(compiled_accelerators()),
+        "cpu" => return Ok(Vec::new()),
+        "cuda" => Device::Cuda,
+        "directml" | "dml" => Device::DirectMl,
+        "coreml" => Device::CoreMl,
+        other => return Err(format!("CLIPDEX_PROVIDER={other} is not a provider (auto, cpu, cuda, directml, coreml)")),
+    };
+    if compiled_accelerators().contains(&one) {
+        Ok(vec![one])
+    } else {
+        Err(format!("CLIPDEX_PROVIDER={one} asks for a provider this build lacks (build with --features {one})"))
+    }
+}
+
+#[allow(unused_variables)]
+fn register(device: Device, builder: &mut ort::session::builder::SessionBuilder) -> std::result::Result<(), String> {
+    #[allow(unused_imports)]
+    use ort::ep::ExecutionProvider;
+    match device {
+        #[cfg(feature = "cuda")]
+        Device::Cuda => {
+            if !ort::ep::CUDA::is_available().unwrap_or(false) {
+                return Err("the ONNX Runtime library in use was built without CUDA (install onnxruntime-gpu and point ORT_DYLIB_PATH at it)".into());
+            }
+            ort::ep::CUDA::default().register(builder).map_err(|e| e.to_string())
+        }
+        #[cfg(feature = "directml")]
+        Device::DirectMl => {
+            if !ort::ep::DirectML::is_available().unwrap_or(false) {
+                return Err("the ONNX Runtime library in use was built without DirectML (use onnxruntime-directml)".into());
+            }
+            ort::ep::DirectML::default().register(builder).map_err(|e| e.to_string())
+        }
+        #[cfg(feature = "coreml")]
+        Device::CoreMl => {
+            if !ort::ep::CoreML::is_available().unwrap_or(false) {
+                return Err("the ONNX Runtime library in use was built without CoreML".into());
+            }
+            ort::ep::CoreML::default().register(builder).map_err(|e| e.to_string())
+        }
+        other => Err(format!("this build has no {other} support")),
+    }
+}
+
+/// All execution-provider choice lives here. CPU is always there; each
+/// compiled-in accelerator (features `cuda`, `directml`, `coreml`) is tried
+/// in turn unless `CLIPDEX_PROVIDER` says otherwise. A provider that fails to
+/// start is never skipped silently: its reason comes back with the device
+/// actually used, for `status`, the app and a warning at start-up.
 pub(crate) fn choose_device(builder: &mut ort::session::builder::SessionBuilder) -> (Device, Option<String>) {
-    #[cfg(feature = "cuda")]
-    {
-        use ort::ep::ExecutionProvider;
-        match ort::ep::CUDA::default().register(builder) {
-            Ok(()) => return (Device::Cuda, None),
-            Err(e) => return (Device::Cpu, Some(format!("CUDA unavailable: {e}"))),
+    let mut reasons = Vec::new();
+    let wanted = match wanted() {
+        Ok(w) => w,
+        Err(e) => return (Device::Cpu, Some(format!("{e}; running on CPU"))),
+    };
+    for d in wanted {
+        match register(d, builder) {
+            Ok(()) => return (d, (!reasons.is_empty()).then(|| reasons.join("; "))),
+            Err(e) => reasons.push(format!("{d} failed to start: {e}")),
         }
     }
-    #[cfg(not(feature = "cuda"))]
-    {
-        let _ = builder;
+    if reasons.is_empty() {
         (Device::Cpu, None)
+    } else {
+        (Device::Cpu, Some(format!("{}; running on CPU", reasons.join("; "))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_names_read_well() {
+        assert_eq!(Device::Cuda.to_string(), "cuda");
+        assert_eq!(Device::DirectMl.to_string(), "directml");
+        assert_eq!(Device::CoreMl.to_string(), "coreml");
+        assert_eq!(Device::Cpu.to_string(), "cpu");
     }
 }
