@@ -1331,7 +1331,7 @@ async fn open_model(dir: &std::path::Path, runtime_dirs: &[PathBuf]) -> clipdex_
 
 fn warned(m: std::sync::Arc<clipdex_library::Model>) -> std::sync::Arc<clipdex_library::Model> {
     if let Some(note) = &m.info().device_note {
-        eprintln!("warning: {note} (inference runs on {})", m.info().device);
+        eprintln!("warning: {note}");
     }
     m
 }
