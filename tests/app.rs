@@ -62,16 +62,7 @@ fn commands_index_search_and_report_status_through_ipc() {
     assert!(empty.hits.is_empty());
 
     // Index through the command itself, with a real channel collecting progress.
-    let events: Arc<Mutex<Vec<IndexEvent>>> = Arc::default();
-    let sink = events.clone();
-    let channel: Channel<IndexEvent> = Channel::new(move |body| {
-        let text = match body {
-            tauri::ipc::InvokeResponseBody::Json(s) => s,
-            tauri::ipc::InvokeResponseBody::Raw(b) => String::from_utf8(b).expect("utf8"),
-        };
-        sink.lock().expect("lock").push(serde_json::from_str(&text).expect("event"));
-        Ok(())
-    });
+    let (channel, events) = index_events();
     let folder = photos.path().to_string_lossy().into_owned();
     let summary: SummaryDto = tauri::async_runtime::block_on(commands::index_folders(
         app.handle().clone(),
@@ -196,6 +187,7 @@ fn the_window_may_call_only_what_its_capabilities_grant() {
     assert!(invoke(&other, "library_status", json!({})).is_err());
 }
 
+/// A real IPC channel that collects the index events sent on it.
 fn index_events() -> (Channel<IndexEvent>, Arc<Mutex<Vec<IndexEvent>>>) {
     let events: Arc<Mutex<Vec<IndexEvent>>> = Arc::default();
     let sink = events.clone();

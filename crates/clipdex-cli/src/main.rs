@@ -398,6 +398,23 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
     }
 }
 
+/// One indexing or switching progress report on the bar.
+fn show_progress(bar: &ProgressBar, p: &clipdex_library::Progress) {
+    bar.set_length(p.total as u64);
+    bar.set_position(p.done as u64);
+    bar.set_message(match p.phase {
+        Phase::Scanning => "scanning",
+        Phase::Indexing => "indexing",
+        Phase::Labels => "labels",
+        Phase::Describing => "tagging",
+        Phase::Finished => "done",
+    });
+    if let Some(c) = &p.current {
+        let name = std::path::Path::new(c).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        bar.set_prefix(name);
+    }
+}
+
 fn progress_bar() -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
@@ -434,24 +451,7 @@ async fn index(
     });
 
     let bar = progress_bar();
-    let summary = lib
-        .index(&roots, model, &cancel, |p| {
-            bar.set_length(p.total as u64);
-            bar.set_position(p.done as u64);
-            bar.set_message(match p.phase {
-                Phase::Scanning => "scanning",
-                Phase::Indexing => "indexing",
-                Phase::Labels => "labels",
-                Phase::Describing => "tagging",
-                Phase::Finished => "done",
-            });
-            if let Some(c) = &p.current {
-                let name =
-                    std::path::Path::new(c).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                bar.set_prefix(name);
-            }
-        })
-        .await?;
+    let summary = lib.index(&roots, model, &cancel, |p| show_progress(&bar, p)).await?;
     bar.finish_and_clear();
 
     let mut out = std::io::stdout().lock();
@@ -1128,18 +1128,7 @@ async fn models_cmd(library: Option<PathBuf>, action: ModelsAction) -> Result<Ex
             });
             let bar = progress_bar();
             let id = m.info().id.clone();
-            let summary = lib
-                .use_model(m, &cancel, |p| {
-                    bar.set_length(p.total as u64);
-                    bar.set_position(p.done as u64);
-                    bar.set_message(match p.phase {
-                        Phase::Labels => "labels",
-                        Phase::Describing => "tagging",
-                        Phase::Finished => "done",
-                        _ => "embedding",
-                    });
-                })
-                .await?;
+            let summary = lib.use_model(m, &cancel, |p| show_progress(&bar, p)).await?;
             bar.finish_and_clear();
             let mut out = std::io::stdout().lock();
             if json {

@@ -71,6 +71,13 @@ pub struct Progress {
     pub current: Option<String>,
 }
 
+impl Progress {
+    /// Nothing done yet, in `phase`.
+    pub fn starting(phase: Phase) -> Self {
+        Self { phase, total: 0, done: 0, indexed: 0, reused: 0, skipped: 0, failed: 0, removed: 0, current: None }
+    }
+}
+
 /// The outcome of a run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexSummary {

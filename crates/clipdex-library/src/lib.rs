@@ -473,17 +473,7 @@ impl Library {
         // Whatever an interrupted run left: items no file points at.
         self.store.drop_dangling_files().await?;
 
-        let mut p = Progress {
-            phase: Phase::Scanning,
-            total: 0,
-            done: 0,
-            indexed: 0,
-            reused: 0,
-            skipped: 0,
-            failed: 0,
-            removed: 0,
-            current: None,
-        };
+        let mut p = Progress::starting(Phase::Scanning);
         progress(&p);
 
         // Walk on a blocking thread; the listing is small next to the pixels.

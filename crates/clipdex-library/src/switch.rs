@@ -70,17 +70,7 @@ impl Library {
             }
         }
 
-        let mut p = Progress {
-            phase: Phase::Indexing,
-            total: 0,
-            done: 0,
-            indexed: 0,
-            reused: 0,
-            skipped: 0,
-            failed: 0,
-            removed: 0,
-            current: None,
-        };
+        let mut p = Progress::starting(Phase::Indexing);
         let mut given_up: std::collections::HashSet<String> = Default::default();
         let mut embed_time = 0.0;
         'rounds: for _ in 0..ROUNDS {

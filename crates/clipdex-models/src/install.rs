@@ -13,15 +13,8 @@ use crate::hub::{Hub, Progress};
 use crate::manifest::{self, Depth, Integrity, Manifest, ManifestFile, Source};
 use crate::registry::{check_id, Entry};
 
-/// The open_clip ONNX layout: what a model folder must hold.
-pub const LAYOUT: [&str; 6] = [
-    "config.json",
-    "visual/model.onnx",
-    "visual/preprocess_cfg.json",
-    "textual/model.onnx",
-    "textual/tokenizer.json",
-    "textual/tokenizer_config.json",
-];
+/// The open_clip ONNX layout: what a model folder must hold (defined where it is read).
+pub use clipdex_embed::config::LAYOUT;
 
 const STAGING: &str = ".partial";
 

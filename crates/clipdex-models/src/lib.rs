@@ -3,8 +3,8 @@
 //! the hub's published digests, offline installs from a folder or archive,
 //! atomic placement) and telling whether an installed model is still intact.
 //!
-//! This crate never runs a model; `clipdex-embed` does. It knows files,
-//! bytes and digests.
+//! This crate never runs a model; `clipdex-embed` does (and defines the
+//! layout this crate installs). It knows files, bytes and digests.
 
 mod archive;
 mod error;

@@ -119,14 +119,7 @@ mod tests {
         let r = Registry::builtin();
         assert!(r.default_entry().is_some(), "the default {} is listed", r.default);
         assert_eq!(r.default, "ViT-B-32__openai");
-        let layout = [
-            "config.json",
-            "visual/model.onnx",
-            "visual/preprocess_cfg.json",
-            "textual/model.onnx",
-            "textual/tokenizer.json",
-            "textual/tokenizer_config.json",
-        ];
+        let layout = crate::LAYOUT;
         let mut ids = std::collections::HashSet::new();
         for m in &r.models {
             check_id(&m.id).expect("id");
