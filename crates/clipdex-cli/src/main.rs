@@ -158,6 +158,11 @@ enum Command {
         #[command(subcommand)]
         action: ModelsAction,
     },
+    /// Similarity heatmaps: prompts × items on the model's calibrated scale, or where in one image a text matches
+    Heatmap {
+        #[command(subcommand)]
+        kind: HeatmapKind,
+    },
     /// Run one query on two (or more) models side by side: top results, overlap, score spread, latency, throughput
     Compare {
         #[arg(value_name = "QUERY")]
@@ -169,6 +174,37 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         limit: usize,
         /// The query's language, for models that take one
+        #[arg(long, value_name = "LANG", env = "CLIPDEX_LANG")]
+        lang: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum HeatmapKind {
+    /// Cosine of every prompt against every item, coloured on the model's calibrated scale
+    Matrix {
+        /// A row (repeatable)
+        #[arg(long = "prompt", required = true, value_name = "TEXT")]
+        prompts: Vec<String>,
+        /// A column: a library item (path or id) or any image file (repeatable)
+        #[arg(long = "items", required = true, num_args = 1.., value_name = "PATH_OR_ID")]
+        items: Vec<String>,
+        #[arg(long, value_name = "LANG", env = "CLIPDEX_LANG")]
+        lang: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Where in one image a text matches: crops on a 4×4 grid at several scales (30 passes), cached
+    Region {
+        #[arg(value_name = "PATH_OR_ID")]
+        target: String,
+        #[arg(long, value_name = "TEXT")]
+        text: String,
+        /// Write the image with the heatmap laid over it
+        #[arg(long, value_name = "OUT.png")]
+        png: Option<PathBuf>,
         #[arg(long, value_name = "LANG", env = "CLIPDEX_LANG")]
         lang: Option<String>,
         #[arg(long)]
@@ -375,6 +411,7 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
         }
         Command::Status { json } => status(cli.library, json).await,
         Command::Models { action } => models_cmd(cli.library, action).await,
+        Command::Heatmap { kind } => heatmap(cli.library, kind).await,
         Command::Compare { text, models, limit, lang, json } => compare(cli.library, &text, &models, limit, lang, json).await,
         Command::Verify { json } => verify(cli.library, json).await,
         Command::Duplicates { threshold, json } => duplicates(cli.library, threshold, json).await,
@@ -1323,4 +1360,98 @@ fn warned(m: std::sync::Arc<clipdex_library::Model>) -> std::sync::Arc<clipdex_l
         eprintln!("warning: {note}");
     }
     m
+}
+
+async fn heatmap(library: Option<PathBuf>, kind: HeatmapKind) -> Result<ExitCode> {
+    let lib = open_library(library).await?;
+    let model = warned(lib.model_for_search(None).await?);
+    let mut out = std::io::stdout().lock();
+    match kind {
+        HeatmapKind::Matrix { prompts, items, lang, json } => {
+            let m = lib.heatmap_matrix(model, &prompts, &items, lang.as_deref()).await?;
+            if json {
+                let v = serde_json::json!({
+                    "prompts": m.prompts,
+                    "items": m.items.iter().map(|(id, path)| serde_json::json!({"id": id, "path": path})).collect::<Vec<_>>(),
+                    "cosines": m.cosines,
+                    "levels": (0..m.prompts.len()).map(|p| (0..m.items.len()).map(|i| m.level(p, i)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                    "scale": {"low": m.low, "high": m.high, "source": m.scale},
+                });
+                writeln!(out, "{v}")?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let name = |p: &str| std::path::Path::new(p).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let width = m.prompts.iter().map(|p| p.chars().count()).max().unwrap_or(0).min(30);
+            let heads: Vec<String> = m.items.iter().map(|(_, p)| format!("{:>14}", truncate(&name(p), 14))).collect();
+            writeln!(out, "{:width$}  {}", "", heads.join(""))?;
+            const SHADES: [char; 5] = [' ', '░', '▒', '▓', '█'];
+            for (pi, p) in m.prompts.iter().enumerate() {
+                let cells: Vec<String> = (0..m.items.len())
+                    .map(|i| {
+                        let shade = SHADES[((m.level(pi, i) * 4.0).round() as usize).min(4)];
+                        format!("{:>12.3} {shade}", m.cosines[pi][i])
+                    })
+                    .collect();
+                writeln!(out, "{:width$}  {}", truncate(p, width), cells.join(""))?;
+            }
+            writeln!(out, "scale: {:.3} (unrelated) … {:.3} (strong match), {}", m.low, m.high, if m.scale == "calibrated" { "calibrated for this model on this library" } else { "this matrix's own range (no calibrated scale for this model yet: the next indexing run makes one)" })?;
+        }
+        HeatmapKind::Region { target, text, png, lang, json } => {
+            let cancel = Cancel::new();
+            let on_signal = cancel.clone();
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    on_signal.cancel();
+                }
+            });
+            let bar = progress_bar();
+            let b = bar.clone();
+            let map = lib
+                .heatmap_region(model, &target, &text, lang.as_deref(), &cancel, move |done, total| {
+                    b.set_length(total as u64);
+                    b.set_position(done as u64);
+                })
+                .await?;
+            bar.finish_and_clear();
+            let (lo, hi) = map.cells.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), c| (a.min(*c), b.max(*c)));
+            let levels: Vec<f32> = map.cells.iter().map(|c| (c - lo) / (hi - lo).max(1e-6)).collect();
+            if let Some(out_path) = &png {
+                let path = std::path::PathBuf::from(&target);
+                let img = if path.is_file() {
+                    clipdex_library::decode_image_file(&path)?
+                } else {
+                    let files = lib.files().await?;
+                    let f = files.iter().find(|f| f.id == target.to_ascii_lowercase()).ok_or_else(|| anyhow!("no file holds {target}"))?;
+                    clipdex_library::decode_image_file(std::path::Path::new(&f.path))?
+                };
+                clipdex_library::heat_overlay(&img, map.rows, map.cols, &levels, 0.45)
+                    .save(out_path)
+                    .with_context(|| format!("cannot write {}", out_path.display()))?;
+            }
+            let (pr, pc) = map.peak();
+            if json {
+                let v = serde_json::json!({
+                    "rows": map.rows, "cols": map.cols, "cells": map.cells, "levels": levels,
+                    "whole": map.whole, "peak": {"row": pr, "col": pc}, "passes": map.passes, "cached": map.cached,
+                    "png": png.as_ref().map(|p| p.display().to_string()),
+                });
+                writeln!(out, "{v}")?;
+            } else {
+                for r in 0..map.rows {
+                    let row: Vec<String> = (0..map.cols).map(|c| format!("{:7.3}", map.cells[r * map.cols + c])).collect();
+                    writeln!(out, "{}", row.join(" "))?;
+                }
+                writeln!(
+                    out,
+                    "best at row {}, column {} of {}×{}; whole image {:.3}; {} passes{}",
+                    pr + 1, pc + 1, map.rows, map.cols, map.whole, map.passes,
+                    if map.cached { " (cached)" } else { "" }
+                )?;
+                if let Some(p) = &png {
+                    writeln!(out, "wrote {}", p.display())?;
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

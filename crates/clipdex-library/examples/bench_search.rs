@@ -166,6 +166,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("housekeeping (incl. vector index) {:?} in {:.1} s", action, t.elapsed().as_secs_f64());
         store = Store::open(&lib_dir).await?;
     }
+    if lib.vector_index().await?.is_none() && store.count_items().await? >= clipdex_library::DEFAULT_ANN_THRESHOLD {
+        // A library from an older format (or an interrupted fill) has no index yet.
+        let t = Instant::now();
+        let action = lib.optimize().await?;
+        println!("built the missing vector index {:?} in {:.1} s", action, t.elapsed().as_secs_f64());
+    }
     let ix = lib.vector_index().await?;
     println!("items {}, vector index {:?}", store.count_items().await?, ix);
 

@@ -9,6 +9,7 @@
 mod error;
 mod index;
 mod compare;
+pub mod heatmap;
 pub mod labels;
 mod lock;
 pub mod paths;
@@ -22,11 +23,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub use clipdex_embed::{Device, Model, ModelInfo};
+pub use clipdex_embed::{cosine, Device, Model, ModelInfo};
 /// Known exports, installs and integrity (the `models` commands).
 pub use clipdex_models as models;
 pub use clipdex_media::RgbImage;
-pub use clipdex_media::{iso_utc, PhotoFacts};
+pub use clipdex_media::{heat_overlay, iso_utc, PhotoFacts};
 pub use clipdex_store::DEFAULT_ANN_THRESHOLD;
 pub use clipdex_store::{
     Audit, Details, FailureRecord, FileRecord, FileStamp, Hit, IndexAction, Tag, VectorIndexInfo, Why,
@@ -35,6 +36,7 @@ pub use error::{LibraryError, Result};
 pub use index::{error_chain, Cancel, IndexSummary, Phase, Progress};
 pub use labels::{LabelSet, RankedLabel};
 pub use compare::{Comparison, ModelRun, ScoreStats};
+pub use heatmap::{HeatMatrix, RegionMap};
 pub use search::{Mode, SearchOptions, SearchResults, Sort};
 
 use clipdex_store::Store;
@@ -84,11 +86,15 @@ pub struct Calibration {
     pub items: usize,
     /// The label set (model and vocabulary) it was computed with.
     pub key: String,
+    /// The median item–label cosine: what "unrelated text" scores with this
+    /// model (the bottom of the heatmap's colour scale).
+    pub text_floor: Option<f32>,
 }
 
 impl Calibration {
     fn encode(&self) -> String {
-        format!("{}\t{}\t{}\t{}", self.key, self.items, self.text, self.image.map_or(String::new(), |x| x.to_string()))
+        let opt = |v: Option<f32>| v.map_or(String::new(), |x| x.to_string());
+        format!("{}\t{}\t{}\t{}\t{}", self.key, self.items, self.text, opt(self.image), opt(self.text_floor))
     }
     fn decode(s: &str) -> Option<Self> {
         let mut it = s.split('\t');
@@ -96,7 +102,8 @@ impl Calibration {
         let items = it.next()?.parse().ok()?;
         let text = it.next()?.parse().ok()?;
         let image = it.next().and_then(|x| x.parse().ok());
-        Some(Self { text, image, items, key })
+        let text_floor = it.next().and_then(|x| x.parse().ok());
+        Some(Self { text, image, items, key, text_floor })
     }
 }
 
@@ -805,15 +812,16 @@ impl Library {
         let key = format!("{}+{}", model.info().id, labels::vocabulary_key());
         if let Some(c) = self.calibration_for(&model.info().id).await? {
             let ratio = items as f64 / c.items.max(1) as f64;
-            if c.key == key && (0.8..=1.25).contains(&ratio) {
+            // Calibrations from before the heatmap's scale lack its floor: redo them.
+            if c.key == key && c.text_floor.is_some() && (0.8..=1.25).contains(&ratio) {
                 return Ok(());
             }
         }
         let labels = self.labels(model, cancel, |_, _| {}).await?;
         let sample = self.store.sample_vectors(&model.info().id, CALIBRATION_SAMPLE).await?;
-        let (text, image) = blocking(move || calibrate(&labels, &sample)).await?;
+        let (text, image, text_floor) = blocking(move || calibrate(&labels, &sample)).await?;
         let Some(text) = text else { return Ok(()) };
-        let c = Calibration { text, image, items, key };
+        let c = Calibration { text, image, items, key, text_floor };
         let meta_key = format!("{META_CALIBRATION}:{}", model.info().id);
         self.store.set_meta(&[(meta_key.as_str(), &c.encode())]).await?;
         self.calibration_cache.lock().unwrap_or_else(|p| p.into_inner()).remove(&model.info().id);
@@ -1365,7 +1373,8 @@ fn quantile(xs: &mut [f32], q: f64) -> Option<f32> {
 /// Default cutoffs from a sample of item vectors: for text queries, the
 /// [`CALIBRATION_QUANTILE`] of item–label cosines; for image queries, that
 /// of item–item cosines (from 20 items up).
-fn calibrate(labels: &LabelSet, sample: &[Vec<f32>]) -> (Option<f32>, Option<f32>) {
+/// (text cutoff, image cutoff, text floor): see [`Calibration`].
+fn calibrate(labels: &LabelSet, sample: &[Vec<f32>]) -> (Option<f32>, Option<f32>, Option<f32>) {
     let mut text: Vec<f32> = sample.iter().flat_map(|v| labels.cosines(v)).collect();
     let mut image = Vec::new();
     if sample.len() >= 20 {
@@ -1375,7 +1384,8 @@ fn calibrate(labels: &LabelSet, sample: &[Vec<f32>]) -> (Option<f32>, Option<f32
             }
         }
     }
-    (quantile(&mut text, CALIBRATION_QUANTILE), quantile(&mut image, CALIBRATION_QUANTILE))
+    let floor = quantile(&mut text, 0.5);
+    (quantile(&mut text, CALIBRATION_QUANTILE), quantile(&mut image, CALIBRATION_QUANTILE), floor)
 }
 
 use clipdex_media::days_from_civil;

@@ -173,6 +173,41 @@ pub fn thumbnail(img: &RgbImage) -> Result<(Vec<u8>, u32, u32), DecodeError> {
     Ok((out, tw, th))
 }
 
+/// A heat colour for a level from 0 (cold: blue) to 1 (hot: red), through
+/// cyan, green and yellow.
+pub fn heat_colour(level: f32) -> [u8; 3] {
+    let t = level.clamp(0.0, 1.0) * 4.0;
+    let (r, g, b) = match t {
+        t if t < 1.0 => (0.0, t, 1.0),
+        t if t < 2.0 => (0.0, 1.0, 2.0 - t),
+        t if t < 3.0 => (t - 2.0, 1.0, 0.0),
+        t => (1.0, 4.0 - t, 0.0),
+    };
+    [(r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8]
+}
+
+/// `img` with a `rows`×`cols` grid of levels (0–1, row-major) laid over it,
+/// smoothly interpolated, at `alpha` opacity.
+pub fn heat_overlay(img: &RgbImage, rows: usize, cols: usize, levels: &[f32], alpha: f32) -> RgbImage {
+    let (w, h) = img.dimensions();
+    let at = |r: usize, c: usize| levels.get(r.min(rows - 1) * cols + c.min(cols - 1)).copied().unwrap_or(0.0);
+    let mut out = img.clone();
+    for (x, y, px) in out.enumerate_pixels_mut() {
+        // Cell centres sit at (i + 0.5) / n; bilinear between the nearest four.
+        let fx = ((x as f32 + 0.5) / w as f32 * cols as f32 - 0.5).clamp(0.0, (cols - 1) as f32);
+        let fy = ((y as f32 + 0.5) / h as f32 * rows as f32 - 0.5).clamp(0.0, (rows - 1) as f32);
+        let (c0, r0) = (fx.floor() as usize, fy.floor() as usize);
+        let (tx, ty) = (fx - c0 as f32, fy - r0 as f32);
+        let top = at(r0, c0) * (1.0 - tx) + at(r0, c0 + 1) * tx;
+        let bottom = at(r0 + 1, c0) * (1.0 - tx) + at(r0 + 1, c0 + 1) * tx;
+        let heat = heat_colour(top * (1.0 - ty) + bottom * ty);
+        for (channel, h) in px.0.iter_mut().zip(heat) {
+            *channel = (*channel as f32 * (1.0 - alpha) + h as f32 * alpha).round() as u8;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +217,16 @@ mod tests {
         let mut out = Cursor::new(Vec::new());
         img.write_to(&mut out, fmt).expect("encode");
         out.into_inner()
+    }
+
+    #[test]
+    fn heat_overlay_colours_hot_cells_red_and_cold_cells_blue() {
+        let img = RgbImage::from_pixel(40, 40, image::Rgb([128, 128, 128]));
+        let levels = [1.0, 0.0, 0.0, 0.0];
+        let out = heat_overlay(&img, 2, 2, &levels, 1.0);
+        assert_eq!(out.get_pixel(0, 0).0, [255, 0, 0], "the hot corner is red");
+        assert_eq!(out.get_pixel(39, 39).0, [0, 0, 255], "the cold corner is blue");
+        assert_eq!(heat_colour(0.5), [0, 255, 0]);
     }
 
     #[test]
