@@ -11,6 +11,9 @@ fn main() {
         "models_use",
         "cancel_model_task",
         "compare",
+        "heatmap_matrix",
+        "heatmap_region",
+        "cancel_heatmap",
     ])))
     .expect("tauri build step failed");
 }

@@ -40,6 +40,8 @@ pub struct AppState {
     pub(crate) indexing: std::sync::Mutex<Option<Cancel>>,
     /// A running model download or switch (one at a time), to cancel it.
     pub(crate) model_task: std::sync::Mutex<Option<Arc<std::sync::atomic::AtomicBool>>>,
+    /// The running region heatmap, to cancel it (a newer one replaces it).
+    pub(crate) heatmap_task: std::sync::Mutex<Option<Cancel>>,
     /// Whether to keep the library's folders watched in the background.
     watch: bool,
     watcher: std::sync::Mutex<Option<Cancel>>,
@@ -56,6 +58,7 @@ impl AppState {
             model: tokio::sync::Mutex::new(None),
             indexing: std::sync::Mutex::new(None),
             model_task: std::sync::Mutex::new(None),
+            heatmap_task: std::sync::Mutex::new(None),
             watch: false,
             watcher: std::sync::Mutex::new(None),
         }
@@ -164,7 +167,10 @@ pub fn build_app<R: Runtime>(
             models::models_pull,
             models::models_use,
             models::cancel_model_task,
-            models::compare
+            models::compare,
+            models::heatmap_matrix,
+            models::heatmap_region,
+            models::cancel_heatmap
         ])
         .build(context)
 }

@@ -409,3 +409,126 @@ pub async fn compare(
             .collect(),
     })
 }
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct MatrixItemDto {
+    pub id: String,
+    pub path: String,
+    pub thumbnail: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct MatrixDto {
+    pub prompts: Vec<String>,
+    pub items: Vec<MatrixItemDto>,
+    /// `cosines[prompt][item]`.
+    pub cosines: Vec<Vec<f32>>,
+    /// The same cells on the model's calibrated scale, 0–1.
+    pub levels: Vec<Vec<f32>>,
+    pub low: f32,
+    pub high: f32,
+    /// "calibrated" or "matrix" (the matrix's own range).
+    pub scale: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RegionDto {
+    pub rows: usize,
+    pub cols: usize,
+    pub cells: Vec<f32>,
+    /// Cells rescaled to 0–1 over this map.
+    pub levels: Vec<f32>,
+    pub whole: f32,
+    pub passes: usize,
+    pub cached: bool,
+}
+
+/// Prompts × library items (by id), on the model's calibrated scale.
+#[tauri::command]
+pub async fn heatmap_matrix(
+    state: State<'_, AppState>,
+    prompts: Vec<String>,
+    items: Vec<String>,
+    lang: Option<String>,
+) -> Result<MatrixDto, IpcError> {
+    let library = state.library().await?;
+    let model = crate::commands::search_model(&state, &library)
+        .await?
+        .ok_or_else(|| IpcError::new("no_model", "index a folder first"))?;
+    let prompts: Vec<String> = prompts.into_iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
+    let m = library.heatmap_matrix(model, &prompts, &items, lang.as_deref()).await?;
+    Ok(MatrixDto {
+        levels: (0..m.prompts.len()).map(|p| (0..m.items.len()).map(|i| m.level(p, i)).collect()).collect(),
+        items: m
+            .items
+            .iter()
+            .map(|(id, path)| MatrixItemDto { thumbnail: crate::thumbnail_url(id), id: id.clone(), path: path.clone() })
+            .collect(),
+        prompts: m.prompts,
+        cosines: m.cosines,
+        low: m.low,
+        high: m.high,
+        scale: m.scale.to_string(),
+    })
+}
+
+/// Where `text` matches in one library item, with progress (done, total
+/// passes) on the channel; `cancel_heatmap` stops it.
+#[tauri::command]
+pub async fn heatmap_region(
+    state: State<'_, AppState>,
+    id: String,
+    text: String,
+    lang: Option<String>,
+    on_event: Channel<(usize, usize)>,
+) -> Result<RegionDto, IpcError> {
+    let library = state.library().await?;
+    let model = crate::commands::search_model(&state, &library)
+        .await?
+        .ok_or_else(|| IpcError::new("no_model", "index a folder first"))?;
+    if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(IpcError::new("bad_argument", "the item is named by its content id"));
+    }
+    let cancel = Cancel::new();
+    if let Some(old) = state.heatmap_task.lock().unwrap_or_else(|p| p.into_inner()).replace(cancel.clone()) {
+        // A newer request replaces an older one.
+        old.cancel();
+    }
+    let result = library
+        .heatmap_region(model, &id, &text, lang.as_deref(), &cancel, move |done, total| {
+            let _ = on_event.send((done, total));
+        })
+        .await;
+    {
+        let mut slot = state.heatmap_task.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.as_ref().is_some_and(|c| c.same_as(&cancel)) {
+            *slot = None;
+        }
+    }
+    let map = result?;
+    let (lo, hi) = map.cells.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), c| (a.min(*c), b.max(*c)));
+    Ok(RegionDto {
+        levels: map.cells.iter().map(|c| (c - lo) / (hi - lo).max(1e-6)).collect(),
+        rows: map.rows,
+        cols: map.cols,
+        cells: map.cells,
+        whole: map.whole,
+        passes: map.passes,
+        cached: map.cached,
+    })
+}
+
+/// Stops a running region map. Returns whether one was running.
+#[tauri::command]
+pub fn cancel_heatmap(state: State<'_, AppState>) -> bool {
+    match state.heatmap_task.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        Some(c) => {
+            c.cancel();
+            true
+        }
+        None => false,
+    }
+}

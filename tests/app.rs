@@ -276,3 +276,59 @@ fn models_panel_lists_switches_and_compares_through_ipc() {
     assert_eq!(err["code"], "bad_argument", "{err}");
     assert_eq!(invoke(&webview, "cancel_model_task", json!({})).expect("cancel"), json!(false));
 }
+
+#[test]
+fn heatmaps_through_ipc() {
+    use clipdex_desktop::models::{self, MatrixDto};
+    let lib = tempfile::tempdir().expect("lib");
+    let photos = photo_folder();
+    let (app, webview) = app(lib.path(), &fixtures().join("tiny-clip"));
+    let (channel, _) = index_events();
+    let folder = photos.path().to_string_lossy().into_owned();
+    tauri::async_runtime::block_on(commands::index_folders(app.handle().clone(), app.state::<AppState>(), vec![folder], channel))
+        .expect("index");
+    let found: SearchDto =
+        serde_json::from_value(invoke(&webview, "search", json!({"query": "a cat", "minScore": -1.0})).expect("search"))
+            .expect("dto");
+    let ids: Vec<String> = found.hits.iter().map(|h| h.id.clone()).collect();
+    assert_eq!(ids.len(), 4);
+
+    let m: MatrixDto = serde_json::from_value(
+        invoke(&webview, "heatmap_matrix", json!({"prompts": ["a cat", "  ", "a rocket"], "items": ids})).expect("matrix"),
+    )
+    .expect("dto");
+    assert_eq!(m.prompts, ["a cat", "a rocket"], "blank prompts are dropped");
+    assert_eq!((m.cosines.len(), m.cosines[0].len(), m.items.len()), (2, 4, 4));
+    assert!(m.levels.iter().flatten().all(|l| (0.0..=1.0).contains(l)));
+    assert!(m.items.iter().all(|i| i.thumbnail.ends_with(&i.id)));
+    // The cosine of "a cat" with each hit is the hit's own score.
+    for (i, h) in found.hits.iter().enumerate() {
+        assert!((m.cosines[0][i] - h.score).abs() < 1e-4, "{} vs {}", m.cosines[0][i], h.score);
+    }
+
+    let progress: Arc<Mutex<Vec<(usize, usize)>>> = Arc::default();
+    let sink = progress.clone();
+    let channel: Channel<(usize, usize)> = Channel::new(move |body| {
+        let text = match body {
+            tauri::ipc::InvokeResponseBody::Json(s) => s,
+            tauri::ipc::InvokeResponseBody::Raw(b) => String::from_utf8(b).expect("utf8"),
+        };
+        sink.lock().expect("lock").push(serde_json::from_str(&text).expect("progress"));
+        Ok(())
+    });
+    let r = tauri::async_runtime::block_on(models::heatmap_region(
+        app.state::<AppState>(),
+        ids[0].clone(),
+        "a cat".into(),
+        None,
+        channel,
+    ))
+    .expect("region");
+    assert_eq!((r.rows, r.cols, r.cells.len(), r.passes), (4, 4, 16, 30));
+    assert!(r.levels.iter().any(|l| *l == 1.0) && r.levels.iter().any(|l| *l == 0.0));
+    assert_eq!(progress.lock().expect("lock").last(), Some(&(30, 30)));
+    let err = invoke(&webview, "heatmap_region", json!({"id": "../etc/passwd", "text": "x", "onEvent": "__CHANNEL__:3"}))
+        .expect_err("not an id");
+    assert_eq!(err["code"], "bad_argument");
+    assert_eq!(invoke(&webview, "cancel_heatmap", json!({})).expect("cancel"), json!(false));
+}
