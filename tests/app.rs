@@ -325,7 +325,7 @@ fn heatmaps_through_ipc() {
     ))
     .expect("region");
     assert_eq!((r.rows, r.cols, r.cells.len(), r.passes), (4, 4, 16, 30));
-    assert!(r.levels.iter().any(|l| *l == 1.0) && r.levels.iter().any(|l| *l == 0.0));
+    assert!(r.levels.contains(&1.0) && r.levels.contains(&0.0));
     assert_eq!(progress.lock().expect("lock").last(), Some(&(30, 30)));
     let err = invoke(&webview, "heatmap_region", json!({"id": "../etc/passwd", "text": "x", "onEvent": "__CHANNEL__:3"}))
         .expect_err("not an id");
