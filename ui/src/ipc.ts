@@ -335,3 +335,66 @@ export const compare = (query: string, models: string[], limit = 12) =>
     limit,
     lang: typeof navigator !== "undefined" ? navigator.language : undefined,
   });
+
+export interface MatrixItem {
+  id: string;
+  path: string;
+  thumbnail: string;
+}
+
+export interface HeatMatrix {
+  prompts: string[];
+  items: MatrixItem[];
+  /** cosines[prompt][item] */
+  cosines: number[][];
+  /** The same cells on the model's calibrated scale, 0–1. */
+  levels: number[][];
+  low: number;
+  high: number;
+  /** "calibrated", or "matrix" (the matrix's own range). */
+  scale: string;
+}
+
+export interface RegionMap {
+  rows: number;
+  cols: number;
+  cells: number[];
+  /** Cells rescaled to 0–1 over this map. */
+  levels: number[];
+  whole: number;
+  passes: number;
+  cached: boolean;
+}
+
+export const heatmapMatrix = (prompts: string[], items: string[]) =>
+  invoke<HeatMatrix>("heatmap_matrix", {
+    prompts,
+    items,
+    lang: typeof navigator !== "undefined" ? navigator.language : undefined,
+  });
+export function heatmapRegion(id: string, text: string, onProgress: (done: number, total: number) => void): Promise<RegionMap> {
+  const channel = new Channel<[number, number]>();
+  channel.onmessage = ([d, t]) => onProgress(d, t);
+  return invoke<RegionMap>("heatmap_region", {
+    id,
+    text,
+    lang: typeof navigator !== "undefined" ? navigator.language : undefined,
+    onEvent: channel,
+  });
+}
+export const cancelHeatmap = () => invoke<boolean>("cancel_heatmap");
+
+/** A heat colour for a level from 0 (blue) to 1 (red), as clipdex-media draws it. */
+export function heatColour(level: number): string {
+  const t = Math.min(1, Math.max(0, level)) * 4;
+  const [r, g, b] = t < 1 ? [0, t, 1] : t < 2 ? [0, 1, 2 - t] : t < 3 ? [t - 2, 1, 0] : [1, 4 - t, 0];
+  return `rgb(${Math.round(r * 255)}, ${Math.round(g * 255)}, ${Math.round(b * 255)})`;
+}
+
+/** The matrix as CSV: a header of file names, one row per prompt. */
+export function matrixCsv(m: HeatMatrix): string {
+  const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
+  const head = ["prompt", ...m.items.map((i) => i.path)].map(q).join(",");
+  const rows = m.prompts.map((p, r) => [q(p), ...m.cosines[r].map((c) => c.toFixed(6))].join(","));
+  return [head, ...rows].join("\n") + "\n";
+}
