@@ -398,3 +398,18 @@ export function matrixCsv(m: HeatMatrix): string {
   const rows = m.prompts.map((p, r) => [q(p), ...m.cosines[r].map((c) => c.toFixed(6))].join(","));
   return [head, ...rows].join("\n") + "\n";
 }
+
+/** The heatmap's rows from a query: its text terms (comma- or
+ * plus-separated), without weights (`2:`), quotes or signs; filters
+ * (`camera:…`), `similar:` and image paths are not prompts. No repeats. */
+export function promptsOf(query: string): string[] {
+  const filter = /^(folder|ext|minsize|after|before|camera|type|similar):/i;
+  const out: string[] = [];
+  for (const raw of query.split(/,|\s\+\s|^\+|\s\+(?=\S)/)) {
+    let p = raw.trim().replace(/^[+-]\s*/, "").replace(/^\d+(\.\d+)?:/, "").trim();
+    p = p.replace(/^"(.*)"$/, "$1").trim();
+    const path = /^(\.{0,2}\/|~\/|[A-Za-z]:\\)/.test(p) || /\.(jpe?g|png|webp|gif|bmp|tiff?)$/i.test(p);
+    if (p && !filter.test(p) && !path && !out.includes(p)) out.push(p);
+  }
+  return out;
+}

@@ -1,0 +1,103 @@
+// Front-end logic, without a window: colours, CSV, prompts, errors, and
+// what the search call sends over IPC (Tauri's IPC mocked).
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+
+// Tauri's mocks install themselves on `window`.
+beforeAll(() => {
+  (globalThis as unknown as { window: unknown }).window = globalThis;
+});
+
+import { advice, asIpcError, explain, heatColour, matrixCsv, promptsOf, search, type HeatMatrix, type Hit } from "./ipc";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+
+afterEach(() => clearMocks());
+
+describe("heatColour", () => {
+  it("runs blue → cyan → green → yellow → red like clipdex-media", () => {
+    expect(heatColour(0)).toBe("rgb(0, 0, 255)");
+    expect(heatColour(0.25)).toBe("rgb(0, 255, 255)");
+    expect(heatColour(0.5)).toBe("rgb(0, 255, 0)");
+    expect(heatColour(0.75)).toBe("rgb(255, 255, 0)");
+    expect(heatColour(1)).toBe("rgb(255, 0, 0)");
+    expect(heatColour(7)).toBe(heatColour(1));
+    expect(heatColour(-1)).toBe(heatColour(0));
+  });
+});
+
+describe("matrixCsv", () => {
+  it("quotes names and keeps every cosine", () => {
+    const m: HeatMatrix = {
+      prompts: ['a "red" sled', "dog"],
+      items: [
+        { id: "a", path: "/p/one, two.jpg", thumbnail: "" },
+        { id: "b", path: "/p/b.png", thumbnail: "" },
+      ],
+      cosines: [
+        [0.25, -0.125],
+        [0.5, 0.0625],
+      ],
+      levels: [
+        [0, 0],
+        [0, 0],
+      ],
+      low: 0,
+      high: 1,
+      scale: "calibrated",
+    };
+    expect(matrixCsv(m)).toBe(
+      '"prompt","/p/one, two.jpg","/p/b.png"\n"a ""red"" sled",0.250000,-0.125000\n"dog",0.500000,0.062500\n',
+    );
+  });
+});
+
+describe("promptsOf", () => {
+  it("takes the text terms of a query", () => {
+    expect(promptsOf("kids on a red sled")).toEqual(["kids on a red sled"]);
+    expect(promptsOf("beach, sunset, dog")).toEqual(["beach", "sunset", "dog"]);
+    expect(promptsOf('2:"red car" + snow -night')).toEqual(["red car", "snow -night"]);
+    expect(promptsOf("dog, camera:canon, similar:abc, ./ref.jpg, dog")).toEqual(["dog"]);
+    expect(promptsOf("   ")).toEqual([]);
+  });
+});
+
+describe("errors", () => {
+  it("normalises anything to {code, message} and advises where there is a fix", () => {
+    expect(asIpcError({ code: "offline", message: "no network" })).toEqual({ code: "offline", message: "no network" });
+    expect(asIpcError("boom")).toEqual({ code: "internal", message: "boom" });
+    expect(advice({ code: "disk_full", message: "" })).toMatch(/resumes/);
+    expect(advice({ code: "model_mismatch", message: "" })).toMatch(/Models panel/);
+    expect(advice({ code: "bad_argument", message: "" })).toBeNull();
+  });
+});
+
+describe("explain", () => {
+  it("says why a hit matched", () => {
+    const h = {
+      score: 0.3123,
+      why: { vectorRank: 2, keywordRank: 1, keywordFields: ["path: sled"], fused: 0.03 },
+    } as unknown as Hit;
+    expect(explain(h)).toBe("cosine 0.312 · #2 by meaning · #1 by keywords (path: sled)");
+  });
+});
+
+describe("search over IPC", () => {
+  it("sends the query, the images as bytes and the UI language", async () => {
+    const seen: { cmd: string; args: unknown }[] = [];
+    mockIPC((cmd, args) => {
+      seen.push({ cmd, args });
+      return { hits: [], cutoff: 0.2, defaultCutoff: true, belowCutoff: 3 };
+    });
+    const r = await search("a dog", { images: ["AAAA"], mode: "vector", lang: "de" });
+    expect(r.belowCutoff).toBe(3);
+    expect(seen).toHaveLength(1);
+    expect(seen[0].cmd).toBe("search");
+    expect(seen[0].args).toMatchObject({ query: "a dog", images: ["AAAA"], mode: "vector", lang: "de", minScore: null });
+  });
+
+  it("rejects with the backend's {code, message}", async () => {
+    mockIPC(() => {
+      throw { code: "query_syntax", message: "the query is not valid at 3" };
+    });
+    await expect(search("a ((")).rejects.toEqual({ code: "query_syntax", message: "the query is not valid at 3" });
+  });
+});
