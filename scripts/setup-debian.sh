@@ -14,6 +14,11 @@ APT_PACKAGES=(
   python3 python3-pip
   nodejs npm
 )
+# `--test`: also what the test suite needs (headless Chromium for the
+# window's browser tests).
+if [[ "${1:-}" == "--test" ]]; then
+  APT_PACKAGES+=(chromium)
+fi
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
