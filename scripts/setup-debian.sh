@@ -14,10 +14,11 @@ APT_PACKAGES=(
   python3 python3-pip
   nodejs npm
 )
-# `--test`: also what the test suite needs (headless Chromium for the
-# window's browser tests).
+# `--test`: also what the test suite needs: headless Chromium for the
+# window's browser tests; Xvfb and WebKitWebDriver for the end-to-end test
+# of the real app (scripts/e2e.sh installs tauri-driver itself).
 if [[ "${1:-}" == "--test" ]]; then
-  APT_PACKAGES+=(chromium)
+  APT_PACKAGES+=(chromium xvfb webkit2gtk-driver)
 fi
 
 missing=()

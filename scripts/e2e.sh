@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# End-to-end test of the real desktop app: a real library indexed with the
+# fixture model, the debug app under Xvfb, driven over WebDriver by
+# tauri-driver (cargo install tauri-driver --version 2.1.0) and WebKitWebDriver
+# (apt webkit2gtk-driver). Saves screenshots to ${SHOTS:-target/e2e-shots}.
+# Expects the debug build (cargo build) and the test photos.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target="${CARGO_TARGET_DIR:-target}"
+app="$(realpath "$target/debug/clipdex-desktop")"
+cli="$target/debug/clipdex"
+shots="${SHOTS:-$target/e2e-shots}"
+[[ -x "$app" && -x "$cli" ]] || { echo "build first: cargo build" >&2; exit 1; }
+if ! command -v tauri-driver >/dev/null; then
+  echo "==> installing tauri-driver 2.1.0"
+  cargo install tauri-driver --version 2.1.0 --locked --quiet
+fi
+for tool in Xvfb WebKitWebDriver; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (scripts/setup-debian.sh --test installs it)" >&2; exit 1; }
+done
+
+work=$(mktemp -d)
+cleanup() { kill ${driver:-} ${xvfb:-} 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+mkdir "$work/photos"
+cp tests/fixtures/photos/*.png tests/fixtures/photos/*.jpg "$work/photos/"
+export CLIPDEX_LIBRARY="$work/library" CLIPDEX_MODEL="$PWD/tests/fixtures/tiny-clip"
+"$cli" index "$work/photos" >/dev/null
+
+display=":$((70 + RANDOM % 20))"
+Xvfb "$display" -screen 0 1280x860x24 >/dev/null 2>&1 &
+xvfb=$!
+export DISPLAY=$display
+tauri-driver --port 4444 >"$work/driver.log" 2>&1 &
+driver=$!
+sleep 1
+node tests/e2e/app.e2e.mjs "$app" "$CLIPDEX_LIBRARY" "$work/photos" "$shots" || { cat "$work/driver.log" >&2; exit 1; }

@@ -1,0 +1,107 @@
+// End to end: the real desktop app (debug build) with a real library and the
+// fixture model, driven over W3C WebDriver by tauri-driver (which runs
+// WebKitWebDriver) under Xvfb. Types a query and drops an image, checks the
+// results, and saves screenshots. Run by scripts/e2e.sh.
+//   node tests/e2e/app.e2e.mjs APP LIBRARY PHOTOS_DIR SCREENSHOT_DIR
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const [app, library, photos, shots] = process.argv.slice(2);
+const base = "http://127.0.0.1:4444";
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+async function wd(method, path, body) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json).slice(0, 400)}`);
+  return json.value;
+}
+
+async function until(what, f, ms = 30000) {
+  const start = Date.now();
+  let last;
+  while (Date.now() - start < ms) {
+    try {
+      const v = await f();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
+}
+
+function check(cond, msg) {
+  if (!cond) throw new Error(msg);
+  console.log(`ok - ${msg}`);
+}
+
+const session = await until("a session", () =>
+  wd("POST", "/session", {
+    capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application: app } } },
+  }),
+);
+const sid = session.sessionId;
+const s = (p) => `/session/${sid}${p}`;
+const run = (script, args = []) => wd("POST", s("/execute/sync"), { script, args });
+// Cards as [file name, score] pairs, in order.
+const cards = () =>
+  run(`return [...document.querySelectorAll("li.card")].map(c => [c.querySelector(".name")?.textContent, Number(c.querySelector(".score")?.textContent)])`);
+// Rendering is done when every thumbnail has loaded.
+const settled = () => run(`return [...document.images].every(i => i.complete && i.naturalWidth > 0)`);
+
+try {
+  mkdirSync(shots, { recursive: true });
+  const box = await until("the search box", () => wd("POST", s("/element"), { using: "css selector", value: "input[type=search]" }));
+  const status = await until("the library status", () =>
+    run(`return document.querySelector("footer")?.textContent.includes("photos") ? document.querySelector("footer").textContent : null`),
+  );
+  check(/12 photos/.test(status), `the footer counts the library's 12 photos (${status.trim().slice(0, 60)}…)`);
+
+  // Typing a query: the file named for it comes first (keywords plus meaning).
+  await wd("POST", s(`/element/${box[ELEMENT]}/value`), { text: "a red motorcycle" });
+  const typed = await until("results for the typed query", async () => {
+    const c = await cards();
+    return c.length > 0 && c;
+  });
+  check(typed[0][0] === "motorcycle_left.png", `typing "a red motorcycle" puts motorcycle_left.png first (${typed.map((c) => c[0]).join(", ")})`);
+  await until("thumbnails to render", settled);
+  writeFileSync(join(shots, "search.png"), Buffer.from(await wd("GET", s("/screenshot")), "base64"));
+
+  // Dropping an image: the same photo comes first, at cosine ~1.
+  await run(`document.querySelector("input[type=search]").value = ""; document.querySelector("input[type=search]").dispatchEvent(new Event("input"));`);
+  const b64 = readFileSync(join(photos, "chelsea.png")).toString("base64");
+  await run(
+    `const bytes = Uint8Array.from(atob(arguments[0]), c => c.charCodeAt(0));
+     const dt = new DataTransfer();
+     dt.items.add(new File([bytes], "chelsea.png", { type: "image/png" }));
+     window.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));`,
+    [b64],
+  );
+  const dropped = await until("results for the dropped image", async () => {
+    const c = await cards();
+    return c.length > 0 && c[0][0] === "chelsea.png" && c;
+  });
+  check(dropped[0][1] > 0.99, `dropping chelsea.png finds chelsea.png first at cosine ${dropped[0][1]}`);
+
+  // The heatmap view: prompts × results, and where the first prompt matches.
+  await run(`document.querySelector("input[type=search]").value = "a red motorcycle, a cat"; document.querySelector("input[type=search]").dispatchEvent(new Event("input"));`);
+  await until("results again", async () => (await cards()).length > 0);
+  await run(`[...document.querySelectorAll(".views button")].find(b => b.textContent.includes("Heatmap")).click()`);
+  const rows = await until("the heatmap matrix", () =>
+    run(`const r = [...document.querySelectorAll("table th[scope=row]")].map(t => t.textContent); return r.length ? r : null`),
+  );
+  check(rows.join("|") === "a red motorcycle|a cat", `the matrix has one row per prompt (${rows.join(", ")})`);
+  const overlay = await until("the region overlay", () => run(`return document.querySelectorAll(".overlay span").length || null`));
+  check(overlay === 16, "the region overlay has 4×4 cells");
+  await until("thumbnails to render", settled);
+  writeFileSync(join(shots, "heatmap.png"), Buffer.from(await wd("GET", s("/screenshot")), "base64"));
+} finally {
+  await wd("DELETE", `/session/${sid}`).catch(() => {});
+}
+console.log("e2e: all checks passed");
