@@ -39,7 +39,7 @@ pub struct AppState {
     pub(crate) model: tokio::sync::Mutex<Option<Arc<Model>>>,
     pub(crate) indexing: std::sync::Mutex<Option<Cancel>>,
     /// A running model download or switch (one at a time), to cancel it.
-    pub(crate) model_task: std::sync::Mutex<Option<Arc<std::sync::atomic::AtomicBool>>>,
+    pub(crate) model_task: std::sync::Mutex<Option<Cancel>>,
     /// The running region heatmap, to cancel it (a newer one replaces it).
     pub(crate) heatmap_task: std::sync::Mutex<Option<Cancel>>,
     /// Whether to keep the library's folders watched in the background.

@@ -3,9 +3,6 @@
 //! background, and comparing models on one query. Thin, like `commands`.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-
 use clipdex_library::models::{manifest::Source, Hub, Installed, Models, Registry};
 use clipdex_library::{Cancel, LibraryModel, Model, SearchOptions};
 use serde::{Deserialize, Serialize};
@@ -248,14 +245,14 @@ pub async fn models_list(state: State<'_, AppState>) -> Result<ModelsDto, IpcErr
 }
 
 /// Takes the one slot for long model work (a download or a switch).
-fn begin(slot: &std::sync::Mutex<Option<Arc<AtomicBool>>>) -> Result<Arc<AtomicBool>, IpcError> {
+fn begin(slot: &std::sync::Mutex<Option<Cancel>>) -> Result<Cancel, IpcError> {
     let mut s = slot.lock().unwrap_or_else(|p| p.into_inner());
     if s.is_some() {
         return Err(IpcError::new("busy", "a model download or switch is already running; wait for it or cancel it"));
     }
-    let flag = Arc::new(AtomicBool::new(false));
-    *s = Some(flag.clone());
-    Ok(flag)
+    let cancel = Cancel::new();
+    *s = Some(cancel.clone());
+    Ok(cancel)
 }
 
 /// Downloads a known model (resumable, verified), streaming progress.
@@ -272,7 +269,7 @@ pub async fn models_pull(
         let hub = Hub::from_env().map_err(IpcError::from_models)?;
         let store = models_store(&state);
         let report = store
-            .pull(&hub, &entry, &cancel, &mut |p| {
+            .pull(&hub, &entry, cancel.as_flag(), &mut |p| {
                 let _ = on_event.send(PullEventDto { file: p.file.clone(), done: p.done, total: p.total });
             })
             .await
@@ -307,25 +304,14 @@ pub async fn models_use<R: Runtime>(
             dir
         }
     };
-    let flag = begin(&state.model_task)?;
+    let cancel = begin(&state.model_task)?;
     let result = async {
         let model = clipdex_library::open_model(&dir, library.runtime_dirs()).await?;
-        let cancel = Cancel::new();
-        // Bridge the panel's cancel flag to the engine's.
-        let (c2, f2) = (cancel.clone(), flag.clone());
-        let watcher = tauri::async_runtime::spawn(async move {
-            while !f2.load(Ordering::SeqCst) {
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            }
-            c2.cancel();
-        });
         let summary = library
             .use_model(model.clone(), &cancel, |p| {
                 let _ = on_event.send(progress_event(p));
             })
-            .await;
-        watcher.abort();
-        let summary = summary?;
+            .await?;
         if summary.activated {
             *state.model.lock().await = Some(model.clone());
             crate::restart_watcher(&app);
@@ -348,8 +334,8 @@ pub async fn models_use<R: Runtime>(
 #[tauri::command]
 pub fn cancel_model_task(state: State<'_, AppState>) -> bool {
     match state.model_task.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-        Some(f) => {
-            f.store(true, Ordering::SeqCst);
+        Some(c) => {
+            c.cancel();
             true
         }
         None => false,

@@ -478,14 +478,7 @@ async fn index(
     let model_dir = paths::model_dir(model.as_deref());
     let model = open_model(&model_dir, lib.runtime_dirs()).await?;
 
-    let cancel = Cancel::new();
-    let on_signal = cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ncancelling: finishing the current batch and saving what is done…");
-            on_signal.cancel();
-        }
-    });
+    let cancel = cancel_on_ctrl_c(Some("finishing the current batch and saving what is done…"));
 
     let bar = progress_bar();
     let summary = lib.index(&roots, model, &cancel, |p| show_progress(&bar, p)).await?;
@@ -706,13 +699,7 @@ async fn watch(
             open_model(&dir, lib.runtime_dirs()).await?
         }
     };
-    let cancel = Cancel::new();
-    let on_signal = cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            on_signal.cancel();
-        }
-    });
+    let cancel = cancel_on_ctrl_c(None);
     let opts = WatchOptions { force_polling: poll, ..WatchOptions::default() };
     lib.watch(&folders, model, opts, &cancel, |e| {
         let line = match (&e, json) {
@@ -1039,20 +1026,13 @@ async fn models_cmd(library: Option<PathBuf>, action: ModelsAction) -> Result<Ex
             Ok(ExitCode::SUCCESS)
         }
         ModelsAction::Pull { id, from, json } => {
-            let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-            let on_signal = cancel.clone();
-            tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    eprintln!("\ncancelling: the partial download is kept; pull again to resume");
-                    on_signal.store(true, std::sync::atomic::Ordering::SeqCst);
-                }
-            });
+            let cancel = cancel_on_ctrl_c(Some("the partial download is kept; pull again to resume"));
             let bar = bytes_bar(0);
             let (dir, summary) = match from {
                 Some(src) => {
                     let (store2, id2, cancel2, bar2) = (store.clone(), id.clone(), cancel.clone(), bar.clone());
                     let inst = tokio::task::spawn_blocking(move || {
-                        store2.install_from(&id2, &src, &cancel2, &mut |p| {
+                        store2.install_from(&id2, &src, cancel2.as_flag(), &mut |p| {
                             bar2.set_length(p.total);
                             bar2.set_position(p.done);
                             bar2.set_prefix(p.file.clone());
@@ -1068,7 +1048,7 @@ async fn models_cmd(library: Option<PathBuf>, action: ModelsAction) -> Result<Ex
                     eprintln!("fetching {} from {} (about {} MB)…", entry.repo, hub.endpoint(), entry.size_mb);
                     let b = bar.clone();
                     let report = store
-                        .pull(&hub, entry, &cancel, &mut |p| {
+                        .pull(&hub, entry, cancel.as_flag(), &mut |p| {
                             b.set_length(p.total);
                             b.set_position(p.done);
                             b.set_prefix(p.file.clone());
@@ -1155,14 +1135,7 @@ async fn models_cmd(library: Option<PathBuf>, action: ModelsAction) -> Result<Ex
             let lib = open_library(library).await?;
             let dir = paths::model_dir(Some(&model));
             let m = open_model(&dir, lib.runtime_dirs()).await?;
-            let cancel = Cancel::new();
-            let on_signal = cancel.clone();
-            tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    eprintln!("\ncancelling: what is embedded is kept; run the same command to continue");
-                    on_signal.cancel();
-                }
-            });
+            let cancel = cancel_on_ctrl_c(Some("what is embedded is kept; run the same command to continue"));
             let bar = progress_bar();
             let id = m.info().id.clone();
             let summary = lib.use_model(m, &cancel, |p| show_progress(&bar, p)).await?;
@@ -1397,13 +1370,7 @@ async fn heatmap(library: Option<PathBuf>, kind: HeatmapKind) -> Result<ExitCode
             writeln!(out, "scale: {:.3} (unrelated) … {:.3} (strong match), {}", m.low, m.high, if m.scale == "calibrated" { "calibrated for this model on this library" } else { "this matrix's own range (no calibrated scale for this model yet: the next indexing run makes one)" })?;
         }
         HeatmapKind::Region { target, text, png, lang, json } => {
-            let cancel = Cancel::new();
-            let on_signal = cancel.clone();
-            tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    on_signal.cancel();
-                }
-            });
+            let cancel = cancel_on_ctrl_c(None);
             let bar = progress_bar();
             let b = bar.clone();
             let map = lib
@@ -1454,4 +1421,19 @@ async fn heatmap(library: Option<PathBuf>, kind: HeatmapKind) -> Result<ExitCode
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A cancel flag that Ctrl-C sets, saying on stderr what happens to the work.
+fn cancel_on_ctrl_c(what_happens: Option<&'static str>) -> Cancel {
+    let cancel = Cancel::new();
+    let on_signal = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            if let Some(m) = what_happens {
+                eprintln!("\ncancelling: {m}");
+            }
+            on_signal.cancel();
+        }
+    });
+    cancel
 }

@@ -39,6 +39,10 @@ impl Cancel {
     pub fn same_as(&self, other: &Cancel) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }
+    /// The flag itself, for work below the library that takes one (downloads).
+    pub fn as_flag(&self) -> &AtomicBool {
+        &self.0
+    }
 }
 
 /// Where an indexing run is.
