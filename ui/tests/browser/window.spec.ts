@@ -118,3 +118,32 @@ test("keyboard: the models panel opens with Ctrl+Shift+M and closes with Esc", a
   await page.keyboard.press("Escape");
   await expect(page.getByRole("dialog", { name: "Models" })).toHaveCount(0);
 });
+
+test("arrows move through the results, Enter opens the preview, Esc closes it", async ({ page }) => {
+  const box = page.getByRole("searchbox");
+  await box.fill("a red sled");
+  await box.press("Enter");
+  const cards = page.getByRole("list", { name: /Results for a red sled/ }).getByRole("button");
+  await expect(cards).toHaveCount(4);
+  await box.press("ArrowDown");
+  await expect(cards.nth(0)).toBeFocused();
+  await page.keyboard.press("ArrowRight");
+  await expect(cards.nth(1)).toBeFocused();
+  await page.keyboard.press("ArrowLeft");
+  await expect(cards.nth(0)).toBeFocused();
+  await page.keyboard.press("ArrowRight");
+  await page.keyboard.press("Enter");
+  const preview = page.getByRole("dialog", { name: "Preview: a-1.jpg" });
+  await expect(preview).toBeVisible();
+  await expect(preview).toContainText("/photos/a-1.jpg");
+  await expect(preview).toContainText("640 × 480");
+  await expect(preview).toContainText("#2 by meaning");
+  await page.keyboard.press("Escape");
+  await expect(preview).toHaveCount(0);
+  await expect(cards.nth(1)).toBeFocused();
+  // More like this searches by the item.
+  await cards.nth(2).click();
+  await page.getByRole("button", { name: "More like this" }).click();
+  await expect(box).toHaveValue(/^similar:a{63}2$/);
+  expect((await calls(page, "search")).at(-1).args.query).toMatch(/^similar:/);
+});
