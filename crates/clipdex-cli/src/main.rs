@@ -1383,14 +1383,8 @@ async fn heatmap(library: Option<PathBuf>, kind: HeatmapKind) -> Result<ExitCode
             let (lo, hi) = map.cells.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), c| (a.min(*c), b.max(*c)));
             let levels: Vec<f32> = map.cells.iter().map(|c| (c - lo) / (hi - lo).max(1e-6)).collect();
             if let Some(out_path) = &png {
-                let path = std::path::PathBuf::from(&target);
-                let img = if path.is_file() {
-                    clipdex_library::decode_image_file(&path)?
-                } else {
-                    let files = lib.files().await?;
-                    let f = files.iter().find(|f| f.id == target.to_ascii_lowercase()).ok_or_else(|| anyhow!("no file holds {target}"))?;
-                    clipdex_library::decode_image_file(std::path::Path::new(&f.path))?
-                };
+                let (_, path) = lib.image_file(&target).await?;
+                let img = clipdex_library::decode_image_file(&path)?;
                 clipdex_library::heat_overlay(&img, map.rows, map.cols, &levels, 0.45)
                     .save(out_path)
                     .with_context(|| format!("cannot write {}", out_path.display()))?;

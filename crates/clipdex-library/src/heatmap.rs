@@ -157,6 +157,21 @@ fn write_cached(path: &Path, m: &RegionMap) {
 }
 
 impl Library {
+    /// The file to read for a library item (by path or content id: its first
+    /// path) or for any image file, with the item's id when it is one.
+    pub async fn image_file(&self, path_or_id: &str) -> Result<(Option<String>, PathBuf)> {
+        let id = self.resolve_item(path_or_id).await?;
+        let path = match &id {
+            Some(id) => {
+                let files = self.store.files_of(std::slice::from_ref(id)).await?;
+                let held = files.get(id).and_then(|f| f.first()).map(|f| PathBuf::from(&f.path));
+                held.ok_or_else(|| LibraryError::NoSuchItem(id.clone()))?
+            }
+            None => PathBuf::from(path_or_id),
+        };
+        Ok((id, path))
+    }
+
     /// Prompts × items cosines with `model` (items by path or content id;
     /// library items use their stored vectors, other files are embedded).
     pub async fn heatmap_matrix(
@@ -213,15 +228,7 @@ impl Library {
         if text.trim().is_empty() {
             return Err(LibraryError::EmptyQuery);
         }
-        let id = self.resolve_item(path_or_id).await?;
-        let path: PathBuf = match &id {
-            Some(id) => {
-                let files = self.store.files_of(std::slice::from_ref(id)).await?;
-                let held = files.get(id).and_then(|f| f.first()).map(|f| PathBuf::from(&f.path));
-                held.ok_or_else(|| LibraryError::NoSuchItem(id.clone()))?
-            }
-            None => PathBuf::from(path_or_id),
-        };
+        let (id, path) = self.image_file(path_or_id).await?;
         let query = format!("{}\t{text}", lang.unwrap_or(""));
         let cache = id.as_ref().map(|id| {
             self.dir.join("cache").join("regions").join(format!("{}.txt", cache_key(&model.info().id, id, &query)))
