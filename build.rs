@@ -14,6 +14,11 @@ fn main() {
         "heatmap_matrix",
         "heatmap_region",
         "cancel_heatmap",
+        "query_outline",
+        "open_item",
+        "remove_folder",
+        "pause_indexing",
+        "retry_failures",
     ])))
     .expect("tauri build step failed");
 }

@@ -28,6 +28,8 @@ pub struct HitDto {
     pub height: u32,
     /// `thumb://localhost/<id>`: served by id, never by path.
     pub thumbnail: String,
+    /// `media://localhost/<id>`: the picture at preview size, by id.
+    pub image: String,
     /// EXIF date taken (ms since the epoch), if any.
     pub taken_at: Option<i64>,
     /// Date taken, else the file's modification time (ms).
@@ -61,6 +63,7 @@ impl From<Hit> for HitDto {
         let d = h.details.unwrap_or_default();
         HitDto {
             thumbnail: crate::thumbnail_url(&h.id),
+            image: crate::scheme_url(crate::panel::MEDIA_SCHEME, &h.id),
             id: h.id,
             path: h.path,
             paths: h.paths,
@@ -114,6 +117,8 @@ pub struct StatusDto {
     pub model_dir: Option<String>,
     pub failures: Vec<FailureDto>,
     pub indexing: bool,
+    /// Whether the running index is paused.
+    pub paused: bool,
     /// Files still to index by a running indexer or watcher.
     pub pending: usize,
     /// How each watched folder is watched: "events" or "polling (why)".
@@ -266,7 +271,10 @@ pub async fn library_status(state: State<'_, AppState>) -> Result<StatusDto, Ipc
     let library = state.library().await?;
     let s = library.status().await?;
     let device = state.model.lock().await.as_ref().map(|m| crate::models::DeviceDto::of(m));
-    let indexing = state.indexing.lock().unwrap_or_else(|p| p.into_inner()).is_some();
+    let (indexing, paused) = match state.indexing.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        Some(c) => (true, c.is_paused()),
+        None => (false, false),
+    };
     Ok(StatusDto {
         library: s.library_dir.display().to_string(),
         items: s.items,
@@ -276,6 +284,7 @@ pub async fn library_status(state: State<'_, AppState>) -> Result<StatusDto, Ipc
         model_dir: s.model_dir,
         failures: s.failures.into_iter().map(|f| FailureDto { path: f.path, reason: f.reason }).collect(),
         indexing,
+        paused,
         pending: s.pending,
         watching: s.watching.into_iter().map(|(folder, mode)| WatchDto { folder, mode }).collect(),
         models: s.models.iter().map(crate::models::LibModelDto::from).collect(),
@@ -295,20 +304,39 @@ pub async fn index_folders<R: Runtime>(
     if folders.is_empty() {
         return Err(IpcError::new("no_folders", "choose at least one folder to add"));
     }
-    let cancel = {
-        let mut slot = state.indexing.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.is_some() {
-            return Err(IpcError::new("busy", "indexing is already running; wait for it or cancel it"));
-        }
-        let c = Cancel::new();
-        *slot = Some(c.clone());
-        c
-    };
+    let cancel = claim_indexing(&state)?;
     let result = run_index(&state, folders, &on_event, &cancel).await;
-    *state.indexing.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    release_indexing(&state);
     // The new folders are watched from now on.
     crate::restart_watcher(&app);
     result
+}
+
+/// Takes the one indexing slot (index, retry), or says it is busy.
+pub(crate) fn claim_indexing(state: &AppState) -> Result<Cancel, IpcError> {
+    let mut slot = state.indexing.lock().unwrap_or_else(|p| p.into_inner());
+    if slot.is_some() {
+        return Err(IpcError::new("busy", "indexing is already running; wait for it or cancel it"));
+    }
+    let c = Cancel::new();
+    *slot = Some(c.clone());
+    Ok(c)
+}
+
+pub(crate) fn release_indexing(state: &AppState) {
+    *state.indexing.lock().unwrap_or_else(|p| p.into_inner()) = None;
+}
+
+pub(crate) fn summary_dto(summary: clipdex_library::IndexSummary) -> SummaryDto {
+    SummaryDto {
+        indexed: summary.indexed,
+        reused: summary.reused,
+        skipped: summary.skipped,
+        removed: summary.removed,
+        failed: summary.failed.into_iter().map(|(path, reason)| FailureDto { path, reason }).collect(),
+        cancelled: summary.cancelled,
+        seconds: summary.elapsed.as_secs_f64(),
+    }
 }
 
 async fn run_index(
@@ -335,15 +363,7 @@ async fn run_index(
             let _ = on_event.send(progress_event(p));
         })
         .await?;
-    let dto = SummaryDto {
-        indexed: summary.indexed,
-        reused: summary.reused,
-        skipped: summary.skipped,
-        removed: summary.removed,
-        failed: summary.failed.into_iter().map(|(path, reason)| FailureDto { path, reason }).collect(),
-        cancelled: summary.cancelled,
-        seconds: summary.elapsed.as_secs_f64(),
-    };
+    let dto = summary_dto(summary);
     let _ = on_event.send(IndexEvent::Finished { summary: dto.clone() });
     Ok(dto)
 }

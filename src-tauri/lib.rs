@@ -6,6 +6,8 @@
 pub mod commands;
 pub mod error;
 pub mod models;
+pub mod panel;
+pub mod system;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,10 +23,15 @@ pub const THUMB_SCHEME: &str = "thumb";
 
 /// The URL the window uses for an item's thumbnail on this platform.
 pub fn thumbnail_url(id: &str) -> String {
+    scheme_url(THUMB_SCHEME, id)
+}
+
+/// The URL of `id` under one of the app's URI schemes, as this platform's web view spells it.
+pub fn scheme_url(scheme: &str, id: &str) -> String {
     if cfg!(any(windows, target_os = "android")) {
-        format!("http://{THUMB_SCHEME}.localhost/{id}")
+        format!("http://{scheme}.localhost/{id}")
     } else {
-        format!("{THUMB_SCHEME}://localhost/{id}")
+        format!("{scheme}://localhost/{id}")
     }
 }
 
@@ -158,6 +165,14 @@ pub fn build_app<R: Runtime>(
                 responder.respond(thumbnail_response(bytes));
             });
         })
+        .register_asynchronous_uri_scheme_protocol(panel::MEDIA_SCHEME, |ctx, request, responder| {
+            let id = request.uri().path().trim_start_matches('/').to_string();
+            let app = ctx.app_handle().clone();
+            tauri::async_runtime::spawn(async move {
+                let state = app.state::<AppState>();
+                responder.respond(panel::preview_response(panel::preview_bytes(&state, &id).await));
+            });
+        })
         .invoke_handler(tauri::generate_handler![
             commands::search,
             commands::index_folders,
@@ -170,7 +185,12 @@ pub fn build_app<R: Runtime>(
             models::compare,
             models::heatmap_matrix,
             models::heatmap_region,
-            models::cancel_heatmap
+            models::cancel_heatmap,
+            panel::query_outline,
+            panel::open_item,
+            panel::remove_folder,
+            panel::pause_indexing,
+            panel::retry_failures
         ])
         .build(context)
 }

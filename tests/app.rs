@@ -176,6 +176,8 @@ fn the_window_may_call_only_what_its_capabilities_grant() {
     assert_eq!(invoke(&main, "library_status", json!({})).expect("granted")["items"], 0);
     assert_eq!(invoke(&main, "search", json!({"query": "x"})).expect("granted")["hits"], json!([]));
     assert_eq!(invoke(&main, "cancel_indexing", json!({})).expect("granted"), json!(false));
+    assert_eq!(invoke(&main, "pause_indexing", json!({"paused": true})).expect("granted"), json!(false));
+    assert_eq!(invoke(&main, "query_outline", json!({"query": "cat"})).expect("granted")["parts"][0]["kind"], "text");
 
     // Not granted: emitting events (the window only listens), and other plugins' commands.
     let err = invoke(&main, "plugin:event|emit", json!({"event": "x", "payload": null}))
@@ -331,4 +333,90 @@ fn heatmaps_through_ipc() {
         .expect_err("not an id");
     assert_eq!(err["code"], "bad_argument");
     assert_eq!(invoke(&webview, "cancel_heatmap", json!({})).expect("cancel"), json!(false));
+}
+
+/// The library panel, the preview pane's actions and the search box's
+/// outline, through IPC and the commands themselves.
+#[test]
+fn library_panel_preview_and_outline_through_ipc() {
+    use clipdex_desktop::panel::{self, OutlineDto};
+    let lib = tempfile::tempdir().expect("lib");
+    let photos = photo_folder();
+    let (app, webview) = app(lib.path(), &fixtures().join("tiny-clip"));
+    let folder = photos.path().canonicalize().expect("canonical").to_string_lossy().into_owned();
+    let (channel, _) = index_events();
+    let state = app.state::<AppState>();
+    tauri::async_runtime::block_on(commands::index_folders(app.handle().clone(), state.clone(), vec![folder.clone()], channel))
+        .expect("index");
+    let found: SearchDto =
+        serde_json::from_value(invoke(&webview, "search", json!({"query": "cat", "minScore": -1.0})).expect("search"))
+            .expect("dto");
+    let chelsea = found.hits.iter().find(|h| h.path.ends_with("chelsea.png")).expect("chelsea").clone();
+    assert!(chelsea.image.ends_with(&chelsea.id) && chelsea.image.starts_with("media:"), "{}", chelsea.image);
+
+    // The outline: parts with their places, weights, and where a query stops making sense.
+    let q = format!("2:\"a cat\" similar:{} after:2020-01-01", chelsea.id);
+    let o: OutlineDto = serde_json::from_value(invoke(&webview, "query_outline", json!({ "query": q })).expect("outline"))
+        .expect("dto");
+    let kinds: Vec<(&str, Option<f32>)> = o.parts.iter().map(|p| (p.kind.as_str(), p.weight)).collect();
+    assert_eq!(kinds, vec![("text", Some(2.0)), ("similar", Some(1.0)), ("filter", None)]);
+    assert_eq!(&q[o.parts[0].atom_start..o.parts[0].end], "\"a cat\"");
+    let bad: OutlineDto =
+        serde_json::from_value(invoke(&webview, "query_outline", json!({"query": "cat after:someday"})).expect("outline"))
+            .expect("dto");
+    let e = bad.error.expect("an error");
+    assert_eq!((e.position, e.expected.as_str()), (10, "a date as YYYY-MM-DD"));
+
+    // The preview serves the file itself, by id only.
+    let (bytes, mime) = tauri::async_runtime::block_on(panel::preview_bytes(&state, &chelsea.id)).expect("preview");
+    assert_eq!((bytes, mime), (std::fs::read(photos.path().join("chelsea.png")).expect("read"), "image/png"));
+    assert!(tauri::async_runtime::block_on(panel::preview_bytes(&state, "../../etc/passwd")).is_none());
+    assert!(tauri::async_runtime::block_on(panel::preview_bytes(&state, &"0".repeat(64))).is_none());
+
+    // Open and reveal hand the item's path to the desktop's tools (stand-ins here, on PATH).
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let tools = tempfile::tempdir().expect("tools");
+        let log = tools.path().join("log");
+        for tool in ["xdg-open", "dbus-send"] {
+            let script = tools.path().join(tool);
+            std::fs::write(&script, format!("#!/bin/sh\necho \"{tool} $*\" >> '{}'\n", log.display())).expect("write");
+            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+        let path = std::env::var("PATH").unwrap_or_default();
+        std::env::set_var("PATH", format!("{}:{path}", tools.path().display()));
+        invoke(&webview, "open_item", json!({"id": chelsea.id})).expect("open");
+        invoke(&webview, "open_item", json!({"id": chelsea.id, "reveal": true})).expect("reveal");
+        std::env::set_var("PATH", path);
+        let said = std::fs::read_to_string(&log).expect("log");
+        let lines: Vec<&str> = said.lines().collect();
+        assert_eq!(lines[0], format!("xdg-open {}", chelsea.path), "{said}");
+        assert!(lines[1].starts_with("dbus-send --session") && lines[1].contains("ShowItems"), "{said}");
+        assert!(lines[1].contains(&format!("array:string:file://{}", chelsea.path)), "{said}");
+    }
+    let err = invoke(&webview, "open_item", json!({"id": "../x"})).expect_err("not an id");
+    assert_eq!(err["code"], "bad_argument", "{err}");
+    // A file gone since it was indexed: said so, nothing opened.
+    std::fs::remove_file(photos.path().join("coffee.png")).expect("remove");
+    let coffee = found.hits.iter().find(|h| h.path.ends_with("coffee.png")).expect("coffee");
+    let err = invoke(&webview, "open_item", json!({"id": coffee.id})).expect_err("gone");
+    assert_eq!(err["code"], "path_not_found", "{err}");
+
+    // Retry the failure (zero.jpg is still empty: it fails again, with its reason).
+    let (channel, events) = index_events();
+    let retried = tauri::async_runtime::block_on(panel::retry_failures(app.handle().clone(), state.clone(), Vec::new(), channel))
+        .expect("retry");
+    assert_eq!(retried.failed.len(), 1, "{retried:?}");
+    assert!(retried.failed[0].path.ends_with("zero.jpg"));
+    assert!(matches!(events.lock().expect("lock").last(), Some(IndexEvent::Finished { .. })));
+    assert_eq!(invoke(&webview, "pause_indexing", json!({"paused": true})).expect("pause"), json!(false));
+
+    // Removing the folder forgets its photos (the files stay).
+    assert_eq!(invoke(&webview, "remove_folder", json!({ "folder": folder })).expect("remove"), json!(true));
+    let status: StatusDto =
+        serde_json::from_value(invoke(&webview, "library_status", json!({})).expect("status")).expect("dto");
+    assert_eq!((status.items, status.folders.len(), status.paused), (0, 0, false));
+    assert!(photos.path().join("chelsea.png").exists());
+    assert_eq!(invoke(&webview, "remove_folder", json!({ "folder": folder })).expect("again"), json!(false));
 }

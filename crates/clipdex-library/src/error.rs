@@ -70,6 +70,9 @@ pub enum LibraryError {
     #[error("cancelled")]
     Cancelled,
 
+    #[error("no file failed, so there is nothing to try again")]
+    NothingToRetry,
+
     #[error("a background task failed: {0}")]
     Task(String),
 }
@@ -105,6 +108,7 @@ impl LibraryError {
             LibraryError::NoSuchItem(_) => "no_such_item",
             LibraryError::EmptyQuery => "empty_query",
             LibraryError::Cancelled => "cancelled",
+            LibraryError::NothingToRetry => "nothing_to_retry",
             LibraryError::NotInLibrary(_) => "not_in_library",
             LibraryError::Task(_) => "internal",
         }

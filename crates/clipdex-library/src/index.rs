@@ -21,27 +21,47 @@ const WRITE_EVERY: Duration = Duration::from_secs(5);
 /// Files larger than this are not read (no photo is this big).
 pub const MAX_FILE_BYTES: u64 = 1 << 30;
 
-/// Shared flag that asks long work to stop at the next batch boundary.
+/// Shared handle that asks long work to stop, or to pause, at the next
+/// batch boundary. Pausing keeps everything done so far written.
 #[derive(Debug, Clone, Default)]
-pub struct Cancel(Arc<AtomicBool>);
+pub struct Cancel {
+    stop: Arc<AtomicBool>,
+    paused: Arc<AtomicBool>,
+}
 
 impl Cancel {
     pub fn new() -> Self {
         Self::default()
     }
     pub fn cancel(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.stop.store(true, Ordering::SeqCst);
     }
     pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.stop.load(Ordering::SeqCst)
+    }
+    /// Asks the work to wait at its next batch boundary until [`Cancel::resume`].
+    pub fn pause(&self) {
+        self.paused.store(true, Ordering::SeqCst);
+    }
+    pub fn resume(&self) {
+        self.paused.store(false, Ordering::SeqCst);
+    }
+    pub fn is_paused(&self) -> bool {
+        self.paused.load(Ordering::SeqCst)
+    }
+    /// Waits while paused; cancelling ends the wait.
+    pub async fn wait_while_paused(&self) {
+        while self.is_paused() && !self.is_cancelled() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
     /// Whether both handles stop the same work.
     pub fn same_as(&self, other: &Cancel) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        Arc::ptr_eq(&self.stop, &other.stop)
     }
     /// The flag itself, for work below the library that takes one (downloads).
     pub fn as_flag(&self) -> &AtomicBool {
-        &self.0
+        &self.stop
     }
 }
 
@@ -87,7 +107,7 @@ impl Progress {
 }
 
 /// The outcome of a run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct IndexSummary {
     /// Files whose content was new and got embedded.
     pub indexed: usize,

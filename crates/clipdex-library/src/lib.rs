@@ -27,7 +27,7 @@ pub use clipdex_embed::{cosine, Device, Model, ModelInfo};
 /// Known exports, installs and integrity (the `models` commands).
 pub use clipdex_models as models;
 pub use clipdex_media::RgbImage;
-pub use clipdex_media::{heat_overlay, iso_utc, PhotoFacts};
+pub use clipdex_media::{heat_overlay, iso_utc, jpeg_within, web_mime as media_web_mime, PhotoFacts};
 pub use clipdex_store::DEFAULT_ANN_THRESHOLD;
 pub use clipdex_store::{
     Audit, Details, FailureRecord, FileRecord, FileStamp, Hit, IndexAction, Tag, VectorIndexInfo, Why,
@@ -575,6 +575,11 @@ impl Library {
         let mut embed_time = 0.0;
         let mut todo = plan.todo.into_iter().peekable();
         while todo.peek().is_some() {
+            if cancel.is_paused() {
+                // What is done stays written while the run waits.
+                self.flush(&mut pending).await?;
+                cancel.wait_while_paused().await;
+            }
             if cancel.is_cancelled() {
                 break;
             }
@@ -870,6 +875,43 @@ impl Library {
         // Items also held elsewhere lose this folder's path words.
         self.refresh_words(&held).await?;
         Ok(true)
+    }
+
+    /// Tries files that failed again (those in `paths`, or all when it is
+    /// empty): their failure records are dropped and their folders indexed,
+    /// so a file that reads now is indexed and one that still fails is
+    /// recorded again with its reason. Failures under a folder that is gone
+    /// are forgotten.
+    pub async fn retry_failures(
+        &self,
+        paths: &[String],
+        model: Arc<Model>,
+        cancel: &Cancel,
+        progress: impl FnMut(&Progress),
+    ) -> Result<IndexSummary> {
+        let chosen: Vec<clipdex_store::FailureRecord> = self
+            .store
+            .failures()
+            .await?
+            .into_iter()
+            .filter(|f| paths.is_empty() || paths.contains(&f.path))
+            .collect();
+        if chosen.is_empty() {
+            return Err(LibraryError::NothingToRetry);
+        }
+        {
+            let _lock = WriterLock::acquire(&self.dir, self.lock_wait).await?;
+            let forget: Vec<String> = chosen.iter().map(|f| f.path.clone()).collect();
+            self.store.remove_paths(&forget).await?;
+        }
+        let mut roots: Vec<PathBuf> = chosen.iter().map(|f| PathBuf::from(&f.root)).filter(|r| r.exists()).collect();
+        roots.sort();
+        roots.dedup();
+        if roots.is_empty() {
+            // No roots would mean "every folder": there is nothing left to try.
+            return Ok(IndexSummary { removed: chosen.len(), ..Default::default() });
+        }
+        self.index(&roots, model, cancel, progress).await
     }
 
     /// The library's folders.

@@ -56,6 +56,29 @@ pub enum Filter {
 pub struct Query {
     pub terms: Vec<Term>,
     pub filters: Vec<Filter>,
+    /// Where each term and filter sits in the text, in order.
+    pub pieces: Vec<Piece>,
+}
+
+/// Where one term or filter sits in the query's text (character offsets),
+/// so a front end can show the parts and rewrite one (e.g. its weight).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Piece {
+    /// Where the part begins, with its sign or weight.
+    pub start: usize,
+    /// Where the term itself (or the filter's value) begins.
+    pub atom_start: usize,
+    /// Just past the part.
+    pub end: usize,
+    pub of: PieceOf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PieceOf {
+    /// An index into [`Query::terms`].
+    Term(usize),
+    /// An index into [`Query::filters`].
+    Filter(usize),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -140,20 +163,37 @@ fn err(position: usize, expected: &str) -> QuerySyntaxError {
 struct Run {
     words: Vec<String>,
     weight: f32,
+    start: usize,
+    atom_start: usize,
+    end: usize,
 }
 
 impl Run {
     fn flush(&mut self, q: &mut Query) {
         if !self.words.is_empty() {
-            q.terms.push(Term { weight: self.weight, kind: TermKind::Text(self.words.join(" ")) });
+            let kind = TermKind::Text(self.words.join(" "));
+            q.add_term(Term { weight: self.weight, kind }, self.start, self.atom_start, self.end);
             self.words.clear();
         }
     }
-    fn push(&mut self, word: String, weight: f32) {
+    /// A word spanning `atom_start..end`; `start` includes its sign or weight.
+    fn push(&mut self, word: String, weight: f32, (start, atom_start, end): (usize, usize, usize)) {
         if self.words.is_empty() {
-            self.weight = weight;
+            (self.weight, self.start, self.atom_start) = (weight, start, atom_start);
         }
         self.words.push(word);
+        self.end = end;
+    }
+}
+
+impl Query {
+    fn add_term(&mut self, term: Term, start: usize, atom_start: usize, end: usize) {
+        self.pieces.push(Piece { start, atom_start, end, of: PieceOf::Term(self.terms.len()) });
+        self.terms.push(term);
+    }
+    fn add_filter(&mut self, filter: Filter, start: usize, atom_start: usize, end: usize) {
+        self.pieces.push(Piece { start, atom_start, end, of: PieceOf::Filter(self.filters.len()) });
+        self.filters.push(filter);
     }
 }
 
@@ -162,8 +202,9 @@ pub fn parse(src: &str) -> Result<Query, QuerySyntaxError> {
     let mut lx = Lexer { chars: src.chars().collect(), pos: 0 };
     let mut q = Query::default();
     let mut run = Run::default();
-    // The sign for the next term (set by a '+' or '-' operator).
+    // The sign for the next term (set by a '+' or '-' operator), and where it stood.
     let mut sign = 1.0f32;
+    let mut sign_at: Option<usize> = None;
     loop {
         lx.skip_space();
         let Some(c) = lx.peek() else { break };
@@ -177,6 +218,7 @@ pub fn parse(src: &str) -> Result<Query, QuerySyntaxError> {
         {
             run.flush(&mut q);
             sign = if c == '-' { -1.0 } else { 1.0 };
+            sign_at = Some(at);
             lx.pos += 1;
             lx.skip_space();
             if lx.peek().is_none() {
@@ -187,7 +229,8 @@ pub fn parse(src: &str) -> Result<Query, QuerySyntaxError> {
         if c == '"' {
             run.flush(&mut q);
             let text = lx.phrase()?;
-            q.terms.push(Term { weight: std::mem::replace(&mut sign, 1.0), kind: TermKind::Text(text) });
+            let term = Term { weight: std::mem::replace(&mut sign, 1.0), kind: TermKind::Text(text) };
+            q.add_term(term, sign_at.take().unwrap_or(at), at, lx.pos);
             continue;
         }
         let word = lx.word();
@@ -200,15 +243,17 @@ pub fn parse(src: &str) -> Result<Query, QuerySyntaxError> {
                 }
                 run.flush(&mut q);
                 let weight = std::mem::replace(&mut sign, 1.0) * w;
+                let start = sign_at.take().unwrap_or(at);
+                let atom_at = at + head.chars().count() + 1;
                 if rest.is_empty() && lx.peek() == Some('"') {
                     let text = lx.phrase()?;
-                    q.terms.push(Term { weight, kind: TermKind::Text(text) });
+                    q.add_term(Term { weight, kind: TermKind::Text(text) }, start, atom_at, lx.pos);
                 } else if rest.is_empty() {
                     return Err(err(lx.pos, "a term right after the weight (e.g. 2:\"red car\")"));
                 } else if looks_like_path(rest) {
-                    q.terms.push(Term { weight, kind: TermKind::Image(PathBuf::from(rest)) });
+                    q.add_term(Term { weight, kind: TermKind::Image(PathBuf::from(rest)) }, start, atom_at, lx.pos);
                 } else {
-                    run.push(rest.to_string(), weight);
+                    run.push(rest.to_string(), weight, (start, atom_at, lx.pos));
                 }
                 continue;
             }
@@ -220,7 +265,8 @@ pub fn parse(src: &str) -> Result<Query, QuerySyntaxError> {
                     return Err(err(value_at, "an item id (hex digits) after similar:"));
                 }
                 let weight = std::mem::replace(&mut sign, 1.0);
-                q.terms.push(Term { weight, kind: TermKind::Similar(rest.to_ascii_lowercase()) });
+                let term = Term { weight, kind: TermKind::Similar(rest.to_ascii_lowercase()) };
+                q.add_term(term, sign_at.take().unwrap_or(at), at, lx.pos);
                 continue;
             }
             if FILTERS.contains(&name.as_str()) {
@@ -228,7 +274,7 @@ pub fn parse(src: &str) -> Result<Query, QuerySyntaxError> {
                 if rest.is_empty() {
                     return Err(err(value_at, &format!("a value after {name}:")));
                 }
-                q.filters.push(match name.as_str() {
+                let filter = match name.as_str() {
                     "folder" => Filter::Folder(rest.to_string()),
                     "after" | "before" if !is_date(rest) => return Err(err(value_at, "a date as YYYY-MM-DD")),
                     "after" => Filter::After(rest.to_string()),
@@ -239,17 +285,18 @@ pub fn parse(src: &str) -> Result<Query, QuerySyntaxError> {
                     _ => Filter::MinSize(
                         rest.parse().map_err(|_| err(value_at, "a whole number of pixels after minsize:"))?,
                     ),
-                });
+                };
+                q.add_filter(filter, at, value_at, lx.pos);
                 continue;
             }
         }
         if looks_like_path(&word) {
             run.flush(&mut q);
             let weight = std::mem::replace(&mut sign, 1.0);
-            q.terms.push(Term { weight, kind: TermKind::Image(PathBuf::from(word)) });
+            q.add_term(Term { weight, kind: TermKind::Image(PathBuf::from(word)) }, sign_at.take().unwrap_or(at), at, lx.pos);
             continue;
         }
-        run.push(word, std::mem::replace(&mut sign, 1.0));
+        run.push(word, std::mem::replace(&mut sign, 1.0), (sign_at.take().unwrap_or(at), at, lx.pos));
     }
     run.flush(&mut q);
     Ok(q)
@@ -343,6 +390,30 @@ mod tests {
         let e = parse("minsize:big").expect_err("bad size");
         assert_eq!(e.to_string(), "at position 8: expected a whole number of pixels after minsize:");
         assert!(parse(r#""""#).is_err());
+    }
+
+    #[test]
+    fn pieces_say_where_each_part_sits() {
+        let src = r#"kids on a sled -0.5:"rainy day" similar:ab12 after:2024-01-31 2:dog park"#;
+        let q = parse(src).expect("ok");
+        let chars: Vec<char> = src.chars().collect();
+        let at = |a: usize, b: usize| chars[a..b].iter().collect::<String>();
+        let seen: Vec<(String, String, PieceOf)> =
+            q.pieces.iter().map(|p| (at(p.start, p.end), at(p.atom_start, p.end), p.of)).collect();
+        assert_eq!(
+            seen,
+            vec![
+                ("kids on a sled".into(), "kids on a sled".into(), PieceOf::Term(0)),
+                ("-0.5:\"rainy day\"".into(), "\"rainy day\"".into(), PieceOf::Term(1)),
+                ("similar:ab12".into(), "similar:ab12".into(), PieceOf::Term(2)),
+                ("after:2024-01-31".into(), "2024-01-31".into(), PieceOf::Filter(0)),
+                ("2:dog park".into(), "dog park".into(), PieceOf::Term(3)),
+            ]
+        );
+        assert_eq!(q.terms[1].weight, -0.5);
+        // A sign standing apart belongs to the term after it; offsets count characters.
+        let q = parse("café - \"pluie\"").expect("ok");
+        assert_eq!((q.pieces[1].start, q.pieces[1].atom_start, q.pieces[1].end), (5, 7, 14));
     }
 
     #[test]

@@ -57,6 +57,18 @@ pub fn media_type(path: &Path) -> &'static str {
     }
 }
 
+/// The MIME type of a format every web view shows as it is, if the path is one.
+pub fn web_mime(path: &Path) -> Option<&'static str> {
+    match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
+        Some("jpg" | "jpeg") => Some("image/jpeg"),
+        Some("png") => Some("image/png"),
+        Some("gif") => Some("image/gif"),
+        Some("webp") => Some("image/webp"),
+        Some("bmp") => Some("image/bmp"),
+        _ => None,
+    }
+}
+
 /// Is this path one the indexer should look at?
 pub fn is_supported_path(path: &Path) -> bool {
     path.extension()
@@ -149,11 +161,17 @@ fn flatten(img: DynamicImage) -> RgbImage {
 /// A JPEG thumbnail whose long side is at most [`THUMBNAIL_SIZE`].
 /// Returns the JPEG bytes and the thumbnail's size.
 pub fn thumbnail(img: &RgbImage) -> Result<(Vec<u8>, u32, u32), DecodeError> {
+    jpeg_within(img, THUMBNAIL_SIZE)
+}
+
+/// A JPEG whose long side is at most `max_side` (never enlarged), for
+/// showing a format a web view cannot (TIFF) at preview size.
+pub fn jpeg_within(img: &RgbImage, max_side: u32) -> Result<(Vec<u8>, u32, u32), DecodeError> {
     let (w, h) = img.dimensions();
     if w == 0 || h == 0 {
         return Err(DecodeError::Empty);
     }
-    let scale = (THUMBNAIL_SIZE as f64 / w.max(h) as f64).min(1.0);
+    let scale = (max_side as f64 / w.max(h) as f64).min(1.0);
     let tw = ((w as f64 * scale).round() as u32).max(1);
     let th = ((h as f64 * scale).round() as u32).max(1);
     let small = if (tw, th) == (w, h) {
