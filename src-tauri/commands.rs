@@ -14,7 +14,8 @@ use crate::AppState;
 
 /// Results shown per query unless the window asks for another number.
 const DEFAULT_LIMIT: usize = 60;
-const MAX_LIMIT: usize = 1000;
+/// One page at most; the window asks for the next page as the user scrolls.
+const MAX_LIMIT: usize = 2000;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -210,7 +211,7 @@ pub async fn search_model(state: &AppState, library: &Library) -> Result<Option<
 }
 
 /// Search with the query language (text, image paths, similar:<id>, weights,
-/// filters), plus `images`: encoded images (base64) the user dropped or
+/// filters), one page (`offset`, `limit`) at a time, plus `images`: encoded images (base64) the user dropped or
 /// pasted, embedded on the fly and never added to the library — the window
 /// sends bytes, never paths. `minScore` overrides the calibrated cutoff;
 /// `mode` is `hybrid` (default), `vector` or `keyword`; `sort` is
@@ -224,6 +225,7 @@ pub async fn search(
     state: State<'_, AppState>,
     query: String,
     limit: Option<usize>,
+    offset: Option<usize>,
     min_score: Option<f32>,
     mode: Option<String>,
     sort: Option<String>,
@@ -248,6 +250,7 @@ pub async fn search(
         .collect::<Result<Vec<_>, _>>()?;
     let opts = SearchOptions {
         limit: limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
+        offset: offset.unwrap_or(0),
         min_score,
         mode: mode.as_deref().map(str::parse::<Mode>).transpose().map_err(bad)?.unwrap_or_default(),
         sort: sort.as_deref().map(str::parse::<Sort>).transpose().map_err(bad)?.unwrap_or_default(),

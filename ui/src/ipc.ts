@@ -35,6 +35,8 @@ export type ErrorCode =
   | "corrupt_download"
   | "disk_full"
   | "bad_model"
+  | "open_failed"
+  | "nothing_to_retry"
   | "internal";
 
 export interface IpcError {
@@ -51,6 +53,8 @@ export interface Hit {
   width: number;
   height: number;
   thumbnail: string;
+  /** The picture at preview size (the file itself where the web view can show it), by id. */
+  image: string;
   /** EXIF date taken (ms since the epoch), if the photo has one. */
   takenAt: number | null;
   /** Date taken, else the file's modification time (ms). */
@@ -89,6 +93,8 @@ export interface SearchResult {
 
 export interface SearchParams {
   limit?: number;
+  /** Results to skip: the page `offset..offset + limit`. */
+  offset?: number;
   /** Overrides the calibrated cutoff; -1 shows everything. */
   minScore?: number | null;
   mode?: Mode;
@@ -113,6 +119,8 @@ export interface Status {
   modelDir: string | null;
   failures: Failure[];
   indexing: boolean;
+  /** Whether the running index is paused. */
+  paused: boolean;
   /** Files still to index by a running indexer or watcher. */
   pending: number;
   /** How each watched folder is watched: "events" or "polling (why)". */
@@ -246,6 +254,18 @@ export type IndexEvent =
     }
   | { event: "finished"; data: { summary: Summary } };
 
+let chosenLanguage: string | null = null;
+
+/** The language queries are written in (the window's language setting). */
+export function setQueryLanguage(tag: string | null) {
+  chosenLanguage = tag;
+}
+
+/** The chosen language, else the system's. */
+export function queryLanguage(): string | undefined {
+  return chosenLanguage ?? (typeof navigator !== "undefined" ? navigator.language : undefined);
+}
+
 /** Any rejection from the backend, normalised to `{code, message}`. */
 export function asIpcError(e: unknown): IpcError {
   if (e && typeof e === "object" && "code" in e && "message" in e) {
@@ -279,12 +299,13 @@ export const search = (query: string, p: SearchParams = {}) =>
   invoke<SearchResult>("search", {
     query,
     limit: p.limit,
+    offset: p.offset ?? 0,
     minScore: p.minScore ?? null,
     mode: p.mode,
     sort: p.sort,
     images: p.images ?? [],
     // The UI language is the query language unless the caller says otherwise.
-    lang: p.lang ?? (typeof navigator !== "undefined" ? navigator.language : undefined),
+    lang: p.lang ?? queryLanguage(),
   });
 
 /** A file's bytes as base64, for `search`'s `images`. */
@@ -307,6 +328,18 @@ export function explain(h: Hit): string {
 }
 export const libraryStatus = () => invoke<Status>("library_status");
 export const cancelIndexing = () => invoke<boolean>("cancel_indexing");
+/** Pauses (true) or resumes (false) the running index; whether one was running. */
+export const pauseIndexing = (paused: boolean) => invoke<boolean>("pause_indexing", { paused });
+/** Forgets a folder (the files stay on disk); whether it was one of the library's. */
+export const removeFolder = (folder: string) => invoke<boolean>("remove_folder", { folder });
+/** Opens an item in the system's viewer, or shows it in its folder. */
+export const openItem = (id: string, reveal = false) => invoke<void>("open_item", { id, reveal });
+/** Reads again files that failed (`paths`, or all when empty). */
+export function retryFailures(paths: string[], onEvent: (e: IndexEvent) => void): Promise<Summary> {
+  const channel = new Channel<IndexEvent>();
+  channel.onmessage = onEvent;
+  return invoke<Summary>("retry_failures", { paths, onEvent: channel });
+}
 export function indexFolders(folders: string[], onEvent: (e: IndexEvent) => void): Promise<Summary> {
   const channel = new Channel<IndexEvent>();
   channel.onmessage = onEvent;
@@ -333,7 +366,7 @@ export const compare = (query: string, models: string[], limit = 12) =>
     query,
     models,
     limit,
-    lang: typeof navigator !== "undefined" ? navigator.language : undefined,
+    lang: queryLanguage(),
   });
 
 export interface MatrixItem {
@@ -370,7 +403,7 @@ export const heatmapMatrix = (prompts: string[], items: string[]) =>
   invoke<HeatMatrix>("heatmap_matrix", {
     prompts,
     items,
-    lang: typeof navigator !== "undefined" ? navigator.language : undefined,
+    lang: queryLanguage(),
   });
 export function heatmapRegion(id: string, text: string, onProgress: (done: number, total: number) => void): Promise<RegionMap> {
   const channel = new Channel<[number, number]>();
@@ -378,7 +411,7 @@ export function heatmapRegion(id: string, text: string, onProgress: (done: numbe
   return invoke<RegionMap>("heatmap_region", {
     id,
     text,
-    lang: typeof navigator !== "undefined" ? navigator.language : undefined,
+    lang: queryLanguage(),
     onEvent: channel,
   });
 }

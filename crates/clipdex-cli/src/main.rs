@@ -372,7 +372,7 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
                     .context("cannot read the image on stdin")?;
                 image_bytes.push(buf);
             }
-            let opts = SearchOptions { limit, min_score, mode, sort, images, image_bytes, lang };
+            let opts = SearchOptions { limit, offset: 0, min_score, mode, sort, images, image_bytes, lang };
             search(cli.library, &text, &opts, json, model).await
         }
         Command::Describe { target, limit, json, model } => describe(cli.library, &target, limit, json, model).await,

@@ -994,12 +994,12 @@ impl Library {
             .collect::<Vec<_>>()
             .join(" ");
         let limit = opts.limit.max(1);
+        // Pages past the first rank everything before them too.
+        let reach = opts.offset.saturating_add(limit);
+        // Without filters or date sorting, only the page asked for needs its paths and details.
+        let page_only = filters.is_empty() && opts.sort == Sort::Relevance;
         // Past the first page a list adds little to the fusion; filters and date sorting need a deeper pool.
-        let fetch = if filters.is_empty() && opts.sort == Sort::Relevance {
-            limit + limit / 2 + 5
-        } else {
-            (limit * 8).max(400)
-        };
+        let fetch = if page_only { (reach + reach / 2 + 5).max(search::FUSE_DEPTH) } else { (reach * 8).max(400) };
 
         // The keyword list needs no vector: it runs while the query is embedded.
         let embed = self.query_vector(&model, &q, opts);
@@ -1042,12 +1042,14 @@ impl Library {
         let fused: Vec<(String, f32)> = match opts.mode {
             Mode::Vector => vector_ids.iter().map(|id| (id.clone(), 0.0)).collect(),
             Mode::Keyword => search::rrf(&[&keyword_ids]),
-            Mode::Hybrid => search::rrf(&[&vector_ids, &keyword_ids]),
+            Mode::Hybrid => search::fuse(&[&vector_ids, &keyword_ids], search::FUSE_DEPTH),
         };
         let mut rows: HashMap<String, clipdex_store::Scored> =
             keyword_rows.into_iter().map(|r| (r.id.clone(), r)).collect();
         rows.extend(near.into_iter().map(|r| (r.id.clone(), r)));
-        let ordered: Vec<clipdex_store::Scored> = fused.iter().filter_map(|(id, _)| rows.remove(id)).collect();
+        let ordered = fused.iter().filter_map(|(id, _)| rows.remove(id));
+        let ordered: Vec<clipdex_store::Scored> =
+            if page_only { ordered.skip(opts.offset).take(limit).collect() } else { ordered.collect() };
         let ids: Vec<String> = ordered.iter().map(|r| r.id.clone()).collect();
         let (paths, details) = tokio::try_join!(self.store.paths_of(&ids), self.store.details_of(&ids))?;
         let fused_score: HashMap<String, f32> = fused.into_iter().collect();
@@ -1078,6 +1080,9 @@ impl Library {
         }
         if opts.sort == Sort::Date {
             hits.sort_by_key(|h| std::cmp::Reverse(h.date_ns()));
+        }
+        if !page_only {
+            hits.drain(..opts.offset.min(hits.len()));
         }
         hits.truncate(limit);
         Ok(SearchResults { hits, cutoff, default_cutoff, below_cutoff })

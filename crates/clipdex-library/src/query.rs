@@ -250,6 +250,11 @@ pub fn parse(src: &str) -> Result<Query, QuerySyntaxError> {
                     q.add_term(Term { weight, kind: TermKind::Text(text) }, start, atom_at, lx.pos);
                 } else if rest.is_empty() {
                     return Err(err(lx.pos, "a term right after the weight (e.g. 2:\"red car\")"));
+                } else if let Some(id) = rest.strip_prefix("similar:").or_else(|| rest.strip_prefix("SIMILAR:")) {
+                    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        return Err(err(atom_at + 8, "an item id (hex digits) after similar:"));
+                    }
+                    q.add_term(Term { weight, kind: TermKind::Similar(id.to_ascii_lowercase()) }, start, atom_at, lx.pos);
                 } else if looks_like_path(rest) {
                     q.add_term(Term { weight, kind: TermKind::Image(PathBuf::from(rest)) }, start, atom_at, lx.pos);
                 } else {
@@ -411,6 +416,11 @@ mod tests {
             ]
         );
         assert_eq!(q.terms[1].weight, -0.5);
+        // A weighted item ("more like this, twice as much").
+        let q = parse("beach 2:similar:AB12 -0.5:similar:cd").expect("ok");
+        assert_eq!(q.terms[1], Term { weight: 2.0, kind: TermKind::Similar("ab12".into()) });
+        assert_eq!(q.terms[2], Term { weight: -0.5, kind: TermKind::Similar("cd".into()) });
+        assert_eq!(parse("2:similar:xyz").expect_err("bad id").position, 10);
         // A sign standing apart belongs to the term after it; offsets count characters.
         let q = parse("café - \"pluie\"").expect("ok");
         assert_eq!((q.pieces[1].start, q.pieces[1].atom_start, q.pieces[1].end), (5, 7, 14));

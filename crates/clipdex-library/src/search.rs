@@ -55,6 +55,8 @@ impl std::str::FromStr for Sort {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchOptions {
     pub limit: usize,
+    /// Results to skip first: `offset..offset + limit` is the page asked for.
+    pub offset: usize,
     /// Leave out vector matches below this cosine; `None` uses the library's
     /// calibrated default for the query's kind (text or image).
     pub min_score: Option<f32>,
@@ -75,6 +77,7 @@ impl Default for SearchOptions {
     fn default() -> Self {
         Self {
             limit: 20,
+            offset: 0,
             min_score: None,
             mode: Mode::Hybrid,
             sort: Sort::Relevance,
@@ -117,6 +120,27 @@ pub fn rrf(lists: &[&[String]]) -> Vec<(String, f32)> {
     }
     let mut out: Vec<(String, f32)> = order.into_iter().map(|id| (id.to_string(), score[id])).collect();
     out.sort_by(|a, b| b.1.total_cmp(&a.1));
+    out
+}
+
+/// How deep into each list [`fuse`] fuses by rank.
+pub const FUSE_DEPTH: usize = 100;
+
+/// Reciprocal-rank fusion of each list's first `depth` entries, then the
+/// rest of each list in its own order (the first list first). The order of
+/// any position therefore does not depend on how deep the lists were
+/// fetched past `depth`, so pages of one query join up without repeats or gaps.
+pub fn fuse(lists: &[&[String]], depth: usize) -> Vec<(String, f32)> {
+    let heads: Vec<&[String]> = lists.iter().map(|l| &l[..l.len().min(depth)]).collect();
+    let mut out = rrf(&heads);
+    let mut seen: std::collections::HashSet<String> = out.iter().map(|(id, _)| id.clone()).collect();
+    for list in lists {
+        for (i, id) in list.iter().enumerate().skip(depth) {
+            if seen.insert(id.clone()) {
+                out.push((id.clone(), 1.0 / (RRF_K + i as f32 + 1.0)));
+            }
+        }
+    }
     out
 }
 
@@ -198,6 +222,22 @@ pub fn path_words(path: &str, root: &str) -> String {
 mod tests {
     use super::*;
     use clipdex_store::Tag;
+
+    #[test]
+    fn fused_order_does_not_depend_on_how_deep_the_lists_were_fetched() {
+        let ids = |prefix: &str, n: usize| (0..n).map(|i| format!("{prefix}{i}")).collect::<Vec<String>>();
+        let (vector, mut keyword) = (ids("v", 300), ids("k", 150));
+        keyword[3] = "v7".into();
+        let deep = fuse(&[&vector, &keyword], 10);
+        for fetched in [12, 40, 200] {
+            let shallow = fuse(&[&vector[..fetched.min(300)], &keyword[..fetched.min(150)]], 10);
+            assert_eq!(shallow[..fetched.min(20)], deep[..fetched.min(20)], "fetched {fetched}");
+        }
+        // In both lists' heads: fused above either list's first alone.
+        assert_eq!(deep[0].0, "v7");
+        let unique: std::collections::HashSet<&String> = deep.iter().map(|(id, _)| id).collect();
+        assert_eq!(unique.len(), deep.len(), "no repeats");
+    }
 
     fn ids(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use clipdex_library::{open_model, Cancel, Library, LibraryError, Model, Phase};
+use clipdex_library::{open_model, Cancel, Library, LibraryError, Mode, Model, Phase, SearchOptions, Sort};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
@@ -135,4 +135,30 @@ async fn retry_reads_again_a_failed_file_an_ordinary_run_skips() {
     // Nothing left to retry is said as such.
     let err = lib.retry_failures(&[], m, &Cancel::new(), |_| {}).await.expect_err("nothing to retry");
     assert!(matches!(err, LibraryError::NothingToRetry), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_of_results_join_into_the_whole_list() {
+    let lib_dir = tempfile::tempdir().expect("lib");
+    let photos = tempfile::tempdir().expect("photos");
+    for i in 0..45 {
+        picture(i).save(photos.path().join(format!("pic-{i:03}.png"))).expect("write a picture");
+    }
+    let lib = Library::open(lib_dir.path()).await.expect("open");
+    let m = model().await;
+    lib.index(&[photos.path().to_path_buf()], m.clone(), &Cancel::new(), |_| {}).await.expect("index");
+    for (mode, sort) in [(Mode::Hybrid, Sort::Relevance), (Mode::Vector, Sort::Date)] {
+        let opts = |offset, limit| SearchOptions { offset, limit, min_score: Some(-1.0), mode, sort, ..Default::default() };
+        let whole: Vec<String> =
+            lib.search(m.clone(), "pic", &opts(0, 100)).await.expect("whole").hits.into_iter().map(|h| h.id).collect();
+        assert_eq!(whole.len(), 45);
+        let mut paged = Vec::new();
+        for page in 0..4 {
+            let hits = lib.search(m.clone(), "pic", &opts(page * 12, 12)).await.expect("page").hits;
+            assert!(hits.len() == 12 || (page == 3 && hits.len() == 9), "page {page}: {}", hits.len());
+            paged.extend(hits.into_iter().map(|h| h.id));
+        }
+        assert_eq!(paged, whole, "{mode:?} {sort:?}");
+        assert!(lib.search(m.clone(), "pic", &opts(45, 12)).await.expect("past the end").hits.is_empty());
+    }
 }

@@ -6,9 +6,19 @@
   let nextId = 1;
   const calls = [];
   window.__calls = calls;
-  const swatch = (hue) =>
-    "data:image/svg+xml," +
-    encodeURIComponent(`<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="hsl(${hue},70%,50%)"/></svg>`);
+  // A few colours, shared: the same URL is one decoded image however many cards show it.
+  const swatches = new Map();
+  const swatch = (hue) => {
+    const h = Math.round(hue) % 360;
+    if (!swatches.has(h)) {
+      swatches.set(
+        h,
+        "data:image/svg+xml," +
+          encodeURIComponent(`<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="hsl(${h},70%,50%)"/></svg>`),
+      );
+    }
+    return swatches.get(h);
+  };
   const hit = (name, score, i) => ({
     id: String(i).padStart(64, "a"),
     path: `/photos/${name}.jpg`,
@@ -17,6 +27,7 @@
     width: 640,
     height: 480,
     thumbnail: swatch(i * 40),
+    image: swatch(i * 40 + 10),
     takenAt: null,
     date: Date.UTC(2024, 0, 1 + i),
     camera: null,
@@ -25,10 +36,19 @@
     tags: [{ label: name, score: 0.3 }],
     why: { vectorRank: i + 1, keywordRank: null, keywordFields: [], fused: 0.02 },
   });
-  const results = (q) => {
+  // `window.__total[query]` makes a query match that many items (paged like the real command).
+  window.__total = {};
+  const results = (q, offset = 0, limit = 60) => {
     const word = (q || "photo").split(/[ ,]/)[0] || "photo";
-    return [0, 1, 2, 3].map((i) => hit(`${word}-${i}`, 0.31 - i * 0.02, i));
+    const total = window.__total[q] ?? 4;
+    const n = Math.max(0, Math.min(limit, total - offset));
+    return Array.from({ length: n }, (_, k) => {
+      const i = offset + k;
+      return hit(`${word}-${i}`, 0.31 - i * (0.2 / Math.max(total, 10)), i);
+    });
   };
+  // Outlines the real parser would give, per query; anything else is one text term.
+  window.__outlines = {};
   // Answers can be delayed per query, to test that a slow old answer never wins.
   window.__delays = {};
   const status = {
@@ -40,14 +60,56 @@
     modelDir: "/models/ViT-B-32__openai",
     failures: [{ path: "/photos/broken.jpg", reason: "the image data is truncated" }],
     indexing: false,
+    paused: false,
     pending: 0,
     watching: [{ folder: "/photos", mode: "events" }],
     models: [],
     device: { provider: "cpu", fallbackReason: null },
   };
   const handlers = {
-    library_status: () => status,
-    search: (a) => ({ hits: a.query || (a.images || []).length ? results(a.query || "similar") : [], cutoff: 0.2, defaultCutoff: true, belowCutoff: 2 }),
+    library_status: () => {
+      if (window.__failStatus) {
+        throw { code: "store_failed", message: "cannot open the library at /home/me/.local/share/clipdex/library: permission denied" };
+      }
+      // A fresh copy each time, as JSON over IPC would be.
+      return JSON.parse(JSON.stringify(status));
+    },
+    search: (a) => ({
+      hits: a.query || (a.images || []).length ? results(a.query || "similar", a.offset, a.limit) : [],
+      cutoff: 0.2,
+      defaultCutoff: true,
+      belowCutoff: 2,
+    }),
+    query_outline: (a) =>
+      window.__outlines[a.query] ?? {
+        parts: [{ start: 0, atomStart: 0, end: a.query.length, kind: "text", label: a.query.trim(), weight: 1 }],
+        error: null,
+      },
+    open_item: () => null,
+    // The folder picker: what the test chose (null: the user cancelled).
+    "plugin:dialog|open": () => window.__pick ?? null,
+    remove_folder: (a) => {
+      const had = status.folders.includes(a.folder);
+      status.folders = status.folders.filter((f) => f !== a.folder);
+      status.watching = status.watching.filter((w) => w.folder !== a.folder);
+      return had;
+    },
+    cancel_indexing: () => {
+      window.__run && (window.__run.cancelled = true);
+      return !!window.__run;
+    },
+    pause_indexing: (a) => {
+      if (!window.__run) return false;
+      window.__run.paused = a.paused;
+      return true;
+    },
+    // A scripted run: progress every 50 ms (none while paused) until done or cancelled.
+    index_folders: (a) => runIndex(a.onEvent, 200, a.folders),
+    retry_failures: (a) => {
+      const before = status.failures.length;
+      status.failures = status.failures.filter((f) => a.paths.length && !a.paths.includes(f.path));
+      return runIndex(a.onEvent, before - status.failures.length, []);
+    },
     heatmap_matrix: (a) => ({
       prompts: a.prompts,
       items: a.items.map((id, i) => ({ id, path: `/photos/item-${i}.jpg`, thumbnail: swatch(i * 40) })),
@@ -68,6 +130,33 @@
     "plugin:event|listen": () => nextId++,
     "plugin:event|unlisten": () => null,
   };
+  function runIndex(channel, total, folders) {
+    const run = (window.__run = { paused: false, cancelled: false });
+    status.folders.push(...folders.filter((f) => !status.folders.includes(f)));
+    send(channel, { event: "started", data: { folders } });
+    return new Promise((resolve) => {
+      let done = 0;
+      const tick = () => {
+        if (run.cancelled || done >= total) {
+          window.__run = null;
+          const summary = { indexed: done, reused: 0, skipped: 0, removed: 0, failed: [], cancelled: run.cancelled, seconds: 1 };
+          status.items += done;
+          send(channel, { event: "finished", data: { summary } });
+          resolve(summary);
+          return;
+        }
+        if (!run.paused) {
+          done = Math.min(total, done + 4);
+          send(channel, {
+            event: "progress",
+            data: { phase: "indexing", total, done, indexed: done, reused: 0, skipped: 0, failed: 0, removed: 0, current: `/photos/new/img-${done}.jpg` },
+          });
+        }
+        setTimeout(tick, window.__tick ?? 50);
+      };
+      tick();
+    });
+  }
   function send(channel, message) {
     const id = channel && channel.id;
     const cb = callbacks.get(id);

@@ -1,8 +1,11 @@
 // The real built window in headless Chromium, its backend mocked
 // (mock-ipc.js): typing, stale answers, dropping and pasting images, the
-// heatmap matrix and overlay, the failures list, keyboard use.
+// heatmap matrix and overlay, the failures list, keyboard use, the library
+// panel, settings, the query's outline, the virtualised grid, a backend
+// that fails at start, and WCAG AA checks (axe) in both themes.
 import { expect, test, type Page } from "@playwright/test";
 import { fileURLToPath } from "node:url";
+import AxeBuilder from "@axe-core/playwright";
 
 const mock = fileURLToPath(new URL("./mock-ipc.js", import.meta.url));
 
@@ -104,11 +107,15 @@ test("the heatmap matrix colours cells and the overlay shows where it matches", 
   expect((await png).suggestedFilename()).toBe("clipdex-heatmap.png");
 });
 
-test("the failures list says which files could not be read and why", async ({ page }) => {
+test("the failures list says which files could not be read and why, and retries them", async ({ page }) => {
   await page.getByRole("button", { name: "1 could not be read" }).click();
-  const list = page.getByRole("complementary");
-  await expect(list).toContainText("/photos/broken.jpg");
-  await expect(list).toContainText("the image data is truncated");
+  const panel = page.getByRole("dialog", { name: "Library" });
+  await expect(panel).toContainText("/photos/broken.jpg");
+  await expect(panel).toContainText("the image data is truncated");
+  await panel.getByRole("button", { name: "Retry broken.jpg" }).click();
+  await expect(panel).toContainText("None: every file was read.");
+  expect((await calls(page, "retry_failures"))[0].args.paths).toEqual(["/photos/broken.jpg"]);
+  await expect(page.getByRole("button", { name: /could not be read/ })).toHaveCount(0);
 });
 
 test("keyboard: the models panel opens with Ctrl+Shift+M and closes with Esc", async ({ page }) => {
@@ -147,3 +154,233 @@ test("arrows move through the results, Enter opens the preview, Esc closes it", 
   await expect(box).toHaveValue(/^similar:a{63}2$/);
   expect((await calls(page, "search")).at(-1).args.query).toMatch(/^similar:/);
 });
+
+const ID = (i: number) => String(i).padStart(64, "a");
+
+test("the library panel adds and removes folders, and pauses, resumes and cancels indexing", async ({ page }) => {
+  await page.keyboard.press("Control+Shift+L");
+  const panel = page.getByRole("dialog", { name: "Library" });
+  await expect(panel).toContainText("/photos");
+  await expect(panel).toContainText("Watched by file events");
+
+  // Add a folder: progress with photos/s, time left and the current file.
+  await page.evaluate(() => ((window as any).__pick = ["/more-photos"]));
+  await panel.getByRole("button", { name: "Add folder…" }).click();
+  const run = panel.getByRole("region", { name: "Indexing" });
+  await expect(run).toContainText(/Indexing \d+ of 200/);
+  await expect(run).toContainText(/[\d.]+ photos\/s/);
+  await expect(run).toContainText(/about .* left/);
+  await expect(run).toContainText(/\/photos\/new\/img-\d+\.jpg/);
+
+  // Pause: nothing moves; resume: it goes on.
+  await run.getByRole("button", { name: "Pause" }).click();
+  await expect(run).toContainText("Paused");
+  const at = await page.evaluate(() => (window as any).__calls.filter((c: any) => c.cmd === "pause_indexing").length);
+  expect(at).toBe(1);
+  const text1 = await run.locator(".current").textContent();
+  await page.waitForTimeout(300);
+  expect(await run.locator(".current").textContent()).toBe(text1);
+  await run.getByRole("button", { name: "Resume" }).click();
+  await expect(run).not.toContainText("Paused");
+  await expect(run.locator(".current")).not.toHaveText(text1 ?? "");
+  expect((await calls(page, "pause_indexing")).map((c: any) => c.args.paused)).toEqual([true, false]);
+
+  // Cancel: it stops, and says so.
+  await run.getByRole("button", { name: "Cancel" }).click();
+  await expect(panel).toContainText(/Last run: \d+ indexed.* — cancelled/);
+  const folders = panel.getByRole("list", { name: "Folders" }).getByRole("listitem");
+  await expect(folders.filter({ hasText: "/more-photos" })).toBeVisible();
+
+  // Remove a folder: asked first; the photos stay on disk.
+  await panel.getByRole("button", { name: "Remove /photos" }).click();
+  await expect(panel).toContainText("Remove photos from the library? The photos stay on disk.");
+  await panel.getByRole("group", { name: "Confirm removing /photos" }).getByRole("button", { name: "Remove" }).click();
+  await expect(folders).toHaveCount(1);
+  await expect(folders).toContainText("/more-photos");
+  expect((await calls(page, "remove_folder"))[0].args.folder).toBe("/photos");
+  await page.keyboard.press("Escape");
+  await expect(panel).toHaveCount(0);
+  await expect(page.getByRole("searchbox")).toBeFocused();
+});
+
+test("100,000 results: the grid keeps a screenful in the page, pages in as it scrolls, and End reaches the last", async ({ page }) => {
+  await page.evaluate(() => ((window as any).__total = { everything: 100000 }));
+  const box = page.getByRole("searchbox");
+  await box.fill("everything");
+  await box.press("Enter");
+  const list = page.getByRole("list", { name: /Results for everything/ });
+  await expect(list.getByRole("listitem").first()).toBeVisible();
+  const scroller = page.getByTestId("results");
+  // Scroll to the bottom until every page is in.
+  const started = Date.now();
+  for (let i = 0; i < 400; i++) {
+    const n = await page.evaluate(() => (window as any).__calls.filter((c: any) => c.cmd === "search").length);
+    await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await page.waitForTimeout(20);
+    if (n >= 101 && (await page.locator(".count").textContent()) === "100,000") break;
+  }
+  const elapsed = Date.now() - started;
+  await expect(page.locator(".count")).toHaveText("100,000");
+  // Only what is in view (plus a little) is in the page.
+  const inPage = await list.getByRole("listitem").count();
+  expect(inPage).toBeGreaterThan(4);
+  expect(inPage).toBeLessThan(120);
+  const pages = await calls(page, "search");
+  expect(pages.map((c: any) => c.args.offset).slice(0, 3)).toEqual([0, 120, 1120]);
+  // Keys reach anywhere: Home, then End.
+  await list.getByRole("button").first().focus();
+  await page.keyboard.press("Home");
+  await expect(page.getByRole("button", { name: /^everything-0\.jpg/ })).toBeFocused();
+  await page.keyboard.press("End");
+  await expect(page.getByRole("button", { name: /^everything-99999\.jpg/ })).toBeFocused();
+  // Scrolling through 100,000 is a matter of frames, not seconds per screen.
+  const frame = await scroller.evaluate(async (el) => {
+    const t0 = performance.now();
+    for (let k = 0; k < 30; k++) {
+      el.scrollTop = Math.floor((k / 30) * el.scrollHeight);
+      await new Promise((r) => requestAnimationFrame(() => r(null)));
+    }
+    return (performance.now() - t0) / 30;
+  });
+  expect(frame).toBeLessThan(100);
+  console.log(`100k results: loaded in ${elapsed} ms; ${inPage} cards in the page; ${frame.toFixed(1)} ms per scrolled frame`);
+});
+
+test("a query that stops making sense is marked where, and not searched", async ({ page }) => {
+  await page.evaluate(() => {
+    (window as any).__outlines["cat after:someday"] = { parts: [], error: { position: 10, expected: "a date as YYYY-MM-DD" } };
+  });
+  const box = page.getByRole("searchbox");
+  await box.focus();
+  await expect(page.getByRole("region", { name: "Query syntax" })).toContainText("after:2024-06-01");
+  await box.fill("cat after:someday");
+  const alert = page.locator("#syntax-error");
+  await expect(alert).toContainText("expected a date as YYYY-MM-DD");
+  await expect(alert.locator("mark")).toHaveText("s");
+  await expect(box).toHaveAttribute("aria-invalid", "true");
+  expect((await calls(page, "search")).filter((c: any) => c.args.query === "cat after:someday")).toHaveLength(0);
+});
+
+test("dragging a result into the search box adds it as a term whose weight can be set", async ({ page }) => {
+  const id = ID(1);
+  const q1 = `cat similar:${id}`;
+  const q2 = `cat 2:similar:${id}`;
+  const parts = (w: number, q: string) => ({
+    parts: [
+      { start: 0, atomStart: 0, end: 3, kind: "text", label: "cat", weight: 1 },
+      { start: 4, atomStart: q.indexOf("similar:"), end: q.length, kind: "similar", label: id, weight: w },
+    ],
+    error: null,
+  });
+  await page.evaluate(([a, b, pa, pb]) => {
+    (window as any).__outlines[a as string] = pa;
+    (window as any).__outlines[b as string] = pb;
+  }, [q1, q2, parts(1, q1), parts(2, q2)] as const);
+  const box = page.getByRole("searchbox");
+  await box.fill("cat");
+  await box.press("Enter");
+  // The drag as the web view delivers it: dragstart on the result fills the
+  // transfer; dragover and drop on the box read it.
+  await page.evaluate(() => {
+    const dt = new DataTransfer();
+    const card = document.querySelector('button.open[data-index="1"]')!;
+    const input = document.querySelector('input[type="search"]')!;
+    card.dispatchEvent(new DragEvent("dragstart", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    input.dispatchEvent(new DragEvent("dragover", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    input.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  await expect(page.locator(".dropzone")).toHaveCount(0);
+  await expect(box).toHaveValue(q1);
+  const terms = page.getByRole("region", { name: "Query terms and weights" });
+  const weight = terms.getByRole("spinbutton", { name: `weight: like ${id.slice(0, 8)}` });
+  await expect(weight).toHaveValue("1");
+  await expect(terms.locator("img")).toHaveCount(1);
+  await weight.fill("2");
+  await weight.press("Enter");
+  await expect(box).toHaveValue(q2);
+  await expect.poll(async () => (await calls(page, "search")).some((c: any) => c.args.query === q2)).toBe(true);
+});
+
+test("the preview shows the picture large and opens it or its folder on the desktop", async ({ page }) => {
+  const box = page.getByRole("searchbox");
+  await box.fill("sled");
+  await box.press("Enter");
+  await page.getByRole("button", { name: /^sled-2\.jpg/ }).click();
+  const preview = page.getByRole("dialog", { name: "Preview: sled-2.jpg" });
+  const img = preview.locator("img.large");
+  await expect(img).toHaveAttribute("src", /svg/);
+  await expect(img).toHaveAttribute("alt", "sled-2");
+  expect(await img.evaluate((el: HTMLImageElement) => el.getBoundingClientRect().width)).toBeGreaterThan(300);
+  await preview.getByRole("button", { name: "Open" }).click();
+  await preview.getByRole("button", { name: "Show in folder" }).click();
+  expect((await calls(page, "open_item")).map((c: any) => c.args)).toEqual([
+    { id: ID(2), reveal: false },
+    { id: ID(2), reveal: true },
+  ]);
+  await preview.getByRole("button", { name: "More like this" }).click();
+  await expect(box).toHaveValue(`similar:${ID(2)}`);
+});
+
+test("settings: theme, language and default cutoff apply at once and are kept", async ({ page }) => {
+  await page.keyboard.press("Control+,");
+  const panel = page.getByRole("dialog", { name: "Settings" });
+  await panel.getByLabel("Theme").selectOption("light");
+  await expect(page.locator("html")).toHaveAttribute("data-theme", "light");
+  await panel.getByLabel("Language").selectOption("de");
+  await expect(page.getByRole("dialog", { name: "Einstellungen" })).toBeVisible();
+  await page.getByRole("radio", { name: "Fest" }).check();
+  await page.keyboard.press("Escape");
+  const box = page.getByRole("searchbox", { name: "Fotos durchsuchen" });
+  await expect(box).toHaveAttribute("placeholder", /Beschreibe ein Foto/);
+  await box.fill("Schlitten");
+  await box.press("Enter");
+  await expect.poll(async () => (await calls(page, "search")).at(-1)?.args).toMatchObject({ query: "Schlitten", lang: "de", minScore: 0.2 });
+  // Kept across restarts.
+  await page.reload();
+  await expect(page.locator("html")).toHaveAttribute("data-theme", "light");
+  await expect(page.getByRole("searchbox", { name: "Fotos durchsuchen" })).toBeVisible();
+});
+
+test("a backend that fails at start still shows a window with the error and a way on", async ({ page }) => {
+  await page.addInitScript(() => {
+    (window as any).__failStatus = true;
+  });
+  await page.reload();
+  const alert = page.getByRole("alert");
+  await expect(alert).toContainText("Clipdex could not open your library");
+  await expect(alert).toContainText("store_failed");
+  await expect(alert).toContainText("permission denied");
+  await expect(alert).toContainText("Nothing was changed or lost");
+  await page.evaluate(() => ((window as any).__failStatus = false));
+  await alert.getByRole("button", { name: "Try again" }).click();
+  await expect(page.getByRole("searchbox", { name: "Search your photos" })).toBeFocused();
+});
+
+for (const theme of ["dark", "light"] as const) {
+  test(`WCAG AA (axe): results, preview, library and settings in the ${theme} theme`, async ({ page }) => {
+    await page.evaluate((t) => localStorage.setItem("clipdex.settings", JSON.stringify({ theme: t })), theme);
+    await page.reload();
+    const box = page.getByRole("searchbox");
+    await box.fill("sled");
+    await box.press("Enter");
+    await expect(page.getByRole("button", { name: /^sled-0\.jpg/ })).toBeVisible();
+    const scan = async (what: string) => {
+      const r = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+      const found = r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+      expect(found, `${what} (${theme})`).toEqual([]);
+    };
+    await scan("results");
+    await page.getByRole("button", { name: /^sled-0\.jpg/ }).click();
+    await scan("preview");
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Control+Shift+L");
+    await scan("library panel");
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Control+,");
+    await scan("settings");
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Control+Shift+H");
+    await expect(page.locator("table, .matrix").first()).toBeVisible();
+    await scan("heatmap");
+  });
+}

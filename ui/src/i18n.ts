@@ -1,0 +1,124 @@
+// The window's words in the user's language. Keys are the English text
+// (so an untranslated string still reads right); `{name}` marks a value.
+// The language also sets how dates and numbers are written and which
+// language code a multilingual model is given for queries.
+
+export interface Language {
+  /** BCP-47 tag. */
+  tag: string;
+  name: string;
+  /** Whether the window's words are translated (else only queries and dates use it). */
+  ui: boolean;
+}
+
+export const LANGUAGES: Language[] = [
+  { tag: "en", name: "English", ui: true },
+  { tag: "de", name: "Deutsch", ui: true },
+  { tag: "fr", name: "Français", ui: false },
+  { tag: "es", name: "Español", ui: false },
+  { tag: "it", name: "Italiano", ui: false },
+  { tag: "pt", name: "Português", ui: false },
+  { tag: "nl", name: "Nederlands", ui: false },
+  { tag: "pl", name: "Polski", ui: false },
+  { tag: "ja", name: "日本語", ui: false },
+  { tag: "zh", name: "中文", ui: false },
+];
+
+const DE: Record<string, string> = {
+  "Describe a photo… e.g. kids on a red sled": "Beschreibe ein Foto … z. B. Kinder auf einem roten Schlitten",
+  "Search your photos": "Fotos durchsuchen",
+  "Add folder…": "Ordner hinzufügen …",
+  "Library": "Bibliothek",
+  "Settings": "Einstellungen",
+  "Models": "Modelle",
+  "Close": "Schließen",
+  "Cancel": "Abbrechen",
+  "Pause": "Anhalten",
+  "Resume": "Fortsetzen",
+  "Retry": "Erneut versuchen",
+  "Retry all": "Alle erneut versuchen",
+  "Remove": "Entfernen",
+  "Dismiss": "Ausblenden",
+  "Relevance ≥": "Relevanz ≥",
+  "Relevance cutoff": "Relevanzschwelle",
+  "default": "Standard",
+  "Sort": "Sortieren",
+  "by relevance": "nach Relevanz",
+  "by date": "nach Datum",
+  "Match": "Treffer",
+  "meaning + keywords": "Bedeutung + Stichwörter",
+  "meaning only": "nur Bedeutung",
+  "keywords only": "nur Stichwörter",
+  "Grid": "Raster",
+  "Heatmap": "Heatmap",
+  "Your library is empty": "Deine Bibliothek ist leer",
+  "Add a folder of photos. Clipdex indexes them on this computer — nothing leaves it.":
+    "Füge einen Ordner mit Fotos hinzu. Clipdex indiziert sie auf diesem Computer – nichts verlässt ihn.",
+  "No matches for “{q}”.": "Keine Treffer für „{q}“.",
+  "Type what you are looking for. Press / to jump to the search box.":
+    "Tippe, was du suchst. Mit / springst du ins Suchfeld.",
+  "{n} photos": "{n} Fotos",
+  "{n} to index": "{n} zu indizieren",
+  "{n} could not be read": "{n} nicht lesbar",
+  "{n} more below the cutoff — show all": "{n} weitere unter der Schwelle – alle zeigen",
+  "Looking for photos…": "Suche nach Fotos …",
+  "Indexing {done} of {total}": "Indiziere {done} von {total}",
+  "Tagging {done} of {total}": "Verschlagworte {done} von {total}",
+  "Preparing tags for this model (once): {done} of {total} prompts":
+    "Bereite Schlagwörter für dieses Modell vor (einmalig): {done} von {total}",
+  "Paused": "Angehalten",
+  "{rate} photos/s": "{rate} Fotos/s",
+  "about {eta} left": "noch etwa {eta}",
+  "More like this": "Mehr davon",
+  "Open": "Öffnen",
+  "Show in folder": "Im Ordner zeigen",
+  "Copy path": "Pfad kopieren",
+  "Path": "Pfad",
+  "Taken": "Aufgenommen",
+  "Modified": "Geändert",
+  "Camera": "Kamera",
+  "Size": "Größe",
+  "Score": "Wert",
+  "Tags": "Schlagwörter",
+  "Caption": "Beschreibung",
+  "Copies": "Kopien",
+  "Folders": "Ordner",
+  "Watched by file events": "Überwacht (Dateiereignisse)",
+  "Watched by polling: {why}": "Überwacht durch Abfragen: {why}",
+  "Not watched while indexing": "Während des Indizierens nicht überwacht",
+  "Not watched": "Nicht überwacht",
+  "Files Clipdex could not read": "Dateien, die Clipdex nicht lesen konnte",
+  "None: every file was read.": "Keine: jede Datei wurde gelesen.",
+  "Remove {folder} from the library? The photos stay on disk.":
+    "{folder} aus der Bibliothek entfernen? Die Fotos bleiben auf der Festplatte.",
+  "Theme": "Erscheinungsbild",
+  "System": "System",
+  "Light": "Hell",
+  "Dark": "Dunkel",
+  "Language": "Sprache",
+  "Automatic ({tag})": "Automatisch ({tag})",
+  "Default relevance cutoff": "Standard-Relevanzschwelle",
+  "Calibrated for this library (recommended)": "Für diese Bibliothek kalibriert (empfohlen)",
+  "Fixed": "Fest",
+  "Clipdex could not open your library": "Clipdex konnte deine Bibliothek nicht öffnen",
+  "Try again": "Erneut versuchen",
+  "Drop a photo to find ones like it": "Foto ablegen, um ähnliche zu finden",
+  "The query stops making sense here: expected {what}.": "Hier ergibt die Suche keinen Sinn mehr: erwartet {what}.",
+  "weight": "Gewicht",
+  "Drop here to search with this photo": "Hier ablegen, um mit diesem Foto zu suchen",
+  "Loading more…": "Lade weitere …",
+};
+
+const CATALOGUES: Record<string, Record<string, string>> = { de: DE };
+
+/** `s` in `lang` (a BCP-47 tag; only its language matters), values filled in. */
+export function translate(lang: string, s: string, vars: Record<string, string | number> = {}): string {
+  const base = lang.toLowerCase().split(/[-_]/)[0];
+  const text = CATALOGUES[base]?.[s] ?? s;
+  return text.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+}
+
+/** The language in effect: the chosen one, or the system's. */
+export function effectiveLanguage(choice: string, system: string): string {
+  return choice === "auto" ? system || "en" : choice;
+}

@@ -1,0 +1,64 @@
+// The query as the engine reads it (src-tauri/panel.rs `query_outline`, the
+// same parser as search), and the edits the window makes to the query text:
+// a part's weight, removing a part, adding a library item as a term.
+import { invoke } from "@tauri-apps/api/core";
+
+export interface Part {
+  /** UTF-16 offsets into the query: the part with its sign or weight … */
+  start: number;
+  /** … where the term itself (or the filter's value) begins … */
+  atomStart: number;
+  /** … and just past the part. */
+  end: number;
+  kind: "text" | "image" | "similar" | "filter";
+  /** The phrase, path, item id, or `name:value` of a filter. */
+  label: string;
+  /** Terms only: the signed weight. */
+  weight: number | null;
+}
+
+export interface Outline {
+  parts: Part[];
+  /** Where the query stops making sense, and what the parser expected there. */
+  error: { position: number; expected: string } | null;
+}
+
+export const queryOutline = (query: string) => invoke<Outline>("query_outline", { query });
+
+/** How a weight is written before a term: nothing for 1, "- " for −1, else "w:". */
+export function weightPrefix(w: number): string {
+  if (w === 1) return "";
+  if (w === -1) return "- ";
+  return `${Number(w.toFixed(2))}:`;
+}
+
+/** The query with `part`'s weight set to `w`. */
+export function withWeight(query: string, part: Part, w: number): string {
+  return query.slice(0, part.start) + weightPrefix(w) + query.slice(part.atomStart);
+}
+
+/** The query without `part` (and the space that separated it). */
+export function withoutPart(query: string, part: Part): string {
+  const before = query.slice(0, part.start).replace(/\s+$/, "");
+  const after = query.slice(part.end).replace(/^\s+/, "");
+  return before && after ? `${before} ${after}` : before + after;
+}
+
+/** The query with one more term at the end (e.g. `similar:<id>` from a dragged result). */
+export function withTerm(query: string, term: string): string {
+  const q = query.trimEnd();
+  return q ? `${q} ${term}` : term;
+}
+
+/** The syntax hints shown under the search box: what to type, and what it does. */
+export const HINTS: { insert: string; label: string }[] = [
+  { insert: '"', label: '"exact phrase"' },
+  { insert: "2:", label: "2:word — weigh a term" },
+  { insert: "- ", label: "- word — away from it" },
+  { insert: "after:", label: "after:2024-06-01" },
+  { insert: "before:", label: "before:2025-01-01" },
+  { insert: "camera:", label: "camera:Pixel" },
+  { insert: "folder:", label: "folder:~/Pictures" },
+  { insert: "ext:", label: "ext:png" },
+  { insert: "minsize:", label: "minsize:1000" },
+];

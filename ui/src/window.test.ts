@@ -1,0 +1,125 @@
+// The window's own logic, without a window: query edits, which grid rows to
+// render, indexing rate and time left, settings, translations.
+import { describe, expect, it } from "vitest";
+import { weightPrefix, withTerm, withWeight, withoutPart, type Part } from "./query";
+import { gridWindow } from "./virtual";
+import { Rate, duration } from "./rate";
+import { effectiveTheme, parseSettings } from "./settings";
+import { effectiveLanguage, translate } from "./i18n";
+
+const part = (q: string, text: string, atom = text, kind: Part["kind"] = "text", weight: number | null = 1): Part => {
+  const start = q.indexOf(text);
+  return { start, atomStart: start + text.indexOf(atom), end: start + text.length, kind, label: atom, weight };
+};
+
+describe("query edits", () => {
+  it("writes weights the way the parser reads them", () => {
+    expect(weightPrefix(1)).toBe("");
+    expect(weightPrefix(-1)).toBe("- ");
+    expect(weightPrefix(2)).toBe("2:");
+    expect(weightPrefix(-0.5)).toBe("-0.5:");
+    expect(weightPrefix(1 / 3)).toBe("0.33:");
+  });
+  it("sets a term's weight, replacing any it had", () => {
+    const q = 'kids 2:"red sled" similar:ab12';
+    expect(withWeight(q, part(q, 'similar:ab12'), 3)).toBe('kids 2:"red sled" 3:similar:ab12');
+    expect(withWeight(q, part(q, '2:"red sled"', '"red sled"'), 1)).toBe('kids "red sled" similar:ab12');
+    expect(withWeight(q, part(q, '2:"red sled"', '"red sled"'), -1)).toBe('kids - "red sled" similar:ab12');
+    const neg = "beach - people";
+    expect(withWeight(neg, part(neg, "- people", "people"), 0.5)).toBe("beach 0.5:people");
+  });
+  it("removes a part and the space around it", () => {
+    const q = "cat after:2024-01-01 similar:ab";
+    expect(withoutPart(q, part(q, "after:2024-01-01", "2024-01-01", "filter", null))).toBe("cat similar:ab");
+    expect(withoutPart(q, part(q, "cat"))).toBe("after:2024-01-01 similar:ab");
+    expect(withoutPart(q, part(q, "similar:ab"))).toBe("cat after:2024-01-01");
+  });
+  it("adds a term at the end", () => {
+    expect(withTerm("", "similar:ab")).toBe("similar:ab");
+    expect(withTerm("cat  ", "similar:ab")).toBe("cat similar:ab");
+  });
+});
+
+describe("gridWindow", () => {
+  const layout = { width: 1000, minCard: 180, gap: 12, caption: 50, viewHeight: 600 };
+  it("fills the width with columns and renders only rows in view, plus overscan", () => {
+    const w = gridWindow({ ...layout, count: 100_000, scrollTop: 0 });
+    expect(w.columns).toBe(5);
+    const card = (1000 - 4 * 12) / 5;
+    expect(w.rowHeight).toBeCloseTo(card + 50 + 12);
+    expect(w.first).toBe(0);
+    expect(w.last).toBe(Math.ceil(600 / w.rowHeight + 2) * 5);
+    expect(w.height).toBeCloseTo(20_000 * w.rowHeight - 12);
+  });
+  it("follows the scroll position and stops at the end", () => {
+    const top = gridWindow({ ...layout, count: 100_000, scrollTop: 0 });
+    const deep = gridWindow({ ...layout, count: 100_000, scrollTop: 5000 * top.rowHeight });
+    expect(deep.first).toBe((5000 - 2) * 5);
+    expect(deep.offset).toBeCloseTo((5000 - 2) * top.rowHeight);
+    expect(deep.last - deep.first).toBe(top.last + 10);
+    const end = gridWindow({ ...layout, count: 103, scrollTop: 1e9 });
+    expect(end.last).toBe(103);
+    expect(end.first).toBeLessThanOrEqual(end.last);
+  });
+  it("keeps one column on a narrow window and nothing for no results", () => {
+    expect(gridWindow({ ...layout, width: 100, count: 10, scrollTop: 0 }).columns).toBe(1);
+    const none = gridWindow({ ...layout, count: 0, scrollTop: 0 });
+    expect([none.first, none.last, none.height]).toEqual([0, 0, 0]);
+  });
+});
+
+describe("Rate", () => {
+  it("measures items per second and time left over a sliding window", () => {
+    const r = new Rate(10_000);
+    expect(r.perSecond()).toBeNull();
+    r.add(0, 0);
+    r.add(1000, 20);
+    r.add(2000, 40);
+    expect(r.perSecond()).toBeCloseTo(20);
+    expect(r.eta(100)).toBeCloseTo(3);
+    // Old samples fall out: the rate follows a slowdown.
+    r.add(12_000, 50);
+    r.add(14_000, 60);
+    expect(r.perSecond()).toBeCloseTo(5, 0);
+  });
+  it("starts afresh when the count goes back (a new phase)", () => {
+    const r = new Rate();
+    r.add(0, 50);
+    r.add(1000, 100);
+    r.add(1100, 3);
+    expect(r.perSecond()).toBeNull();
+  });
+  it("writes durations for people", () => {
+    expect(duration(12.2)).toBe("13 s");
+    expect(duration(600)).toBe("10 min");
+    expect(duration(4800)).toBe("1 h 20 min");
+  });
+});
+
+describe("settings", () => {
+  it("keeps defaults for anything missing or malformed", () => {
+    expect(parseSettings(null)).toEqual({ theme: "system", language: "auto", cutoff: null });
+    expect(parseSettings("{not json")).toEqual({ theme: "system", language: "auto", cutoff: null });
+    expect(parseSettings('{"theme":"light","language":"de","cutoff":0.21}')).toEqual({ theme: "light", language: "de", cutoff: 0.21 });
+    expect(parseSettings('{"theme":"neon","language":"<script>","cutoff":7}')).toEqual({ theme: "system", language: "auto", cutoff: null });
+  });
+  it("follows the system theme unless one is chosen", () => {
+    expect(effectiveTheme("system", true)).toBe("dark");
+    expect(effectiveTheme("system", false)).toBe("light");
+    expect(effectiveTheme("light", true)).toBe("light");
+  });
+});
+
+describe("translate", () => {
+  it("uses the catalogue of the language, with values filled in", () => {
+    expect(translate("de-AT", "Indexing {done} of {total}", { done: 3, total: 10 })).toBe("Indiziere 3 von 10");
+    expect(translate("en-GB", "Indexing {done} of {total}", { done: 3, total: 10 })).toBe("Indexing 3 of 10");
+    // No catalogue, or no entry: the English words.
+    expect(translate("fr", "Settings")).toBe("Settings");
+    expect(translate("de", "an untranslated sentence")).toBe("an untranslated sentence");
+  });
+  it("takes the system's language for automatic", () => {
+    expect(effectiveLanguage("auto", "de-DE")).toBe("de-DE");
+    expect(effectiveLanguage("fr", "de-DE")).toBe("fr");
+  });
+});
