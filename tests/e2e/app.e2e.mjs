@@ -1,7 +1,9 @@
 // End to end: the real desktop app (debug build) with a real library and the
 // fixture model, driven over W3C WebDriver by tauri-driver (which runs
-// WebKitWebDriver) under Xvfb. Types a query and drops an image, checks the
-// results, and saves screenshots. Run by scripts/e2e.sh.
+// WebKitWebDriver) under Xvfb. Types a query, opens the preview (the full
+// picture over media://), checks the real parser's syntax error, opens the
+// library panel, drops an image, opens the heatmap, and saves screenshots.
+// Run by scripts/e2e.sh.
 //   node tests/e2e/app.e2e.mjs APP LIBRARY PHOTOS_DIR SCREENSHOT_DIR
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -73,8 +75,34 @@ try {
   await until("thumbnails to render", settled);
   writeFileSync(join(shots, "search.png"), Buffer.from(await wd("GET", s("/screenshot")), "base64"));
 
+  // The preview: the picture itself (media://, by id), not the thumbnail.
+  await run(`document.querySelector("li.card button.open").click()`);
+  const large = await until("the preview's picture", () =>
+    run(`const i = document.querySelector(".preview img.large"); return i && i.complete && i.naturalWidth > 0 && i.currentSrc.includes("media") ? [i.naturalWidth, i.naturalHeight, document.querySelector(".preview dl").textContent] : null`),
+  );
+  const size = /(\d+) × (\d+)/.exec(large[2]);
+  check(size && Number(size[1]) === large[0] && Number(size[2]) === large[1], `the preview shows the full picture, ${large[0]}×${large[1]} (the thumbnail is smaller)`);
+  await until("thumbnails to render", settled);
+  writeFileSync(join(shots, "preview.png"), Buffer.from(await wd("GET", s("/screenshot")), "base64"));
+  await run(`[...document.querySelectorAll(".preview button")].find(b => b.textContent === "Close").click()`);
+
+  // A query that stops making sense: the real parser says where and what it expected.
+  await run(`const i = document.querySelector("input[type=search]"); i.value = "a cat after:someday"; i.dispatchEvent(new Event("input", { bubbles: true }));`);
+  const syntax = await until("the syntax error", () => run(`return document.querySelector("#syntax-error")?.textContent || null`));
+  const mark = await run(`return document.querySelector("#syntax-error mark")?.textContent`);
+  check(syntax.includes("expected a date as YYYY-MM-DD") && mark === "s", `"a cat after:someday" is marked at "someday": ${syntax.trim()}`);
+
+  // The library panel: the folder, how it is watched, the files that could not be read.
+  await run(`[...document.querySelectorAll("footer button")].find(b => /photos/.test(b.textContent)).click()`);
+  const panel = await until("the library panel", () =>
+    run(`const d = document.querySelector("[role=dialog][aria-labelledby=library-title]"); return d && /Watched/.test(d.textContent) ? d.textContent : null`),
+  );
+  check(panel.includes(photos) && /Watched by (file events|polling)/.test(panel), `the library panel lists ${photos} and how it is watched`);
+  writeFileSync(join(shots, "library.png"), Buffer.from(await wd("GET", s("/screenshot")), "base64"));
+  await run(`document.querySelector("[aria-labelledby=library-title] header button").click()`);
+
   // Dropping an image: the same photo comes first, at cosine ~1.
-  await run(`document.querySelector("input[type=search]").value = ""; document.querySelector("input[type=search]").dispatchEvent(new Event("input"));`);
+  await run(`document.querySelector("input[type=search]").value = ""; document.querySelector("input[type=search]").dispatchEvent(new Event("input", { bubbles: true }));`);
   const b64 = readFileSync(join(photos, "chelsea.png")).toString("base64");
   await run(
     `const bytes = Uint8Array.from(atob(arguments[0]), c => c.charCodeAt(0));
@@ -90,7 +118,7 @@ try {
   check(dropped[0][1] > 0.99, `dropping chelsea.png finds chelsea.png first at cosine ${dropped[0][1]}`);
 
   // The heatmap view: prompts × results, and where the first prompt matches.
-  await run(`document.querySelector("input[type=search]").value = "a red motorcycle, a cat"; document.querySelector("input[type=search]").dispatchEvent(new Event("input"));`);
+  await run(`document.querySelector("input[type=search]").value = "a red motorcycle, a cat"; document.querySelector("input[type=search]").dispatchEvent(new Event("input", { bubbles: true }));`);
   await until("results again", async () => (await cards()).length > 0);
   await run(`[...document.querySelectorAll(".views button")].find(b => b.textContent.includes("Heatmap")).click()`);
   const rows = await until("the heatmap matrix", () =>
@@ -101,6 +129,19 @@ try {
   check(overlay === 16, "the region overlay has 4×4 cells");
   await until("thumbnails to render", settled);
   writeFileSync(join(shots, "heatmap.png"), Buffer.from(await wd("GET", s("/screenshot")), "base64"));
+} catch (e) {
+  // What the window showed when it failed, for the log and a screenshot.
+  const text = await run(`return document.body.innerText`).catch(() => "(no page)");
+  console.error(`e2e failed; the window said:\n${String(text).slice(0, 1500)}`);
+  const status = await wd("POST", s("/execute/async"), {
+    script: `const done = arguments[arguments.length - 1];
+      window.__TAURI_INTERNALS__.invoke("library_status").then(v => done("ok " + JSON.stringify(v).slice(0, 300)), e => done("error " + JSON.stringify(e)));`,
+    args: [],
+  }).catch((err) => `(no answer: ${err.message})`);
+  console.error(`library_status answers: ${status}`);
+  const png = await wd("GET", s("/screenshot")).catch(() => null);
+  if (png) writeFileSync(join(shots, "failure.png"), Buffer.from(png, "base64"));
+  throw e;
 } finally {
   await wd("DELETE", `/session/${sid}`).catch(() => {});
 }

@@ -107,6 +107,7 @@ const DE: Record<string, string> = {
   "weight": "Gewicht",
   "Drop here to search with this photo": "Hier ablegen, um mit diesem Foto zu suchen",
   "Loading more…": "Lade weitere …",
+  "{n} results": "{n} Treffer",
 };
 
 const CATALOGUES: Record<string, Record<string, string>> = { de: DE };
@@ -118,7 +119,16 @@ export function translate(lang: string, s: string, vars: Record<string, string |
   return text.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
 }
 
+/** A tag the Intl APIs accept, else "en" (a web view under LANG=C reports "c"). */
+export function validTag(tag: string | undefined | null): string {
+  try {
+    return (tag && Intl.getCanonicalLocales(tag)[0]) || "en";
+  } catch {
+    return "en";
+  }
+}
+
 /** The language in effect: the chosen one, or the system's. */
 export function effectiveLanguage(choice: string, system: string): string {
-  return choice === "auto" ? system || "en" : choice;
+  return validTag(choice === "auto" ? system : choice);
 }

@@ -2,6 +2,7 @@
 // src-tauri/commands.rs; error codes mirror clipdex-library's LibraryError::code.
 import { invoke, Channel } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { validTag } from "./i18n";
 
 export type ErrorCode =
   | "model_not_found"
@@ -262,8 +263,8 @@ export function setQueryLanguage(tag: string | null) {
 }
 
 /** The chosen language, else the system's. */
-export function queryLanguage(): string | undefined {
-  return chosenLanguage ?? (typeof navigator !== "undefined" ? navigator.language : undefined);
+export function queryLanguage(): string {
+  return validTag(chosenLanguage ?? (typeof navigator !== "undefined" ? navigator.language : undefined));
 }
 
 /** Any rejection from the backend, normalised to `{code, message}`. */

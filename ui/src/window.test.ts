@@ -121,5 +121,8 @@ describe("translate", () => {
   it("takes the system's language for automatic", () => {
     expect(effectiveLanguage("auto", "de-DE")).toBe("de-DE");
     expect(effectiveLanguage("fr", "de-DE")).toBe("fr");
+    // A web view under LANG=C says "c": not a language; English, and no exception from Intl.
+    expect(effectiveLanguage("auto", "c")).toBe("en");
+    expect(effectiveLanguage("auto", "")).toBe("en");
   });
 });
