@@ -429,6 +429,8 @@ pub struct RegionDto {
     pub levels: Vec<f32>,
     pub whole: f32,
     pub passes: usize,
+    /// From the model's patch tokens (a dense map) rather than crops.
+    pub dense: bool,
     pub cached: bool,
 }
 
@@ -503,6 +505,7 @@ pub async fn heatmap_region(
         cells: map.cells,
         whole: map.whole,
         passes: map.passes,
+        dense: map.dense,
         cached: map.cached,
     })
 }

@@ -70,6 +70,7 @@ const DE: Record<string, string> = {
   "{rate} photos/s": "{rate} Fotos/s",
   "about {eta} left": "noch etwa {eta}",
   "More like this": "Mehr davon",
+  "Add to query": "Zur Suche hinzufügen",
   "Open": "Öffnen",
   "Show in folder": "Im Ordner zeigen",
   "Copy path": "Pfad kopieren",

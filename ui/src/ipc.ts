@@ -397,6 +397,8 @@ export interface RegionMap {
   levels: number[];
   whole: number;
   passes: number;
+  /** From the model's patch tokens (a dense map, a cell per patch) rather than crops. */
+  dense: boolean;
   cached: boolean;
 }
 

@@ -196,7 +196,7 @@ enum HeatmapKind {
         #[arg(long)]
         json: bool,
     },
-    /// Where in one image a text matches: crops on a 4×4 grid at several scales (30 passes), cached
+    /// Where in one image a text matches: the model's patch tokens when its export has them (a dense map), else crops on a 4×4 grid at several scales (30 passes); cached
     Region {
         #[arg(value_name = "PATH_OR_ID")]
         target: String,
@@ -1393,7 +1393,7 @@ async fn heatmap(library: Option<PathBuf>, kind: HeatmapKind) -> Result<ExitCode
             if json {
                 let v = serde_json::json!({
                     "rows": map.rows, "cols": map.cols, "cells": map.cells, "levels": levels,
-                    "whole": map.whole, "peak": {"row": pr, "col": pc}, "passes": map.passes, "cached": map.cached,
+                    "whole": map.whole, "peak": {"row": pr, "col": pc}, "passes": map.passes, "dense": map.dense, "cached": map.cached,
                     "png": png.as_ref().map(|p| p.display().to_string()),
                 });
                 writeln!(out, "{v}")?;
@@ -1404,8 +1404,9 @@ async fn heatmap(library: Option<PathBuf>, kind: HeatmapKind) -> Result<ExitCode
                 }
                 writeln!(
                     out,
-                    "best at row {}, column {} of {}×{}; whole image {:.3}; {} passes{}",
+                    "best at row {}, column {} of {}×{}; whole image {:.3}; {} passes ({}){}",
                     pr + 1, pc + 1, map.rows, map.cols, map.whole, map.passes,
+                    if map.dense { "patch tokens" } else { "crops" },
                     if map.cached { " (cached)" } else { "" }
                 )?;
                 if let Some(p) = &png {

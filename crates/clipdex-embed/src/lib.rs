@@ -19,7 +19,7 @@ pub mod runtime;
 pub mod text;
 
 pub use error::{EmbedError, Result};
-pub use model::{normalized, Model, ModelInfo, Pixels};
+pub use model::{normalized, Model, ModelInfo, PatchTokens, Pixels};
 pub use runtime::Device;
 
 /// Cosine similarity of two L2-normalised vectors.

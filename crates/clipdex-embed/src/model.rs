@@ -56,6 +56,9 @@ struct Tower {
     fixed_batch: Option<usize>,
     /// The output's width, when the graph fixes it.
     out_dim: Option<usize>,
+    /// A second output of per-patch tokens in the embedding space
+    /// (float32 `[batch, tokens, dim]`), when the export has one.
+    patches: Option<String>,
 }
 
 /// An image ready for the visual encoder: CHW, normalised.
@@ -80,6 +83,19 @@ pub struct ModelInfo {
     pub text_inputs: Vec<String>,
     /// How many FLORES-200 language codes the text tower takes (0: none).
     pub languages: usize,
+    /// The visual graph's patch-token output, if it has one (dense maps).
+    pub patch_output: Option<String>,
+}
+
+/// Per-patch tokens of one image in the embedding space: a dense map of
+/// where in the picture a query matches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatchTokens {
+    pub rows: usize,
+    pub cols: usize,
+    /// `rows * cols` unit vectors, row by row (a leading class token, if the
+    /// export includes one, is left out).
+    pub tokens: Vec<Vec<f32>>,
 }
 
 pub struct Model {
@@ -177,8 +193,18 @@ fn open_tower(path: &Path, tower: &'static str, runtime_dirs: &[PathBuf]) -> Res
     }
     let out_dim = (out_shape[1] > 0).then_some(out_shape[1] as usize);
     let output = pick.name().to_string();
+    // Patch tokens: another float32 output of rank 3 whose width, when fixed, is the embedding's.
+    let patches = outs
+        .iter()
+        .filter(|o| o.name() != output && o.dtype().tensor_type() == Some(TensorElementType::Float32))
+        .find(|o| {
+            o.dtype().tensor_shape().is_some_and(|s| {
+                s.len() == 3 && (s[2] <= 0 || out_dim.is_none_or(|d| s[2] as usize == d))
+            })
+        })
+        .map(|o| o.name().to_string());
     Ok((
-        Tower { path: path.to_path_buf(), session: Mutex::new(session), inputs, output, fixed_batch, out_dim },
+        Tower { path: path.to_path_buf(), session: Mutex::new(session), inputs, output, fixed_batch, out_dim, patches },
         device,
         note,
     ))
@@ -309,6 +335,7 @@ impl Model {
                 image_inputs: visual.inputs.iter().map(InputSpec::describe).collect(),
                 text_inputs: textual.inputs.iter().map(InputSpec::describe).collect(),
                 languages: tokenizer.languages().len(),
+                patch_output: visual.patches.clone(),
             },
             preprocess,
             tokenizer,
@@ -360,6 +387,49 @@ impl Model {
             out.extend(run_tower(&self.visual, vec![(self.visual.inputs[0].name.clone().into(), t.into())], b)?);
         }
         Ok(out)
+    }
+
+    /// The patch tokens of one image, when the visual export has them
+    /// (`Ok(None)` otherwise). The whole picture is squashed to the input
+    /// size (no centre crop), so every token maps onto a cell of the picture.
+    /// The token count must fill a grid of the input's shape, possibly after
+    /// one class token. Blocking.
+    pub fn patch_tokens(&self, img: RgbImage) -> Result<Option<PatchTokens>> {
+        let Some(name) = self.visual.patches.as_deref() else { return Ok(None) };
+        let squash = config::Preprocess { resize_mode: config::ResizeMode::Squash, ..self.preprocess.clone() };
+        let image = Pixels(preprocess::to_tensor(img, &squash));
+        let (h, w) = (self.preprocess.size.0 as usize, self.preprocess.size.1 as usize);
+        let per = 3 * h * w;
+        let n = self.visual.fixed_batch.unwrap_or(1).max(1);
+        let mut data = Vec::with_capacity(n * per);
+        for _ in 0..n {
+            data.extend_from_slice(&image.0);
+        }
+        let t = Tensor::from_array(([n, 3, h, w], data)).map_err(ort_err("building the image tensor"))?;
+        let mut session = self.visual.session.lock().unwrap_or_else(|p| p.into_inner());
+        let outputs = session
+            .run(vec![(Cow::from(self.visual.inputs[0].name.clone()), SessionInputValue::from(t))])
+            .map_err(ort_err(format!("running {}", self.visual.path.display())))?;
+        let (shape, data) =
+            outputs[name].try_extract_tensor::<f32>().map_err(ort_err("reading the patch tokens"))?;
+        let bad = |got: usize| EmbedError::BadOutput { context: "patch token shape", expected: 0, got };
+        if shape.len() != 3 || shape[0] as usize != n || shape[1] <= 0 || shape[2] <= 0 {
+            return Err(bad(data.len()));
+        }
+        let (count, dim) = (shape[1] as usize, shape[2] as usize);
+        if dim != self.info.dim {
+            return Err(EmbedError::BadOutput { context: "patch token width", expected: self.info.dim, got: dim });
+        }
+        // rows × cols tokens with the picture's shape (rows / cols = height / width).
+        let grid = |k: usize| (1..=k).filter(|r| k % r == 0).map(|r| (r, k / r)).find(|(r, c)| r * w == c * h);
+        let (skip, (rows, cols)) = match (grid(count), count.checked_sub(1).and_then(grid)) {
+            (Some(g), _) => (0, g),
+            (None, Some(g)) => (1, g),
+            (None, None) => return Err(bad(count)),
+        };
+        let first = &data[..count * dim];
+        let tokens = first.chunks(dim).skip(skip).map(normalized).collect();
+        Ok(Some(PatchTokens { rows, cols, tokens }))
     }
 
     /// Convenience: preprocess and embed a few images on this thread.

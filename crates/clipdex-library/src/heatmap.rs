@@ -1,6 +1,8 @@
 //! Similarity heatmaps: how prompts score against items (a matrix on the
 //! model's calibrated scale), and where in one image a query matches (a
-//! region map from embedding crops, which works for any model).
+//! region map: from the model's patch tokens when its visual export has
+//! them, one pass and one cell per patch; else from embedding crops, which
+//! works for any model).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -49,6 +51,8 @@ pub struct RegionMap {
     pub whole: f32,
     /// Visual passes it took.
     pub passes: usize,
+    /// Whether it came from the model's patch tokens (a dense map) rather than crops.
+    pub dense: bool,
     /// Whether it came from the cache.
     pub cached: bool,
 }
@@ -123,7 +127,17 @@ pub fn region_map(
         progress(scores.len(), total);
     }
     let whole = scores.iter().find(|(w, _)| w.2 == GRID).map_or(0.0, |(_, s)| *s);
-    Ok(RegionMap { rows: GRID, cols: GRID, cells: cells_from(&scores), whole, passes: total, cached: false })
+    Ok(RegionMap { rows: GRID, cols: GRID, cells: cells_from(&scores), whole, passes: total, dense: false, cached: false })
+}
+
+/// The dense map of `img` for `query` from the model's patch tokens: one
+/// pass for the tokens (plus one for the whole picture), a cell per patch.
+/// `None` when the export has none.
+pub fn patch_map(model: &Model, img: &RgbImage, query: &[f32]) -> Result<Option<RegionMap>> {
+    let whole = model.embed_images(vec![img.clone()])?.pop().map_or(0.0, |v| cosine(&v, query));
+    let Some(p) = model.patch_tokens(img.clone())? else { return Ok(None) };
+    let cells = p.tokens.iter().map(|t| cosine(t, query)).collect();
+    Ok(Some(RegionMap { rows: p.rows, cols: p.cols, cells, whole, passes: 2, dense: true, cached: false }))
 }
 
 fn cache_key(model_id: &str, target: &str, query: &str) -> String {
@@ -138,13 +152,15 @@ fn read_cached(path: &Path) -> Option<RegionMap> {
     let (rows, cols, passes): (usize, usize, usize) =
         (head.next()?.parse().ok()?, head.next()?.parse().ok()?, head.next()?.parse().ok()?);
     let whole: f32 = head.next()?.parse().ok()?;
+    let dense = head.next() == Some("dense");
     let cells: Vec<f32> = lines.next()?.split_whitespace().filter_map(|x| x.parse().ok()).collect();
-    (cells.len() == rows * cols).then_some(RegionMap { rows, cols, cells, whole, passes, cached: true })
+    (cells.len() == rows * cols).then_some(RegionMap { rows, cols, cells, whole, passes, dense, cached: true })
 }
 
 fn write_cached(path: &Path, m: &RegionMap) {
     let cells: Vec<String> = m.cells.iter().map(|c| c.to_string()).collect();
-    let body = format!("{} {} {} {}\n{}\n", m.rows, m.cols, m.passes, m.whole, cells.join(" "));
+    let method = if m.dense { "dense" } else { "crops" };
+    let body = format!("{} {} {} {} {method}\n{}\n", m.rows, m.cols, m.passes, m.whole, cells.join(" "));
     // A cache: failing to write it costs a recomputation, nothing else.
     if let Some(dir) = path.parent() {
         if std::fs::create_dir_all(dir).is_ok() {
@@ -213,9 +229,10 @@ impl Library {
     }
 
     /// Where `text` matches in one image (a library item by path or id, or
-    /// any image file): the image's crops on a 4×4 grid at several scales
-    /// (30 visual passes), scored against the query. Cached per model, item
-    /// and query in `<library>/cache/regions/`.
+    /// any image file): from the model's patch tokens when its export has
+    /// them (one pass, a cell per patch), else the image's crops on a 4×4
+    /// grid at several scales (30 visual passes), scored against the query.
+    /// Cached per model, item and query in `<library>/cache/regions/`.
     pub async fn heatmap_region(
         &self,
         model: Arc<Model>,
@@ -240,7 +257,10 @@ impl Library {
         let (m, t, lang, cancel) = (model.clone(), text.to_string(), lang.map(str::to_string), cancel.clone());
         let map = blocking(move || {
             let q = m.embed_texts_in(&[t], lang.as_deref())?.pop().ok_or(LibraryError::EmptyQuery)?;
-            region_map(&m, &img, &q, &cancel, progress)
+            match patch_map(&m, &img, &q)? {
+                Some(map) => Ok(map),
+                None => region_map(&m, &img, &q, &cancel, progress),
+            }
         })
         .await??;
         if let Some(c) = &cache {
@@ -262,7 +282,15 @@ mod tests {
         assert!(cells.iter().all(|c| (c - 0.5).abs() < 1e-6), "a flat map stays flat: {cells:?}");
         // One hot 1×1 window makes its own cell the peak.
         let scores: Vec<_> = w.iter().map(|w| (*w, if *w == (2, 1, 1) { 1.0 } else { 0.0 })).collect();
-        let m = RegionMap { rows: GRID, cols: GRID, cells: cells_from(&scores), whole: 0.0, passes: 30, cached: false };
+        let m = RegionMap {
+            rows: GRID,
+            cols: GRID,
+            cells: cells_from(&scores),
+            whole: 0.0,
+            passes: 30,
+            dense: false,
+            cached: false,
+        };
         assert_eq!(m.peak(), (2, 1));
     }
 
@@ -270,7 +298,7 @@ mod tests {
     fn the_cache_format_round_trips() {
         let dir = tempfile::tempdir().expect("tmp");
         let p = dir.path().join("x/y.txt");
-        let m = RegionMap { rows: 4, cols: 4, cells: (0..16).map(|i| i as f32 / 10.0).collect(), whole: 0.25, passes: 30, cached: false };
+        let m = RegionMap { rows: 4, cols: 4, cells: (0..16).map(|i| i as f32 / 10.0).collect(), whole: 0.25, passes: 30, dense: false, cached: false };
         write_cached(&p, &m);
         let back = read_cached(&p).expect("read back");
         assert_eq!((back.cells, back.whole, back.passes, back.cached), (m.cells, 0.25, 30, true));

@@ -96,3 +96,74 @@ async fn a_composite_peaks_on_the_half_that_matches_and_the_matrix_agrees_with_e
     assert!(m.items.iter().all(|(id, path)| id.len() == 64 && path.ends_with(".png")));
     assert!(lib.heatmap_matrix(model, &[], &items, None).await.is_err());
 }
+
+/// A model whose visual export also outputs patch tokens (tiny-clip's
+/// weights, made by scripts/make_patch_fixture.py) gets a dense map in one
+/// pass, cell for cell what the reference implementation computes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patch_tokens_give_a_dense_map_equal_to_the_reference() {
+    let reference: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("tiny-clip-patches-reference.json")).expect("reference"),
+    )
+    .expect("json");
+    let text = reference["text"].as_str().expect("text");
+    let expected: Vec<f64> = reference["cells"].as_array().expect("cells").iter().filter_map(|c| c.as_f64()).collect();
+
+    let patched = open_model(&fixtures().join("tiny-clip-patches"), &[]).await.expect("patch model");
+    let plain = open_model(&fixtures().join("tiny-clip"), &[]).await.expect("model");
+    assert_eq!(patched.info().patch_output.as_deref(), Some("patch_embeddings"));
+    assert_eq!(plain.info().patch_output, None);
+    // The same weights: the ordinary embedding is unchanged.
+    let img = clipdex_library::decode_image_file(&photo("astronaut.png")).expect("decode");
+    let (a, b) = (
+        patched.embed_images(vec![img.clone()]).expect("embed").remove(0),
+        plain.embed_images(vec![img]).expect("embed").remove(0),
+    );
+    assert!(clipdex_library::cosine(&a, &b) > 0.99999);
+
+    let lib_dir = tempfile::tempdir().expect("lib");
+    let lib = Library::open(lib_dir.path()).await.expect("open");
+    let path = photo("astronaut.png").to_string_lossy().into_owned();
+    let map = lib.heatmap_region(patched.clone(), &path, text, None, &Cancel::new(), |_, _| {}).await.expect("dense");
+    assert!(map.dense && !map.cached);
+    assert_eq!((map.rows, map.cols, map.passes), (7, 7, 2));
+    // Cell for cell (a token sees 32×32 pixels, so resampling differences
+    // between Pillow and Clipdex show more than in a whole-image embedding).
+    let worst = map.cells.iter().zip(&expected).map(|(c, e)| (*c as f64 - e).abs()).fold(0.0, f64::max);
+    let got: Vec<f64> = map.cells.iter().map(|c| *c as f64).collect();
+    let r = pearson(&got, &expected);
+    eprintln!("dense map vs the reference: largest difference {worst:.4}, correlation {r:.5}");
+    assert!(worst < 0.01 && r > 0.999, "largest difference from the reference {worst:.4}, correlation {r:.5}");
+    // Transposed or shifted, the map would not correlate like that.
+    let transposed: Vec<f64> = (0..49).map(|i| got[(i % 7) * 7 + i / 7]).collect();
+    assert!(pearson(&transposed, &expected) < 0.9, "the map is not symmetric by accident");
+    // The composite case: photo A left, photo B right, the query A's own embedding.
+    let (left, right) = (square("astronaut.png", 224), square("coffee.png", 224));
+    let mut composite = image::RgbImage::new(448, 224);
+    image::imageops::replace(&mut composite, &left, 0, 0);
+    image::imageops::replace(&mut composite, &right, 224, 0);
+    let query = patched.embed_images(vec![left]).expect("embed").remove(0);
+    let dense = clipdex_library::heatmap::patch_map(&patched, &composite, &query).expect("map").expect("dense");
+    let half = |side: usize| {
+        let cells: Vec<f32> = (0..dense.rows * dense.cols)
+            .filter(|i| if side == 0 { i % dense.cols < dense.cols / 2 } else { i % dense.cols > dense.cols / 2 })
+            .map(|i| dense.cells[i])
+            .collect();
+        cells.iter().sum::<f32>() / cells.len() as f32
+    };
+    eprintln!("composite: left half {:.3}, right half {:.3}", half(0), half(1));
+    assert!(half(0) > half(1), "the dense map peaks on the half that matches");
+    // The model without patch tokens still maps by crops.
+    let crops = lib.heatmap_region(plain, &path, text, None, &Cancel::new(), |_, _| {}).await.expect("crops");
+    assert!(!crops.dense);
+    assert_eq!((crops.rows, crops.cols, crops.passes), (4, 4, 30));
+}
+
+fn pearson(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
+    let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
+    cov / (va * vb).sqrt()
+}

@@ -123,7 +123,7 @@
       const ch = a.onEvent;
       for (let d = 6; d <= 30; d += 6) send(ch, [d, 30]);
       const cells = Array.from({ length: 16 }, (_, i) => (i % 4 < 2 ? 0.3 : 0.1));
-      return { rows: 4, cols: 4, cells, levels: cells.map((c) => (c - 0.1) / 0.2), whole: 0.25, passes: 30, cached: false };
+      return { rows: 4, cols: 4, cells, levels: cells.map((c) => (c - 0.1) / 0.2), whole: 0.25, passes: 30, dense: false, cached: false };
     },
     cancel_heatmap: () => false,
     models_list: () => ({ entries: [], modelsDir: "/models", device: status.device }),
