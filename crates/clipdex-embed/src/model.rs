@@ -421,7 +421,7 @@ impl Model {
             return Err(EmbedError::BadOutput { context: "patch token width", expected: self.info.dim, got: dim });
         }
         // rows × cols tokens with the picture's shape (rows / cols = height / width).
-        let grid = |k: usize| (1..=k).filter(|r| k % r == 0).map(|r| (r, k / r)).find(|(r, c)| r * w == c * h);
+        let grid = |k: usize| (1..=k).filter(|r| k.is_multiple_of(*r)).map(|r| (r, k / r)).find(|(r, c)| r * w == c * h);
         let (skip, (rows, cols)) = match (grid(count), count.checked_sub(1).and_then(grid)) {
             (Some(g), _) => (0, g),
             (None, Some(g)) => (1, g),
