@@ -109,6 +109,7 @@ const DE: Record<string, string> = {
   "Drop here to search with this photo": "Hier ablegen, um mit diesem Foto zu suchen",
   "Loading more…": "Lade weitere …",
   "{n} results": "{n} Treffer",
+  "1 result": "1 Treffer",
 };
 
 const CATALOGUES: Record<string, Record<string, string>> = { de: DE };

@@ -118,6 +118,12 @@ test("the failures list says which files could not be read and why, and retries 
   await expect(page.getByRole("button", { name: /could not be read/ })).toHaveCount(0);
 });
 
+test("the footer's facts read as words, separated by spaced dots", async ({ page }) => {
+  // Svelte drops the space that starts an {#if} block: each separator is an expression.
+  await expect(page.locator("footer")).toContainText("model ViT-B-32__openai@12345678 · cpu");
+  await expect(page.locator("footer")).toContainText("4 photos");
+});
+
 test("keyboard: the models panel opens with Ctrl+Shift+M and closes with Esc", async ({ page }) => {
   await page.keyboard.press("Control+Shift+M");
   await expect(page.getByRole("dialog", { name: "Models" })).toBeVisible();
