@@ -98,6 +98,12 @@ test("the heatmap matrix colours cells and the overlay shows where it matches", 
   await expect(cells).toHaveCount(16);
   await expect(cells.first()).toHaveCSS("background-color", "rgb(255, 0, 0)");
   await expect(cells.nth(3)).toHaveCSS("background-color", "rgb(0, 0, 255)");
+  // Clicking a column shows that item's map; "Open preview" opens it.
+  await table.getByRole("button", { name: /item-2\.jpg/ }).click();
+  await expect(page.locator(".region strong")).toHaveText("beach-2.jpg");
+  await page.getByRole("button", { name: "Open preview" }).click();
+  await expect(page.getByRole("dialog", { name: "Preview: beach-2.jpg" })).toBeVisible();
+  await page.keyboard.press("Escape");
   // Exports.
   const csv = page.waitForEvent("download");
   await page.getByRole("button", { name: "Export CSV" }).click();
