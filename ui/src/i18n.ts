@@ -110,6 +110,26 @@ const DE: Record<string, string> = {
   "Loading more…": "Lade weitere …",
   "{n} results": "{n} Treffer",
   "1 result": "1 Treffer",
+  "in use": "in Verwendung",
+  "Download": "Herunterladen",
+  "Continue switching": "Wechsel fortsetzen",
+  "Use for this library": "Für diese Bibliothek verwenden",
+  "Runs on": "Läuft auf",
+  "In this library": "In dieser Bibliothek",
+  "Compare": "Vergleichen",
+  "Index the library with a second model to compare the two on your own photos.":
+    "Indiziere die Bibliothek mit einem zweiten Modell, um beide an deinen eigenen Fotos zu vergleichen.",
+  "A query to compare": "Suche zum Vergleichen",
+  "Available": "Verfügbar",
+  "Add a prompt (e.g. beach, sunset, dog)": "Begriff hinzufügen (z. B. Strand, Sonnenuntergang, Hund)",
+  "Add": "Hinzufügen",
+  "Export PNG": "Als PNG exportieren",
+  "Export CSV": "Als CSV exportieren",
+  "Open preview": "Vorschau öffnen",
+  "{low} (what unrelated text scores) … {high} (a strong match)":
+    "{low} (so viel erreicht unpassender Text) … {high} (ein starker Treffer)",
+  "— calibrated for this model on your library": "– für dieses Modell auf deiner Bibliothek kalibriert",
+  "— this matrix's own range (not calibrated yet)": "– der eigene Bereich dieser Matrix (noch nicht kalibriert)",
 };
 
 const CATALOGUES: Record<string, Record<string, string>> = { de: DE };

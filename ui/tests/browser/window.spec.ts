@@ -353,6 +353,9 @@ test("settings: theme, language and default cutoff apply at once and are kept", 
   await box.fill("Schlitten");
   await box.press("Enter");
   await expect.poll(async () => (await calls(page, "search")).at(-1)?.args).toMatchObject({ query: "Schlitten", lang: "de", minScore: 0.2 });
+  await page.keyboard.press("Control+Shift+M");
+  await expect(page.getByRole("dialog", { name: "Modelle" })).toContainText("Läuft auf");
+  await page.keyboard.press("Escape");
   // Kept across restarts.
   await page.reload();
   await expect(page.locator("html")).toHaveAttribute("data-theme", "light");
