@@ -16,6 +16,8 @@ use crate::AppState;
 const DEFAULT_LIMIT: usize = 60;
 /// One page at most; the window asks for the next page as the user scrolls.
 const MAX_LIMIT: usize = 2000;
+/// Deeper than any library: past it there is nothing to page to.
+const MAX_OFFSET: usize = 100_000_000;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -250,7 +252,8 @@ pub async fn search(
         .collect::<Result<Vec<_>, _>>()?;
     let opts = SearchOptions {
         limit: limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
-        offset: offset.unwrap_or(0),
+        offset: offset.unwrap_or(0).min(MAX_OFFSET),
+        paths_as_text: true,
         min_score,
         mode: mode.as_deref().map(str::parse::<Mode>).transpose().map_err(bad)?.unwrap_or_default(),
         sort: sort.as_deref().map(str::parse::<Sort>).transpose().map_err(bad)?.unwrap_or_default(),

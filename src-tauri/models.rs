@@ -2,10 +2,10 @@
 //! holds, downloads with progress, switching the library's model in the
 //! background, and comparing models on one query. Thin, like `commands`.
 
-use std::path::PathBuf;
 use clipdex_library::models::{manifest::Source, Hub, Installed, Models, Registry};
 use clipdex_library::{Cancel, LibraryModel, Model, SearchOptions};
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
@@ -165,12 +165,7 @@ fn same_dir(a: &std::path::Path, b: &std::path::Path) -> bool {
     }
 }
 
-fn entry_of(
-    id: &str,
-    installed: Option<&Installed>,
-    lib: Option<&LibraryModel>,
-    registry: &Registry,
-) -> ModelEntryDto {
+fn entry_of(id: &str, installed: Option<&Installed>, lib: Option<&LibraryModel>, registry: &Registry) -> ModelEntryDto {
     let e = registry.get(id);
     let commit = installed.and_then(|i| i.manifest.as_ref()).and_then(|m| match &m.source {
         Source::Hub { commit, .. } => Some(commit.clone()),
@@ -218,9 +213,9 @@ pub async fn models_list(state: State<'_, AppState>) -> Result<ModelsDto, IpcErr
     let lib_models = library.models().await?;
     let mut used = vec![false; lib_models.len()];
     let mut lib_for = |dir: Option<&std::path::Path>, id: &str| -> Option<LibraryModel> {
-        let i = lib_models.iter().position(|m| {
-            dir.is_some_and(|d| same_dir(&m.dir, d)) || m.id.split('@').next() == Some(id)
-        })?;
+        let i = lib_models
+            .iter()
+            .position(|m| dir.is_some_and(|d| same_dir(&m.dir, d)) || m.id.split('@').next() == Some(id))?;
         used[i] = true;
         Some(lib_models[i].clone())
     };
@@ -447,6 +442,10 @@ pub async fn heatmap_matrix(
         .await?
         .ok_or_else(|| IpcError::new("no_model", "index a folder first"))?;
     let prompts: Vec<String> = prompts.into_iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
+    // Columns are library items by id: the window never names a file to read.
+    if let Some(bad) = items.iter().find(|i| !crate::panel::is_item_id(i)) {
+        return Err(IpcError::new("bad_argument", format!("{bad:?} is not an item id")));
+    }
     let m = library.heatmap_matrix(model, &prompts, &items, lang.as_deref()).await?;
     Ok(MatrixDto {
         levels: (0..m.prompts.len()).map(|p| (0..m.items.len()).map(|i| m.level(p, i)).collect()).collect(),

@@ -68,8 +68,21 @@ pub fn outline(src: &str) -> OutlineDto {
     utf16.push(at);
     let u = |i: usize| utf16.get(i).copied().unwrap_or(at);
     match query::parse(src) {
-        Err(e) => OutlineDto { parts: Vec::new(), error: Some(SyntaxDto { position: u(e.position), expected: e.expected }) },
-        Ok(q) => OutlineDto {
+        Err(e) => {
+            OutlineDto { parts: Vec::new(), error: Some(SyntaxDto { position: u(e.position), expected: e.expected }) }
+        }
+        Ok(mut q) => outline_parts(src, &u, {
+            // As the window's search reads it: a path is words to match, not a file to read.
+            q.paths_as_text();
+            q
+        }),
+    }
+}
+
+/// The parts of a parsed query, offsets converted by `u`.
+fn outline_parts(src: &str, u: &dyn Fn(usize) -> usize, q: query::Query) -> OutlineDto {
+    {
+        OutlineDto {
             parts: q
                 .pieces
                 .iter()
@@ -100,11 +113,11 @@ pub fn outline(src: &str) -> OutlineDto {
                 })
                 .collect(),
             error: None,
-        },
+        }
     }
 }
 
-fn is_item_id(id: &str) -> bool {
+pub(crate) fn is_item_id(id: &str) -> bool {
     id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 

@@ -18,7 +18,10 @@ pub fn open(path: &Path, reveal: bool) -> Result<(), IpcError> {
     if !path.exists() {
         return Err(IpcError::new(
             "path_not_found",
-            format!("{} is no longer there; it may have been moved or deleted (Clipdex notices on the next scan)", path.display()),
+            format!(
+                "{} is no longer there; it may have been moved or deleted (Clipdex notices on the next scan)",
+                path.display()
+            ),
         ));
     }
     platform_open(path, reveal)
@@ -96,7 +99,10 @@ fn run(cmd: &mut Command, tool: &str) -> Result<(), IpcError> {
                 let why = err.lines().next().unwrap_or("").trim();
                 return Err(IpcError::new(
                     "open_failed",
-                    format!("{tool} failed ({status}){}", if why.is_empty() { String::new() } else { format!(": {why}") }),
+                    format!(
+                        "{tool} failed ({status}){}",
+                        if why.is_empty() { String::new() } else { format!(": {why}") }
+                    ),
                 ));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),

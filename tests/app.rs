@@ -228,7 +228,8 @@ fn models_panel_lists_switches_and_compares_through_ipc() {
         .install_from("tiny-nllb", &fixtures().join("tiny-nllb-clip"), &Default::default(), &mut |_| {})
         .expect("install");
 
-    let list: ModelsDto = serde_json::from_value(invoke(&webview, "models_list", json!({})).expect("list")).expect("dto");
+    let list: ModelsDto =
+        serde_json::from_value(invoke(&webview, "models_list", json!({})).expect("list")).expect("dto");
     let ids: Vec<&str> = list.entries.iter().map(|e| e.id.as_str()).collect();
     assert!(ids.contains(&"ViT-B-32__openai") && ids.contains(&"nllb-clip-base-siglip__v1"), "{ids:?}");
     let nllb = list.entries.iter().find(|e| e.id == "tiny-nllb").expect("installed entry");
@@ -249,7 +250,11 @@ fn models_panel_lists_switches_and_compares_through_ipc() {
     ))
     .expect("switch");
     assert!(switched.activated && switched.embedded == 4 && switched.remaining == 0, "{switched:?}");
-    assert!(events.lock().expect("lock").iter().any(|e| matches!(e, IndexEvent::Progress { phase, .. } if phase == "indexing")));
+    assert!(events
+        .lock()
+        .expect("lock")
+        .iter()
+        .any(|e| matches!(e, IndexEvent::Progress { phase, .. } if phase == "indexing")));
     let status: StatusDto =
         serde_json::from_value(invoke(&webview, "library_status", json!({})).expect("status")).expect("dto");
     assert_eq!(status.models.len(), 2);
@@ -287,16 +292,23 @@ fn heatmaps_through_ipc() {
     let (app, webview) = app(lib.path(), &fixtures().join("tiny-clip"));
     let (channel, _) = index_events();
     let folder = photos.path().to_string_lossy().into_owned();
-    tauri::async_runtime::block_on(commands::index_folders(app.handle().clone(), app.state::<AppState>(), vec![folder], channel))
-        .expect("index");
-    let found: SearchDto =
-        serde_json::from_value(invoke(&webview, "search", json!({"query": "a cat", "minScore": -1.0})).expect("search"))
-            .expect("dto");
+    tauri::async_runtime::block_on(commands::index_folders(
+        app.handle().clone(),
+        app.state::<AppState>(),
+        vec![folder],
+        channel,
+    ))
+    .expect("index");
+    let found: SearchDto = serde_json::from_value(
+        invoke(&webview, "search", json!({"query": "a cat", "minScore": -1.0})).expect("search"),
+    )
+    .expect("dto");
     let ids: Vec<String> = found.hits.iter().map(|h| h.id.clone()).collect();
     assert_eq!(ids.len(), 4);
 
     let m: MatrixDto = serde_json::from_value(
-        invoke(&webview, "heatmap_matrix", json!({"prompts": ["a cat", "  ", "a rocket"], "items": ids})).expect("matrix"),
+        invoke(&webview, "heatmap_matrix", json!({"prompts": ["a cat", "  ", "a rocket"], "items": ids}))
+            .expect("matrix"),
     )
     .expect("dto");
     assert_eq!(m.prompts, ["a cat", "a rocket"], "blank prompts are dropped");
@@ -329,8 +341,9 @@ fn heatmaps_through_ipc() {
     assert_eq!((r.rows, r.cols, r.cells.len(), r.passes), (4, 4, 16, 30));
     assert!(r.levels.contains(&1.0) && r.levels.contains(&0.0));
     assert_eq!(progress.lock().expect("lock").last(), Some(&(30, 30)));
-    let err = invoke(&webview, "heatmap_region", json!({"id": "../etc/passwd", "text": "x", "onEvent": "__CHANNEL__:3"}))
-        .expect_err("not an id");
+    let err =
+        invoke(&webview, "heatmap_region", json!({"id": "../etc/passwd", "text": "x", "onEvent": "__CHANNEL__:3"}))
+            .expect_err("not an id");
     assert_eq!(err["code"], "bad_argument");
     assert_eq!(invoke(&webview, "cancel_heatmap", json!({})).expect("cancel"), json!(false));
 }
@@ -346,8 +359,13 @@ fn library_panel_preview_and_outline_through_ipc() {
     let folder = photos.path().canonicalize().expect("canonical").to_string_lossy().into_owned();
     let (channel, _) = index_events();
     let state = app.state::<AppState>();
-    tauri::async_runtime::block_on(commands::index_folders(app.handle().clone(), state.clone(), vec![folder.clone()], channel))
-        .expect("index");
+    tauri::async_runtime::block_on(commands::index_folders(
+        app.handle().clone(),
+        state.clone(),
+        vec![folder.clone()],
+        channel,
+    ))
+    .expect("index");
     let found: SearchDto =
         serde_json::from_value(invoke(&webview, "search", json!({"query": "cat", "minScore": -1.0})).expect("search"))
             .expect("dto");
@@ -356,14 +374,16 @@ fn library_panel_preview_and_outline_through_ipc() {
 
     // The outline: parts with their places, weights, and where a query stops making sense.
     let q = format!("2:\"a cat\" similar:{} after:2020-01-01", chelsea.id);
-    let o: OutlineDto = serde_json::from_value(invoke(&webview, "query_outline", json!({ "query": q })).expect("outline"))
-        .expect("dto");
+    let o: OutlineDto =
+        serde_json::from_value(invoke(&webview, "query_outline", json!({ "query": q })).expect("outline"))
+            .expect("dto");
     let kinds: Vec<(&str, Option<f32>)> = o.parts.iter().map(|p| (p.kind.as_str(), p.weight)).collect();
     assert_eq!(kinds, vec![("text", Some(2.0)), ("similar", Some(1.0)), ("filter", None)]);
     assert_eq!(&q[o.parts[0].atom_start..o.parts[0].end], "\"a cat\"");
-    let bad: OutlineDto =
-        serde_json::from_value(invoke(&webview, "query_outline", json!({"query": "cat after:someday"})).expect("outline"))
-            .expect("dto");
+    let bad: OutlineDto = serde_json::from_value(
+        invoke(&webview, "query_outline", json!({"query": "cat after:someday"})).expect("outline"),
+    )
+    .expect("dto");
     let e = bad.error.expect("an error");
     assert_eq!((e.position, e.expected.as_str()), (10, "a date as YYYY-MM-DD"));
 
@@ -395,6 +415,15 @@ fn library_panel_preview_and_outline_through_ipc() {
         assert!(lines[1].starts_with("dbus-send --session") && lines[1].contains("ShowItems"), "{said}");
         assert!(lines[1].contains(&format!("array:string:file://{}", chelsea.path)), "{said}");
     }
+    // A path in the window's query is words to match, never a file to read; heatmap columns are ids.
+    let by_name: SearchDto = serde_json::from_value(
+        invoke(&webview, "search", json!({"query": "/nowhere/IMG_1234.jpg", "minScore": -1.0})).expect("search"),
+    )
+    .expect("dto");
+    assert!(!by_name.hits.is_empty());
+    let err = invoke(&webview, "heatmap_matrix", json!({"prompts": ["x"], "items": ["/etc/hostname"]}))
+        .expect_err("a path as an item");
+    assert_eq!(err["code"], "bad_argument", "{err}");
     let err = invoke(&webview, "open_item", json!({"id": "../x"})).expect_err("not an id");
     assert_eq!(err["code"], "bad_argument", "{err}");
     // A file gone since it was indexed: said so, nothing opened.
@@ -405,8 +434,9 @@ fn library_panel_preview_and_outline_through_ipc() {
 
     // Retry the failure (zero.jpg is still empty: it fails again, with its reason).
     let (channel, events) = index_events();
-    let retried = tauri::async_runtime::block_on(panel::retry_failures(app.handle().clone(), state.clone(), Vec::new(), channel))
-        .expect("retry");
+    let retried =
+        tauri::async_runtime::block_on(panel::retry_failures(app.handle().clone(), state.clone(), Vec::new(), channel))
+            .expect("retry");
     assert_eq!(retried.failed.len(), 1, "{retried:?}");
     assert!(retried.failed[0].path.ends_with("zero.jpg"));
     assert!(matches!(events.lock().expect("lock").last(), Some(IndexEvent::Finished { .. })));

@@ -110,6 +110,7 @@ const DE: Record<string, string> = {
   "Loading more…": "Lade weitere …",
   "{n} results": "{n} Treffer",
   "1 result": "1 Treffer",
+  "The library changed — refresh the results": "Die Bibliothek hat sich geändert – Treffer aktualisieren",
   "in use": "in Verwendung",
   "Download": "Herunterladen",
   "Continue switching": "Wechsel fortsetzen",

@@ -9,7 +9,8 @@ use std::time::Duration;
 use anyhow::{anyhow, Context, Result};
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use clipdex_library::{
-    models, paths, Cancel, Library, LibraryError, Mode, Phase, SearchOptions, SearchResults, Sort, WatchEvent, WatchOptions,
+    models, paths, Cancel, Library, LibraryError, Mode, Phase, SearchOptions, SearchResults, Sort, WatchEvent,
+    WatchOptions,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -372,7 +373,17 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
                     .context("cannot read the image on stdin")?;
                 image_bytes.push(buf);
             }
-            let opts = SearchOptions { limit, offset: 0, min_score, mode, sort, images, image_bytes, lang };
+            let opts = SearchOptions {
+                limit,
+                offset: 0,
+                paths_as_text: false,
+                min_score,
+                mode,
+                sort,
+                images,
+                image_bytes,
+                lang,
+            };
             search(cli.library, &text, &opts, json, model).await
         }
         Command::Describe { target, limit, json, model } => describe(cli.library, &target, limit, json, model).await,
@@ -412,7 +423,9 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
         Command::Status { json } => status(cli.library, json).await,
         Command::Models { action } => models_cmd(cli.library, action).await,
         Command::Heatmap { kind } => heatmap(cli.library, kind).await,
-        Command::Compare { text, models, limit, lang, json } => compare(cli.library, &text, &models, limit, lang, json).await,
+        Command::Compare { text, models, limit, lang, json } => {
+            compare(cli.library, &text, &models, limit, lang, json).await
+        }
         Command::Verify { json } => verify(cli.library, json).await,
         Command::Duplicates { threshold, json } => duplicates(cli.library, threshold, json).await,
         Command::Similar { target, limit, min_score, json } => {
@@ -870,7 +883,10 @@ async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitCode> {
             let state = if m.target {
                 format!("switching to it: {} of {} items embedded (`clipdex models use` continues)", m.vectors, m.items)
             } else {
-                format!("kept: {} of {} items (search with --model, compare, or `clipdex models use`)", m.vectors, m.items)
+                format!(
+                    "kept: {} of {} items (search with --model, compare, or `clipdex models use`)",
+                    m.vectors, m.items
+                )
             };
             writeln!(out, "also     {} — {state}", m.id)?;
         }
@@ -1013,9 +1029,17 @@ async fn models_cmd(library: Option<PathBuf>, action: ModelsAction) -> Result<Ex
                     writeln!(out, "{id}{star}: {state}")?;
                     if let Some(e) = entry {
                         let langs = e.languages_note.clone().unwrap_or_else(|| e.languages.join(", "));
-                        writeln!(out, "    {} · {} dims · {} px · about {} MB · {langs}", e.repo, e.dim, e.image_size, e.size_mb)?;
-                        let q: Vec<String> =
-                            e.quality.iter().take(2).map(|q| format!("{} {} {}", q.benchmark, q.metric, q.value)).collect();
+                        writeln!(
+                            out,
+                            "    {} · {} dims · {} px · about {} MB · {langs}",
+                            e.repo, e.dim, e.image_size, e.size_mb
+                        )?;
+                        let q: Vec<String> = e
+                            .quality
+                            .iter()
+                            .take(2)
+                            .map(|q| format!("{} {} {}", q.benchmark, q.metric, q.value))
+                            .collect();
                         writeln!(out, "    {}", q.join("; "))?;
                         writeln!(out, "    licence: {}", e.licence)?;
                     } else {
@@ -1060,8 +1084,16 @@ async fn models_cmd(library: Option<PathBuf>, action: ModelsAction) -> Result<Ex
                         format!(
                             "downloaded {}{}{}, every file checked against the hub's published digest",
                             mb(report.received),
-                            if report.resumed > 0 { format!(", resumed {}", mb(report.resumed)) } else { String::new() },
-                            if report.restarts > 0 { format!(", {} restart(s)", report.restarts) } else { String::new() }
+                            if report.resumed > 0 {
+                                format!(", resumed {}", mb(report.resumed))
+                            } else {
+                                String::new()
+                            },
+                            if report.restarts > 0 {
+                                format!(", {} restart(s)", report.restarts)
+                            } else {
+                                String::new()
+                            }
                         )
                     };
                     let short = &report.commit[..report.commit.len().min(12)];
@@ -1096,7 +1128,11 @@ async fn models_cmd(library: Option<PathBuf>, action: ModelsAction) -> Result<Ex
                     info.dim,
                     info.image_inputs.join(", "),
                     info.text_inputs.join(", "),
-                    if info.languages > 0 { format!("; {} query languages (--lang)", info.languages) } else { String::new() },
+                    if info.languages > 0 {
+                        format!("; {} query languages (--lang)", info.languages)
+                    } else {
+                        String::new()
+                    },
                     info.device
                 )?;
                 if let Some(n) = &info.device_note {
@@ -1119,7 +1155,11 @@ async fn models_cmd(library: Option<PathBuf>, action: ModelsAction) -> Result<Ex
                 });
                 writeln!(out, "{v}")?;
             } else if !report.has_manifest {
-                writeln!(out, "{id}: no install record (placed by hand); the layout's files are {}", if report.is_intact() { "all there" } else { "incomplete" })?;
+                writeln!(
+                    out,
+                    "{id}: no install record (placed by hand); the layout's files are {}",
+                    if report.is_intact() { "all there" } else { "incomplete" }
+                )?;
             } else if report.is_intact() {
                 writeln!(out, "{id}: intact ({} files, {} rehashed)", report.files, mb(report.hashed_bytes))?;
             }
@@ -1261,7 +1301,8 @@ async fn compare(
         writeln!(out, "{v}")?;
         return Ok(ExitCode::SUCCESS);
     }
-    let name = |p: &str| std::path::Path::new(p).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name =
+        |p: &str| std::path::Path::new(p).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let width = 34;
     let header: Vec<String> = c.runs.iter().map(|r| format!("{:<width$}", truncate(&r.model_id, width))).collect();
     writeln!(out, "     {}", header.join("  "))?;
@@ -1324,7 +1365,10 @@ fn sparkline(h: &[usize]) -> String {
 
 /// Opens a model, saying so on stderr when an accelerator could not start
 /// (the provider in use and the reason), never falling back silently.
-async fn open_model(dir: &std::path::Path, runtime_dirs: &[PathBuf]) -> clipdex_library::Result<std::sync::Arc<clipdex_library::Model>> {
+async fn open_model(
+    dir: &std::path::Path,
+    runtime_dirs: &[PathBuf],
+) -> clipdex_library::Result<std::sync::Arc<clipdex_library::Model>> {
     Ok(warned(clipdex_library::open_model(dir, runtime_dirs).await?))
 }
 
@@ -1353,7 +1397,9 @@ async fn heatmap(library: Option<PathBuf>, kind: HeatmapKind) -> Result<ExitCode
                 writeln!(out, "{v}")?;
                 return Ok(ExitCode::SUCCESS);
             }
-            let name = |p: &str| std::path::Path::new(p).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = |p: &str| {
+                std::path::Path::new(p).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+            };
             let width = m.prompts.iter().map(|p| p.chars().count()).max().unwrap_or(0).min(30);
             let heads: Vec<String> = m.items.iter().map(|(_, p)| format!("{:>14}", truncate(&name(p), 14))).collect();
             writeln!(out, "{:width$}  {}", "", heads.join(""))?;
@@ -1367,7 +1413,17 @@ async fn heatmap(library: Option<PathBuf>, kind: HeatmapKind) -> Result<ExitCode
                     .collect();
                 writeln!(out, "{:width$}  {}", truncate(p, width), cells.join(""))?;
             }
-            writeln!(out, "scale: {:.3} (unrelated) … {:.3} (strong match), {}", m.low, m.high, if m.scale == "calibrated" { "calibrated for this model on this library" } else { "this matrix's own range (no calibrated scale for this model yet: the next indexing run makes one)" })?;
+            writeln!(
+                out,
+                "scale: {:.3} (unrelated) … {:.3} (strong match), {}",
+                m.low,
+                m.high,
+                if m.scale == "calibrated" {
+                    "calibrated for this model on this library"
+                } else {
+                    "this matrix's own range (no calibrated scale for this model yet: the next indexing run makes one)"
+                }
+            )?;
         }
         HeatmapKind::Region { target, text, png, lang, json } => {
             let cancel = cancel_on_ctrl_c(None);
@@ -1380,7 +1436,8 @@ async fn heatmap(library: Option<PathBuf>, kind: HeatmapKind) -> Result<ExitCode
                 })
                 .await?;
             bar.finish_and_clear();
-            let (lo, hi) = map.cells.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), c| (a.min(*c), b.max(*c)));
+            let (lo, hi) =
+                map.cells.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), c| (a.min(*c), b.max(*c)));
             let levels: Vec<f32> = map.cells.iter().map(|c| (c - lo) / (hi - lo).max(1e-6)).collect();
             if let Some(out_path) = &png {
                 let (_, path) = lib.image_file(&target).await?;
@@ -1399,13 +1456,19 @@ async fn heatmap(library: Option<PathBuf>, kind: HeatmapKind) -> Result<ExitCode
                 writeln!(out, "{v}")?;
             } else {
                 for r in 0..map.rows {
-                    let row: Vec<String> = (0..map.cols).map(|c| format!("{:7.3}", map.cells[r * map.cols + c])).collect();
+                    let row: Vec<String> =
+                        (0..map.cols).map(|c| format!("{:7.3}", map.cells[r * map.cols + c])).collect();
                     writeln!(out, "{}", row.join(" "))?;
                 }
                 writeln!(
                     out,
                     "best at row {}, column {} of {}×{}; whole image {:.3}; {} passes ({}){}",
-                    pr + 1, pc + 1, map.rows, map.cols, map.whole, map.passes,
+                    pr + 1,
+                    pc + 1,
+                    map.rows,
+                    map.cols,
+                    map.whole,
+                    map.passes,
                     if map.dense { "patch tokens" } else { "crops" },
                     if map.cached { " (cached)" } else { "" }
                 )?;

@@ -24,7 +24,10 @@ impl Env {
     fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut c = Command::new(env!("CARGO_BIN_EXE_clipdex"));
         c.arg("--library").arg(self.lib.path()).args(args).env("CLIPDEX_MODELS", self.models.path());
-        c.env_remove("CLIPDEX_MODEL").env_remove("CLIPDEX_LANG").env_remove("CLIPDEX_HUB_ENDPOINT").env_remove("HF_ENDPOINT");
+        c.env_remove("CLIPDEX_MODEL")
+            .env_remove("CLIPDEX_LANG")
+            .env_remove("CLIPDEX_HUB_ENDPOINT")
+            .env_remove("HF_ENDPOINT");
         for (k, v) in env {
             c.env(k, v);
         }
@@ -136,9 +139,9 @@ fn unknown_models_and_an_unreachable_hub_are_clear_errors() {
     let endpoint = format!("http://{addr}");
     let e = err(&env.run_with(&["models", "pull", "ViT-B-32__openai"], &[("CLIPDEX_HUB_ENDPOINT", &endpoint)]));
     assert!(e.contains("error[offline]") && e.contains("--from"), "{e}");
-    assert!(std::fs::read_dir(env.models.path()).expect("models dir").all(|e| {
-        e.map(|e| e.file_name().to_string_lossy().starts_with('.')).unwrap_or(true)
-    }));
+    assert!(std::fs::read_dir(env.models.path())
+        .expect("models dir")
+        .all(|e| { e.map(|e| e.file_name().to_string_lossy().starts_with('.')).unwrap_or(true) }));
 
     let e = err(&env.run(&["models", "pull", "x", "--from", "/definitely/not/here"]));
     assert!(e.contains("/definitely/not/here"), "{e}");
@@ -161,7 +164,10 @@ fn switch_models_compare_them_and_forget_the_old_one() {
 
     // Switch to B: it indexes everything, then becomes the library's model.
     let v = &lines(&ok(&env.run(&["models", "use", b, "--json"])))[0];
-    assert_eq!((v["embedded"].clone(), v["remaining"].clone(), v["activated"].clone()), (6.into(), 0.into(), true.into()));
+    assert_eq!(
+        (v["embedded"].clone(), v["remaining"].clone(), v["activated"].clone()),
+        (6.into(), 0.into(), true.into())
+    );
     let st = &lines(&ok(&env.run(&["status", "--json"])))[0];
     let models = st["models"].as_array().expect("models");
     assert_eq!(models.len(), 2);

@@ -279,7 +279,11 @@ mod tests {
         let t = write(&dir, "t2.json", r#"{"pad_token": {"content": "<pad>", "lstrip": false}}"#);
         assert_eq!(read_text_settings(&t, &cfg).expect("t2").pad_token.as_deref(), Some("<pad>"));
         assert_eq!(cfg.clean, Clean::Whitespace);
-        let c = write(&dir, "c2.json", r#"{"text_cfg": {"context_length": 64, "tokenizer_kwargs": {"clean": "canonicalize"}}}"#);
+        let c = write(
+            &dir,
+            "c2.json",
+            r#"{"text_cfg": {"context_length": 64, "tokenizer_kwargs": {"clean": "canonicalize"}}}"#,
+        );
         assert_eq!(read_model_config(&c).expect("siglip-style").clean, Clean::Canonicalize);
         let c = write(&dir, "c3.json", r#"{"text_cfg": {"tokenizer_kwargs": {"clean": "stem"}}}"#);
         assert!(read_model_config(&c).is_err(), "an unknown cleaning mode is not guessed at");

@@ -198,9 +198,9 @@ fn open_tower(path: &Path, tower: &'static str, runtime_dirs: &[PathBuf]) -> Res
         .iter()
         .filter(|o| o.name() != output && o.dtype().tensor_type() == Some(TensorElementType::Float32))
         .find(|o| {
-            o.dtype().tensor_shape().is_some_and(|s| {
-                s.len() == 3 && (s[2] <= 0 || out_dim.is_none_or(|d| s[2] as usize == d))
-            })
+            o.dtype()
+                .tensor_shape()
+                .is_some_and(|s| s.len() == 3 && (s[2] <= 0 || out_dim.is_none_or(|d| s[2] as usize == d)))
         })
         .map(|o| o.name().to_string());
     Ok((
@@ -410,8 +410,7 @@ impl Model {
         let outputs = session
             .run(vec![(Cow::from(self.visual.inputs[0].name.clone()), SessionInputValue::from(t))])
             .map_err(ort_err(format!("running {}", self.visual.path.display())))?;
-        let (shape, data) =
-            outputs[name].try_extract_tensor::<f32>().map_err(ort_err("reading the patch tokens"))?;
+        let (shape, data) = outputs[name].try_extract_tensor::<f32>().map_err(ort_err("reading the patch tokens"))?;
         let bad = |got: usize| EmbedError::BadOutput { context: "patch token shape", expected: 0, got };
         if shape.len() != 3 || shape[0] as usize != n || shape[1] <= 0 || shape[2] <= 0 {
             return Err(bad(data.len()));
@@ -421,7 +420,8 @@ impl Model {
             return Err(EmbedError::BadOutput { context: "patch token width", expected: self.info.dim, got: dim });
         }
         // rows × cols tokens with the picture's shape (rows / cols = height / width).
-        let grid = |k: usize| (1..=k).filter(|r| k.is_multiple_of(*r)).map(|r| (r, k / r)).find(|(r, c)| r * w == c * h);
+        let grid =
+            |k: usize| (1..=k).filter(|r| k.is_multiple_of(*r)).map(|r| (r, k / r)).find(|(r, c)| r * w == c * h);
         let (skip, (rows, cols)) = match (grid(count), count.checked_sub(1).and_then(grid)) {
             (Some(g), _) => (0, g),
             (None, Some(g)) => (1, g),

@@ -146,7 +146,9 @@ fn register(device: Device, builder: &mut ort::session::builder::SessionBuilder)
         #[cfg(feature = "directml")]
         Device::DirectMl => {
             if !ort::ep::DirectML::is_available().unwrap_or(false) {
-                return Err("the ONNX Runtime library in use was built without DirectML (use onnxruntime-directml)".into());
+                return Err(
+                    "the ONNX Runtime library in use was built without DirectML (use onnxruntime-directml)".into()
+                );
             }
             ort::ep::DirectML::default().register(builder).map_err(|e| e.to_string())
         }

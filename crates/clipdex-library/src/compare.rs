@@ -132,7 +132,13 @@ impl Library {
     /// Runs one query on each model (vector matches only, no cutoff, so the
     /// lists show what each model ranks) and measures how they differ.
     /// Every model must have vectors in this library.
-    pub async fn compare(&self, models: &[Arc<Model>], text: &str, k: usize, opts: &SearchOptions) -> Result<Comparison> {
+    pub async fn compare(
+        &self,
+        models: &[Arc<Model>],
+        text: &str,
+        k: usize,
+        opts: &SearchOptions,
+    ) -> Result<Comparison> {
         let k = k.max(1);
         let mut runs = Vec::new();
         let known = self.models().await?;
@@ -161,10 +167,9 @@ impl Library {
             }
             let vector = self.query_vector(model, &q, opts).await?;
             let sample = self.store.sample_vectors(&id, DISTRIBUTION_SAMPLE).await?;
-            let scores = crate::blocking(move || {
-                stats(sample.iter().map(|v| clipdex_embed::cosine(v, &vector)).collect())
-            })
-            .await?;
+            let scores =
+                crate::blocking(move || stats(sample.iter().map(|v| clipdex_embed::cosine(v, &vector)).collect()))
+                    .await?;
             let cal = self.calibration_for(&id).await?;
             let cutoff = cal.and_then(|c| if only_text && has_text { Some(c.text) } else { c.image });
             let row = known.iter().find(|m| m.id == id);

@@ -127,7 +127,15 @@ pub fn region_map(
         progress(scores.len(), total);
     }
     let whole = scores.iter().find(|(w, _)| w.2 == GRID).map_or(0.0, |(_, s)| *s);
-    Ok(RegionMap { rows: GRID, cols: GRID, cells: cells_from(&scores), whole, passes: total, dense: false, cached: false })
+    Ok(RegionMap {
+        rows: GRID,
+        cols: GRID,
+        cells: cells_from(&scores),
+        whole,
+        passes: total,
+        dense: false,
+        cached: false,
+    })
 }
 
 /// The dense map of `img` for `query` from the model's patch tokens: one
@@ -206,7 +214,13 @@ impl Library {
         for it in items {
             let (id, v) = self.vector_of(&model, it).await?;
             let path = match &id {
-                Some(id) => self.store.paths_of(std::slice::from_ref(id)).await?.remove(id).and_then(|p| p.into_iter().next()).map(|p| p.0),
+                Some(id) => self
+                    .store
+                    .paths_of(std::slice::from_ref(id))
+                    .await?
+                    .remove(id)
+                    .and_then(|p| p.into_iter().next())
+                    .map(|p| p.0),
                 None => None,
             };
             columns.push((id.unwrap_or_default(), path.unwrap_or_else(|| it.clone())));
@@ -298,7 +312,15 @@ mod tests {
     fn the_cache_format_round_trips() {
         let dir = tempfile::tempdir().expect("tmp");
         let p = dir.path().join("x/y.txt");
-        let m = RegionMap { rows: 4, cols: 4, cells: (0..16).map(|i| i as f32 / 10.0).collect(), whole: 0.25, passes: 30, dense: false, cached: false };
+        let m = RegionMap {
+            rows: 4,
+            cols: 4,
+            cells: (0..16).map(|i| i as f32 / 10.0).collect(),
+            whole: 0.25,
+            passes: 30,
+            dense: false,
+            cached: false,
+        };
         write_cached(&p, &m);
         let back = read_cached(&p).expect("read back");
         assert_eq!((back.cells, back.whole, back.passes, back.cached), (m.cells, 0.25, 30, true));

@@ -402,7 +402,10 @@ pub(crate) fn embed_batch(hashed: Vec<Hashed>, known_ids: &HashSet<String>, mode
 /// hash to its id, decoded, and embedded. Items none of whose files still
 /// hold that content fail with a reason (the next indexing run sees the
 /// changed files). Runs on a blocking thread.
-pub(crate) fn embed_known(items: Vec<(String, Vec<String>)>, model: &Model) -> (Vec<VectorRecord>, Vec<(String, String)>) {
+pub(crate) fn embed_known(
+    items: Vec<(String, Vec<String>)>,
+    model: &Model,
+) -> (Vec<VectorRecord>, Vec<(String, String)>) {
     let prepared: Vec<Result<(VectorRecord, Pixels), (String, String)>> = items
         .into_par_iter()
         .map(|(id, paths)| {

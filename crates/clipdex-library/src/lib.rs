@@ -6,10 +6,10 @@
 //! preprocessing, inference) runs on blocking threads, never on the async
 //! executor, and long work reports [`Progress`] and honours [`Cancel`].
 
-mod error;
-mod index;
 mod compare;
+mod error;
 pub mod heatmap;
+mod index;
 pub mod labels;
 mod lock;
 pub mod paths;
@@ -24,19 +24,19 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use clipdex_embed::{cosine, Device, Model, ModelInfo};
-/// Known exports, installs and integrity (the `models` commands).
-pub use clipdex_models as models;
 pub use clipdex_media::RgbImage;
 pub use clipdex_media::{heat_overlay, iso_utc, jpeg_within, web_mime as media_web_mime, PhotoFacts};
+/// Known exports, installs and integrity (the `models` commands).
+pub use clipdex_models as models;
 pub use clipdex_store::DEFAULT_ANN_THRESHOLD;
 pub use clipdex_store::{
     Audit, Details, FailureRecord, FileRecord, FileStamp, Hit, IndexAction, Tag, VectorIndexInfo, Why,
 };
+pub use compare::{Comparison, ModelRun, ScoreStats};
 pub use error::{LibraryError, Result};
+pub use heatmap::{HeatMatrix, RegionMap};
 pub use index::{error_chain, Cancel, IndexSummary, Phase, Progress};
 pub use labels::{LabelSet, RankedLabel};
-pub use compare::{Comparison, ModelRun, ScoreStats};
-pub use heatmap::{HeatMatrix, RegionMap};
 pub use search::{Mode, SearchOptions, SearchResults, Sort};
 
 use clipdex_store::Store;
@@ -889,13 +889,8 @@ impl Library {
         cancel: &Cancel,
         progress: impl FnMut(&Progress),
     ) -> Result<IndexSummary> {
-        let chosen: Vec<clipdex_store::FailureRecord> = self
-            .store
-            .failures()
-            .await?
-            .into_iter()
-            .filter(|f| paths.is_empty() || paths.contains(&f.path))
-            .collect();
+        let chosen: Vec<clipdex_store::FailureRecord> =
+            self.store.failures().await?.into_iter().filter(|f| paths.is_empty() || paths.contains(&f.path)).collect();
         if chosen.is_empty() {
             return Err(LibraryError::NothingToRetry);
         }
@@ -972,6 +967,9 @@ impl Library {
     /// Every hit carries its cosine, its details and why it matched.
     pub async fn search(&self, model: Arc<Model>, text: &str, opts: &SearchOptions) -> Result<SearchResults> {
         let mut q = query::parse(text)?;
+        if opts.paths_as_text {
+            q.paths_as_text();
+        }
         self.check_searchable(&model).await?;
         for p in &opts.images {
             q.terms.push(query::Term { weight: 1.0, kind: query::TermKind::Image(p.clone()) });
@@ -995,7 +993,7 @@ impl Library {
             .join(" ");
         let limit = opts.limit.max(1);
         // Pages past the first rank everything before them too.
-        let reach = opts.offset.saturating_add(limit);
+        let reach = opts.offset.saturating_add(limit).min(usize::MAX / 16);
         // Without filters or date sorting, only the page asked for needs its paths and details.
         let page_only = filters.is_empty() && opts.sort == Sort::Relevance;
         // Past the first page a list adds little to the fusion; filters and date sorting need a deeper pool.
@@ -1035,7 +1033,8 @@ impl Library {
                 self.store.nearest(&model.info().id, &vector, fetch, false).await
             }
         };
-        let (near, keyword_rows) = tokio::try_join!(nearest, self.store.scored_by_id(&model.info().id, &keyword_ids, &vector))?;
+        let (near, keyword_rows) =
+            tokio::try_join!(nearest, self.store.scored_by_id(&model.info().id, &keyword_ids, &vector))?;
         let passes = |score: f32| cutoff.is_none_or(|c| score >= c);
         let below_cutoff = near.iter().filter(|r| !passes(r.score)).count();
         let vector_ids: Vec<String> = near.iter().filter(|r| passes(r.score)).map(|r| r.id.clone()).collect();

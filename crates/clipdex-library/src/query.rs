@@ -187,6 +187,15 @@ impl Run {
 }
 
 impl Query {
+    /// Turns image-path terms into text (the path as words), in place.
+    pub fn paths_as_text(&mut self) {
+        for t in &mut self.terms {
+            if let TermKind::Image(p) = &t.kind {
+                t.kind = TermKind::Text(p.display().to_string());
+            }
+        }
+    }
+
     fn add_term(&mut self, term: Term, start: usize, atom_start: usize, end: usize) {
         self.pieces.push(Piece { start, atom_start, end, of: PieceOf::Term(self.terms.len()) });
         self.terms.push(term);
@@ -254,7 +263,12 @@ pub fn parse(src: &str) -> Result<Query, QuerySyntaxError> {
                     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
                         return Err(err(atom_at + 8, "an item id (hex digits) after similar:"));
                     }
-                    q.add_term(Term { weight, kind: TermKind::Similar(id.to_ascii_lowercase()) }, start, atom_at, lx.pos);
+                    q.add_term(
+                        Term { weight, kind: TermKind::Similar(id.to_ascii_lowercase()) },
+                        start,
+                        atom_at,
+                        lx.pos,
+                    );
                 } else if looks_like_path(rest) {
                     q.add_term(Term { weight, kind: TermKind::Image(PathBuf::from(rest)) }, start, atom_at, lx.pos);
                 } else {
@@ -276,6 +290,9 @@ pub fn parse(src: &str) -> Result<Query, QuerySyntaxError> {
             }
             if FILTERS.contains(&name.as_str()) {
                 run.flush(&mut q);
+                if let Some(s) = sign_at {
+                    return Err(err(s, "a term after the sign (a filter cannot be weighed or negated)"));
+                }
                 if rest.is_empty() {
                     return Err(err(value_at, &format!("a value after {name}:")));
                 }
@@ -298,7 +315,12 @@ pub fn parse(src: &str) -> Result<Query, QuerySyntaxError> {
         if looks_like_path(&word) {
             run.flush(&mut q);
             let weight = std::mem::replace(&mut sign, 1.0);
-            q.add_term(Term { weight, kind: TermKind::Image(PathBuf::from(word)) }, sign_at.take().unwrap_or(at), at, lx.pos);
+            q.add_term(
+                Term { weight, kind: TermKind::Image(PathBuf::from(word)) },
+                sign_at.take().unwrap_or(at),
+                at,
+                lx.pos,
+            );
             continue;
         }
         run.push(word, std::mem::replace(&mut sign, 1.0), (sign_at.take().unwrap_or(at), at, lx.pos));
@@ -390,6 +412,11 @@ mod tests {
         assert!(e.expected.starts_with("a term right after the weight"));
         let e = parse("beach -").expect_err("dangling sign");
         assert_eq!(e.expected, "a term after the sign");
+        let e = parse("beach - after:2024-01-01 dog").expect_err("negated filter");
+        assert_eq!(
+            (e.position, e.expected.as_str()),
+            (6, "a term after the sign (a filter cannot be weighed or negated)")
+        );
         let e = parse("similar:xyz").expect_err("bad id");
         assert_eq!(e.position, 8);
         let e = parse("minsize:big").expect_err("bad size");
@@ -424,6 +451,13 @@ mod tests {
         // A sign standing apart belongs to the term after it; offsets count characters.
         let q = parse("café - \"pluie\"").expect("ok");
         assert_eq!((q.pieces[1].start, q.pieces[1].atom_start, q.pieces[1].end), (5, 7, 14));
+    }
+
+    #[test]
+    fn paths_can_be_read_as_words() {
+        let mut q = parse("beach ./ref.jpg 2:IMG_1.png").expect("ok");
+        q.paths_as_text();
+        assert_eq!(q.terms, vec![text(1.0, "beach"), text(1.0, "./ref.jpg"), text(2.0, "IMG_1.png")]);
     }
 
     #[test]

@@ -57,6 +57,10 @@ pub struct SearchOptions {
     pub limit: usize,
     /// Results to skip first: `offset..offset + limit` is the page asked for.
     pub offset: usize,
+    /// Read words that look like image paths as text (file names to match
+    /// by keywords), never as files to open: for front ends that must not
+    /// make the engine read a path (the window).
+    pub paths_as_text: bool,
     /// Leave out vector matches below this cosine; `None` uses the library's
     /// calibrated default for the query's kind (text or image).
     pub min_score: Option<f32>,
@@ -78,6 +82,7 @@ impl Default for SearchOptions {
         Self {
             limit: 20,
             offset: 0,
+            paths_as_text: false,
             min_score: None,
             mode: Mode::Hybrid,
             sort: Sort::Relevance,

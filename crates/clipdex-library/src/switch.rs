@@ -89,7 +89,12 @@ impl Library {
                 let files = self.store.files_of(chunk).await?;
                 let work: Vec<(String, Vec<String>)> = chunk
                     .iter()
-                    .map(|id| (id.clone(), files.get(id).map(|f| f.iter().map(|r| r.path.clone()).collect()).unwrap_or_default()))
+                    .map(|id| {
+                        (
+                            id.clone(),
+                            files.get(id).map(|f| f.iter().map(|r| r.path.clone()).collect()).unwrap_or_default(),
+                        )
+                    })
                     .collect();
                 let m = model.clone();
                 let t0 = Instant::now();
@@ -101,9 +106,10 @@ impl Library {
                 }
                 for (path, reason) in &failed {
                     // `failed` names a path (or the id when none was readable).
-                    if let Some(id) = chunk.iter().find(|id| {
-                        files.get(*id).is_some_and(|f| f.iter().any(|r| &r.path == path)) || *id == path
-                    }) {
+                    if let Some(id) = chunk
+                        .iter()
+                        .find(|id| files.get(*id).is_some_and(|f| f.iter().any(|r| &r.path == path)) || *id == path)
+                    {
                         given_up.insert(id.clone());
                     }
                     summary.failed.push((path.clone(), reason.clone()));
@@ -112,7 +118,8 @@ impl Library {
                 p.indexed += vectors.len();
                 p.failed += failed.len();
                 p.done += chunk.len();
-                p.current = vectors.last().and_then(|v| files.get(&v.id)).and_then(|f| f.first()).map(|f| f.path.clone());
+                p.current =
+                    vectors.last().and_then(|v| files.get(&v.id)).and_then(|f| f.first()).map(|f| f.path.clone());
                 progress(&p);
             }
         }

@@ -148,7 +148,8 @@ async fn pages_of_results_join_into_the_whole_list() {
     let m = model().await;
     lib.index(&[photos.path().to_path_buf()], m.clone(), &Cancel::new(), |_| {}).await.expect("index");
     for (mode, sort) in [(Mode::Hybrid, Sort::Relevance), (Mode::Vector, Sort::Date)] {
-        let opts = |offset, limit| SearchOptions { offset, limit, min_score: Some(-1.0), mode, sort, ..Default::default() };
+        let opts =
+            |offset, limit| SearchOptions { offset, limit, min_score: Some(-1.0), mode, sort, ..Default::default() };
         let whole: Vec<String> =
             lib.search(m.clone(), "pic", &opts(0, 100)).await.expect("whole").hits.into_iter().map(|h| h.id).collect();
         assert_eq!(whole.len(), 45);

@@ -55,23 +55,44 @@ async fn a_composite_peaks_on_the_half_that_matches_and_the_matrix_agrees_with_e
 
     // Through the library: by path, cached the second time, cancellable.
     let by_text = lib
-        .heatmap_region(model.clone(), composite_path.to_str().expect("utf8"), "an astronaut", None, &Cancel::new(), |_, _| {})
+        .heatmap_region(
+            model.clone(),
+            composite_path.to_str().expect("utf8"),
+            "an astronaut",
+            None,
+            &Cancel::new(),
+            |_, _| {},
+        )
         .await
         .expect("region by text");
     assert_eq!(by_text.cells.len(), 16);
     let first = lib
-        .heatmap_region(model.clone(), photo("coffee.png").to_str().expect("utf8"), "a cup", None, &Cancel::new(), |_, _| {})
+        .heatmap_region(
+            model.clone(),
+            photo("coffee.png").to_str().expect("utf8"),
+            "a cup",
+            None,
+            &Cancel::new(),
+            |_, _| {},
+        )
         .await
         .expect("outside the library: not cached");
     assert!(!first.cached);
     let item = photos.path().join("coffee.png");
-    let once = lib.heatmap_region(model.clone(), item.to_str().expect("utf8"), "a cup", None, &Cancel::new(), |_, _| {}).await.expect("item");
-    let twice = lib.heatmap_region(model.clone(), item.to_str().expect("utf8"), "a cup", None, &Cancel::new(), |_, _| {}).await.expect("again");
+    let once = lib
+        .heatmap_region(model.clone(), item.to_str().expect("utf8"), "a cup", None, &Cancel::new(), |_, _| {})
+        .await
+        .expect("item");
+    let twice = lib
+        .heatmap_region(model.clone(), item.to_str().expect("utf8"), "a cup", None, &Cancel::new(), |_, _| {})
+        .await
+        .expect("again");
     assert!(!once.cached && twice.cached, "a library item's map is cached per model, item and query");
     assert!(once.cells.iter().zip(&twice.cells).all(|(x, y)| (x - y).abs() < 1e-6));
     let cancel = Cancel::new();
     cancel.cancel();
-    let err = lib.heatmap_region(model.clone(), item.to_str().expect("utf8"), "a saucer", None, &cancel, |_, _| {}).await;
+    let err =
+        lib.heatmap_region(model.clone(), item.to_str().expect("utf8"), "a saucer", None, &cancel, |_, _| {}).await;
     assert!(matches!(err, Err(clipdex_library::LibraryError::Cancelled)), "{err:?}");
 
     // The matrix: each cell is the cosine of the prompt's and the item's vectors.

@@ -71,7 +71,9 @@ impl ModelsError {
         match self {
             ModelsError::UnknownModel { .. } => "unknown_model",
             ModelsError::Offline { .. } => "offline",
-            ModelsError::Http { .. } | ModelsError::BadListing { .. } | ModelsError::Transfer { .. } => "download_failed",
+            ModelsError::Http { .. } | ModelsError::BadListing { .. } | ModelsError::Transfer { .. } => {
+                "download_failed"
+            }
             ModelsError::MissingFile { .. } => "download_failed",
             ModelsError::Checksum { .. } | ModelsError::Size { .. } => "corrupt_download",
             ModelsError::DiskFull { .. } => "disk_full",

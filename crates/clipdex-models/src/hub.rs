@@ -234,12 +234,8 @@ impl Hub {
     /// Resolves `entry`'s revision to a commit and reads the size and digest
     /// of each file it needs.
     pub async fn plan(&self, entry: &Entry) -> Result<Plan> {
-        let url = format!(
-            "{}/api/models/{}/revision/{}?blobs=true",
-            self.endpoint,
-            entry.repo,
-            encode_path(&entry.revision)
-        );
+        let url =
+            format!("{}/api/models/{}/revision/{}?blobs=true", self.endpoint, entry.repo, encode_path(&entry.revision));
         let resp = self.client.get(&url).send().await.map_err(|e| self.offline(&e))?;
         let status = resp.status();
         if !status.is_success() {

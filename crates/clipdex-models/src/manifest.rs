@@ -69,10 +69,8 @@ pub fn read(dir: &Path) -> Result<Option<Manifest>> {
 
 pub(crate) fn write(dir: &Path, m: &Manifest) -> Result<()> {
     let path = dir.join(MANIFEST);
-    let body = serde_json::to_vec_pretty(m).map_err(|e| ModelsError::Io {
-        path: path.clone(),
-        source: std::io::Error::other(e),
-    })?;
+    let body = serde_json::to_vec_pretty(m)
+        .map_err(|e| ModelsError::Io { path: path.clone(), source: std::io::Error::other(e) })?;
     std::fs::write(&path, body).map_err(crate::error::io_err(&path, 0))
 }
 
@@ -148,11 +146,8 @@ pub fn check(dir: &Path, layout: &[&str], depth: Depth) -> Result<Integrity> {
             out.problems.push(format!("{} is {} bytes, expected {}", f.path, meta.len(), f.size));
             continue;
         }
-        let modified_ms = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_millis() as i64);
+        let modified_ms =
+            meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_millis() as i64);
         // Files keep their download time as mtime; one written after the
         // install finished has been changed by something.
         if depth == Depth::Full || modified_ms > m.installed_at_ms + 2_000 {

@@ -127,11 +127,7 @@ mod tests {
             assert!(m.repo.split('/').count() == 2, "{}: repo {}", m.id, m.repo);
             for f in layout {
                 let dir_glob = f.rsplit_once('/').map(|(d, _)| format!("{d}/*"));
-                assert!(
-                    m.files.iter().any(|x| x == f || Some(x) == dir_glob.as_ref()),
-                    "{} lacks {f}",
-                    m.id
-                );
+                assert!(m.files.iter().any(|x| x == f || Some(x) == dir_glob.as_ref()), "{} lacks {f}", m.id);
             }
             assert!(m.dim > 0 && m.image_size > 0 && m.context_length > 1, "{}", m.id);
             assert!(!m.text_inputs.is_empty() && !m.languages.is_empty() && !m.licence.is_empty());

@@ -115,9 +115,8 @@ fn handle(
             404 => "Not Found",
             _ => "Other",
         };
-        let head = format!(
-            "HTTP/1.1 {status} {reason}\r\nContent-Length: {declared}\r\nConnection: close\r\n{extra}\r\n"
-        );
+        let head =
+            format!("HTTP/1.1 {status} {reason}\r\nContent-Length: {declared}\r\nConnection: close\r\n{extra}\r\n");
         let _ = conn.write_all(head.as_bytes());
         let _ = conn.write_all(body);
         let _ = conn.flush();
@@ -231,7 +230,9 @@ fn pull_verifies_installs_atomically_and_is_idempotent() {
 
     let m = report.installed.manifest.clone().expect("manifest");
     assert_eq!(m.files.len(), LAYOUT.len());
-    assert!(m.files.iter().any(|f| f.checked == "hub sha256") && m.files.iter().any(|f| f.checked == "hub git blob sha1"));
+    assert!(
+        m.files.iter().any(|f| f.checked == "hub sha256") && m.files.iter().any(|f| f.checked == "hub git blob sha1")
+    );
     // No staging left behind; the model is listed.
     let staging: Vec<_> = std::fs::read_dir(tmp.path().join("models/.partial")).expect("staging").collect();
     assert!(staging.is_empty(), "staging is empty after an install");
@@ -322,7 +323,8 @@ fn a_corrupted_file_is_refused_and_nothing_is_installed() {
         let hub = Hub::new(&server.endpoint).expect("hub");
         let root = tmp.path().join(bad.replace('/', "_"));
         let models = Models::new(root.join("models"));
-        let err = rt().block_on(models.pull(&hub, &entry(), &AtomicBool::new(false), &mut |_| {})).expect_err("corrupt");
+        let err =
+            rt().block_on(models.pull(&hub, &entry(), &AtomicBool::new(false), &mut |_| {})).expect_err("corrupt");
         assert_eq!(err.code(), "corrupt_download", "{err}");
         let msg = err.to_string();
         assert!(msg.contains(bad) && msg.contains("corrupt"), "{msg}");
@@ -345,7 +347,8 @@ fn offline_and_missing_files_say_so() {
     assert_eq!(err.code(), "offline", "{err}");
     assert!(err.to_string().contains("--from"), "says how to install offline: {err}");
 
-    let server = serve(fixture_files(), Behaviour { unlisted: Some("textual/tokenizer.json".into()), ..Behaviour::default() });
+    let server =
+        serve(fixture_files(), Behaviour { unlisted: Some("textual/tokenizer.json".into()), ..Behaviour::default() });
     let hub = Hub::new(&server.endpoint).expect("hub");
     let err = rt().block_on(models.pull(&hub, &entry(), &AtomicBool::new(false), &mut |_| {})).expect_err("missing");
     assert!(err.to_string().contains("textual/tokenizer.json"), "{err}");
@@ -471,7 +474,10 @@ fn damage_after_install_is_caught_before_use() {
     std::fs::remove_file(m2.dir.join("textual/tokenizer.json")).expect("rm");
     let err = clipdex_models::check_before_use(&m2.dir).expect_err("damaged");
     let msg = err.to_string();
-    assert!(msg.contains("visual/model.onnx is 1000 bytes") && msg.contains("textual/tokenizer.json is missing"), "{msg}");
+    assert!(
+        msg.contains("visual/model.onnx is 1000 bytes") && msg.contains("textual/tokenizer.json is missing"),
+        "{msg}"
+    );
 
     // A full verify rehashes everything.
     let report = models.verify("m2", Depth::Full).expect("verify");
@@ -499,7 +505,11 @@ fn folder_patterns_fetch_external_data_but_not_other_runtimes() {
     let dir = &report.installed.dir;
     same_as_fixture(dir);
     assert_eq!(std::fs::read(dir.join("textual/encoder.layer.0.weight")).expect("external data"), vec![7u8; 5000]);
-    assert!(!dir.join("visual/model.armnn").exists() && !dir.join("visual/fp16").exists() && !dir.join("README.md").exists());
+    assert!(
+        !dir.join("visual/model.armnn").exists()
+            && !dir.join("visual/fp16").exists()
+            && !dir.join("README.md").exists()
+    );
     let m = report.installed.manifest.expect("manifest");
     assert_eq!(m.files.len(), LAYOUT.len() + 1);
     // The external-data file is part of the integrity check.

@@ -868,7 +868,8 @@ impl Store {
 
     /// Whether the library holds this content id (in any space).
     pub async fn item_exists(&self, id: &str) -> Result<bool> {
-        let n = self.items.count_rows(Some(format!("id = {}", quote(id)))).await.map_err(lance("looking up an item"))?;
+        let n =
+            self.items.count_rows(Some(format!("id = {}", quote(id)))).await.map_err(lance("looking up an item"))?;
         Ok(n > 0)
     }
 

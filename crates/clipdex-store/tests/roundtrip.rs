@@ -295,10 +295,18 @@ async fn two_models_keep_their_own_vectors_side_by_side() {
     // The second model has nothing yet; what it lacks is listed.
     assert_eq!(store.missing_vectors(b).await.expect("missing"), ["aa", "bb"]);
     assert!(store.search(b, &[1.0, 0.0, 0.0, 0.0], 5).await.expect("search b").is_empty());
-    let v = |id: &str, x: [f32; 4]| VectorRecord { id: id.into(), width: 4, height: 3, vector: x.to_vec(), indexed_at_ms: 2 };
+    let v = |id: &str, x: [f32; 4]| VectorRecord {
+        id: id.into(),
+        width: 4,
+        height: 3,
+        vector: x.to_vec(),
+        indexed_at_ms: 2,
+    };
     store.write_vectors(b, &[v("aa", [0.0, 0.0, 0.0, 1.0])]).await.expect("vectors");
     assert_eq!(store.missing_vectors(b).await.expect("missing"), ["bb"]);
-    let err = store.write_vectors(b, &[v("bb", [1.0, 0.0, 0.0, 0.0]), VectorRecord { vector: vec![1.0], ..v("x", [0.0; 4]) }]).await;
+    let err = store
+        .write_vectors(b, &[v("bb", [1.0, 0.0, 0.0, 0.0]), VectorRecord { vector: vec![1.0], ..v("x", [0.0; 4]) }])
+        .await;
     assert!(matches!(err, Err(StoreError::DimensionMismatch { stored: 4, given: 1 })), "{err:?}");
     store.write_vectors(b, &[v("bb", [1.0, 0.0, 0.0, 0.0])]).await.expect("vectors");
 
@@ -348,7 +356,11 @@ async fn a_single_model_library_is_migrated_on_open() {
             Field::new("width", DataType::UInt32, false),
             Field::new("height", DataType::UInt32, false),
             Field::new("model_id", DataType::Utf8, false),
-            Field::new("vector", DataType::FixedSizeList(Arc::new(Field::new("item", DataType::Float32, true)), 3), false),
+            Field::new(
+                "vector",
+                DataType::FixedSizeList(Arc::new(Field::new("item", DataType::Float32, true)), 3),
+                false,
+            ),
             Field::new("thumbnail", DataType::Binary, false),
             Field::new("indexed_at_ms", DataType::Int64, false),
         ]));

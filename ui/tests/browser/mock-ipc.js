@@ -127,7 +127,10 @@
     },
     cancel_heatmap: () => false,
     models_list: () => ({ entries: [], modelsDir: "/models", device: status.device }),
-    "plugin:event|listen": () => nextId++,
+    "plugin:event|listen": (a) => {
+      listeners.push(a);
+      return nextId++;
+    },
     "plugin:event|unlisten": () => null,
   };
   function runIndex(channel, total, folders) {
@@ -157,6 +160,14 @@
       tick();
     });
   }
+  // Events the Rust side would emit: window.__emit("library-changed").
+  const listeners = [];
+  window.__emit = (event) => {
+    for (const l of listeners.filter((l) => l.event === event)) {
+      const cb = callbacks.get(l.handler);
+      if (cb) cb({ event, id: 0, payload: null });
+    }
+  };
   function send(channel, message) {
     const id = channel && channel.id;
     const cb = callbacks.get(id);

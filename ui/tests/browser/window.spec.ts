@@ -174,6 +174,12 @@ test("the library panel adds and removes folders, and pauses, resumes and cancel
   const panel = page.getByRole("dialog", { name: "Library" });
   await expect(panel).toContainText("/photos");
   await expect(panel).toContainText("Watched by file events");
+  // Tab stays in the panel (a modal dialog): Shift+Tab from the first control goes to the last.
+  await expect(panel.getByRole("button", { name: "Close the library panel" })).toBeFocused();
+  await page.keyboard.press("Shift+Tab");
+  expect(await panel.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+  await page.keyboard.press("Tab");
+  await expect(panel.getByRole("button", { name: "Close the library panel" })).toBeFocused();
 
   // Add a folder: progress with photos/s, time left and the current file.
   await page.evaluate(() => ((window as any).__pick = ["/more-photos"]));
@@ -409,3 +415,32 @@ for (const theme of ["dark", "light"] as const) {
     await scan("heatmap");
   });
 }
+
+test("a change from the watcher is offered, not forced: the preview and the scroll stay", async ({ page }) => {
+  const box = page.getByRole("searchbox");
+  await box.fill("sled");
+  await box.press("Enter");
+  await page.getByRole("button", { name: /^sled-1\.jpg/ }).click();
+  const before = (await calls(page, "search")).length;
+  await page.evaluate(() => (window as any).__emit("library-changed"));
+  const offer = page.getByRole("button", { name: "The library changed — refresh the results" });
+  await expect(offer).toBeVisible();
+  await expect(page.getByRole("dialog", { name: "Preview: sled-1.jpg" })).toBeVisible();
+  expect((await calls(page, "search")).length).toBe(before);
+  await offer.click();
+  await expect(offer).toHaveCount(0);
+  expect((await calls(page, "search")).length).toBe(before + 1);
+});
+
+test("clearing the box while a search is still running stops the spinner", async ({ page }) => {
+  await page.evaluate(() => ((window as any).__delays = { slow: 1500 }));
+  const box = page.getByRole("searchbox");
+  await box.fill("slow");
+  await box.press("Enter");
+  await expect(page.getByLabel("searching")).toBeVisible();
+  await box.fill("");
+  await box.press("Enter");
+  await expect(page.getByLabel("searching")).toHaveCount(0, { timeout: 1000 });
+  await page.waitForTimeout(1700);
+  await expect(page.getByRole("list", { name: /Results for/ })).toHaveCount(0);
+});
