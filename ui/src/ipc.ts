@@ -320,6 +320,12 @@ export async function fileToBase64(file: Blob): Promise<string> {
   return btoa(binary);
 }
 
+/** The last part of a path, whichever separator it uses. */
+export const fileName = (p: string) => p.split(/[\\/]/).pop() ?? p;
+
+/** Alt text for a picture: its tags, else its file name. */
+export const altText = (h: Pick<Hit, "tags" | "path">) => (h.tags.length ? h.tags.map((x) => x.label).join(", ") : fileName(h.path));
+
 /** Why a hit matched, as one line for a tooltip. */
 export function explain(h: Hit): string {
   const parts = [`cosine ${h.score.toFixed(3)}`];
