@@ -444,3 +444,21 @@ test("clearing the box while a search is still running stops the spinner", async
   await page.waitForTimeout(1700);
   await expect(page.getByRole("list", { name: /Results for/ })).toHaveCount(0);
 });
+
+test("sorted by date, the longer list is asked again whole (pages of a date sort cannot join up)", async ({ page }) => {
+  await page.evaluate(() => ((window as any).__total = { everything: 3000 }));
+  const box = page.getByRole("searchbox");
+  await box.fill("everything");
+  await box.press("Enter");
+  await expect(page.locator(".count")).toHaveText("120+ results");
+  await page.getByRole("combobox", { name: "Sort" }).selectOption("date");
+  await expect(page.locator(".count")).toHaveText("120+ results");
+  const scroller = page.getByTestId("results");
+  for (let i = 0; i < 40 && (await page.locator(".count").textContent()) !== "2,000 results"; i++) {
+    await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await page.waitForTimeout(50);
+  }
+  await expect(page.locator(".count")).toHaveText("2,000 results");
+  const dated = (await calls(page, "search")).filter((c: any) => c.args.sort === "date").map((c: any) => [c.args.offset, c.args.limit]);
+  expect(dated).toEqual([[0, 120], [0, 1120], [0, 2000]]);
+});
