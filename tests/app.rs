@@ -189,6 +189,19 @@ fn the_window_may_call_only_what_its_capabilities_grant() {
     assert!(invoke(&other, "library_status", json!({})).is_err());
 }
 
+/// Indexes `folder` through the `index_folders` command, as the window does.
+fn index_through_command(app: &tauri::App<MockRuntime>, folder: &Path) -> SummaryDto {
+    let (channel, _) = index_events();
+    let folder = folder.to_string_lossy().into_owned();
+    tauri::async_runtime::block_on(commands::index_folders(
+        app.handle().clone(),
+        app.state::<AppState>(),
+        vec![folder],
+        channel,
+    ))
+    .expect("index")
+}
+
 /// A real IPC channel that collects the index events sent on it.
 fn index_events() -> (Channel<IndexEvent>, Arc<Mutex<Vec<IndexEvent>>>) {
     let events: Arc<Mutex<Vec<IndexEvent>>> = Arc::default();
@@ -214,15 +227,7 @@ fn models_panel_lists_switches_and_compares_through_ipc() {
         .with_models_dir(models_dir.path().to_path_buf());
     let app = build_app(mock_builder(), mock_context(noop_assets()), state).expect("build app");
     let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("window");
-    let (channel, _) = index_events();
-    let folder = photos.path().to_string_lossy().into_owned();
-    tauri::async_runtime::block_on(commands::index_folders(
-        app.handle().clone(),
-        app.state::<AppState>(),
-        vec![folder],
-        channel,
-    ))
-    .expect("index");
+    index_through_command(&app, photos.path());
     // An offline install, as `clipdex models pull --from` does.
     clipdex_library::models::Models::new(models_dir.path())
         .install_from("tiny-nllb", &fixtures().join("tiny-nllb-clip"), &Default::default(), &mut |_| {})
@@ -290,15 +295,7 @@ fn heatmaps_through_ipc() {
     let lib = tempfile::tempdir().expect("lib");
     let photos = photo_folder();
     let (app, webview) = app(lib.path(), &fixtures().join("tiny-clip"));
-    let (channel, _) = index_events();
-    let folder = photos.path().to_string_lossy().into_owned();
-    tauri::async_runtime::block_on(commands::index_folders(
-        app.handle().clone(),
-        app.state::<AppState>(),
-        vec![folder],
-        channel,
-    ))
-    .expect("index");
+    index_through_command(&app, photos.path());
     let found: SearchDto = serde_json::from_value(
         invoke(&webview, "search", json!({"query": "a cat", "minScore": -1.0})).expect("search"),
     )
@@ -357,15 +354,8 @@ fn library_panel_preview_and_outline_through_ipc() {
     let photos = photo_folder();
     let (app, webview) = app(lib.path(), &fixtures().join("tiny-clip"));
     let folder = photos.path().canonicalize().expect("canonical").to_string_lossy().into_owned();
-    let (channel, _) = index_events();
+    index_through_command(&app, photos.path());
     let state = app.state::<AppState>();
-    tauri::async_runtime::block_on(commands::index_folders(
-        app.handle().clone(),
-        state.clone(),
-        vec![folder.clone()],
-        channel,
-    ))
-    .expect("index");
     let found: SearchDto =
         serde_json::from_value(invoke(&webview, "search", json!({"query": "cat", "minScore": -1.0})).expect("search"))
             .expect("dto");
