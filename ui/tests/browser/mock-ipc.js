@@ -66,6 +66,8 @@
     models: [],
     device: { provider: "cpu", fallbackReason: null },
   };
+  // Tests change the library behind the window's back through this.
+  window.__status = status;
   const handlers = {
     library_status: () => {
       if (window.__failStatus) {

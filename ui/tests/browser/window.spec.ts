@@ -462,3 +462,13 @@ test("sorted by date, the longer list is asked again whole (pages of a date sort
   const dated = (await calls(page, "search")).filter((c: any) => c.args.sort === "date").map((c: any) => [c.args.offset, c.args.limit]);
   expect(dated).toEqual([[0, 120], [0, 1120], [0, 2000]]);
 });
+
+test("opening the library panel shows the library as it is now (a change it was not told of)", async ({ page }) => {
+  await expect(page.locator("footer")).toContainText("watching 1 folder");
+  await page.evaluate(() => {
+    (window as any).__status.watching = [{ folder: "/photos", mode: "polling (the inotify watch limit is reached)" }];
+  });
+  await page.keyboard.press("Control+Shift+L");
+  const panel = page.getByRole("dialog", { name: "Library" });
+  await expect(panel).toContainText("Watched by polling: the inotify watch limit is reached");
+});
