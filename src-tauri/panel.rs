@@ -81,39 +81,37 @@ pub fn outline(src: &str) -> OutlineDto {
 
 /// The parts of a parsed query, offsets converted by `u`.
 fn outline_parts(src: &str, u: &dyn Fn(usize) -> usize, q: query::Query) -> OutlineDto {
-    {
-        OutlineDto {
-            parts: q
-                .pieces
-                .iter()
-                .filter_map(|p| {
-                    let (kind, label, weight) = match p.of {
-                        PieceOf::Term(i) => {
-                            let t = q.terms.get(i)?;
-                            let (kind, label) = match &t.kind {
-                                TermKind::Text(s) => ("text", s.clone()),
-                                TermKind::Image(path) => ("image", path.display().to_string()),
-                                TermKind::Similar(id) => ("similar", id.clone()),
-                            };
-                            (kind, label, Some(t.weight))
-                        }
-                        PieceOf::Filter(_) => {
-                            let text: String = src.chars().skip(p.start).take(p.end - p.start).collect();
-                            ("filter", text, None)
-                        }
-                    };
-                    Some(PartDto {
-                        start: u(p.start),
-                        atom_start: u(p.atom_start),
-                        end: u(p.end),
-                        kind: kind.into(),
-                        label,
-                        weight,
-                    })
+    OutlineDto {
+        parts: q
+            .pieces
+            .iter()
+            .filter_map(|p| {
+                let (kind, label, weight) = match p.of {
+                    PieceOf::Term(i) => {
+                        let t = q.terms.get(i)?;
+                        let (kind, label) = match &t.kind {
+                            TermKind::Text(s) => ("text", s.clone()),
+                            TermKind::Image(path) => ("image", path.display().to_string()),
+                            TermKind::Similar(id) => ("similar", id.clone()),
+                        };
+                        (kind, label, Some(t.weight))
+                    }
+                    PieceOf::Filter(_) => {
+                        let text: String = src.chars().skip(p.start).take(p.end - p.start).collect();
+                        ("filter", text, None)
+                    }
+                };
+                Some(PartDto {
+                    start: u(p.start),
+                    atom_start: u(p.atom_start),
+                    end: u(p.end),
+                    kind: kind.into(),
+                    label,
+                    weight,
                 })
-                .collect(),
-            error: None,
-        }
+            })
+            .collect(),
+        error: None,
     }
 }
 

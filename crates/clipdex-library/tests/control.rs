@@ -20,6 +20,13 @@ fn picture(i: usize) -> image::RgbImage {
     })
 }
 
+/// `n` distinct pictures in `dir`.
+fn pictures(dir: &Path, n: usize) {
+    for i in 0..n {
+        picture(i).save(dir.join(format!("pic-{i:03}.png"))).expect("write a picture");
+    }
+}
+
 async fn model() -> Arc<Model> {
     open_model(&fixtures().join("tiny-clip"), &[]).await.expect("fixture model (is ONNX Runtime installed?)")
 }
@@ -28,9 +35,7 @@ async fn model() -> Arc<Model> {
 async fn a_paused_index_keeps_its_work_written_and_finishes_when_resumed() {
     let lib_dir = tempfile::tempdir().expect("lib");
     let photos = tempfile::tempdir().expect("photos");
-    for i in 0..70 {
-        picture(i).save(photos.path().join(format!("pic-{i:03}.png"))).expect("write a picture");
-    }
+    pictures(photos.path(), 70);
     let lib = Arc::new(Library::open(lib_dir.path()).await.expect("open"));
     let cancel = Cancel::new();
     let (run_lib, run_cancel, pauser) = (lib.clone(), cancel.clone(), cancel.clone());
@@ -75,9 +80,7 @@ async fn a_paused_index_keeps_its_work_written_and_finishes_when_resumed() {
 async fn cancelling_a_paused_index_stops_it() {
     let lib_dir = tempfile::tempdir().expect("lib");
     let photos = tempfile::tempdir().expect("photos");
-    for i in 0..40 {
-        picture(i).save(photos.path().join(format!("pic-{i:03}.png"))).expect("write a picture");
-    }
+    pictures(photos.path(), 40);
     let lib = Library::open(lib_dir.path()).await.expect("open");
     let cancel = Cancel::new();
     let (pauser, stopper) = (cancel.clone(), cancel.clone());
@@ -103,9 +106,7 @@ async fn cancelling_a_paused_index_stops_it() {
 async fn retry_reads_again_a_failed_file_an_ordinary_run_skips() {
     let lib_dir = tempfile::tempdir().expect("lib");
     let photos = tempfile::tempdir().expect("photos");
-    for i in 0..3 {
-        picture(i).save(photos.path().join(format!("pic-{i}.png"))).expect("write a picture");
-    }
+    pictures(photos.path(), 3);
     // A file that cannot be decoded now (say, still being synced), of the size it will have.
     let mut png = Vec::new();
     picture(9).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).expect("encode");
@@ -141,9 +142,7 @@ async fn retry_reads_again_a_failed_file_an_ordinary_run_skips() {
 async fn pages_of_results_join_into_the_whole_list() {
     let lib_dir = tempfile::tempdir().expect("lib");
     let photos = tempfile::tempdir().expect("photos");
-    for i in 0..45 {
-        picture(i).save(photos.path().join(format!("pic-{i:03}.png"))).expect("write a picture");
-    }
+    pictures(photos.path(), 45);
     let lib = Library::open(lib_dir.path()).await.expect("open");
     let m = model().await;
     lib.index(&[photos.path().to_path_buf()], m.clone(), &Cancel::new(), |_| {}).await.expect("index");
