@@ -7,9 +7,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Installed with --no-install-recommends, so every package the build needs is
+# named here: protoc's well-known types (google/protobuf/*.proto), which
+# LanceDB's build imports, are in libprotobuf-dev, which protobuf-compiler only
+# recommends. scripts/fresh-machine-check.sh proves this list on a bare root.
 APT_PACKAGES=(
   build-essential pkg-config curl file ca-certificates
-  protobuf-compiler
+  protobuf-compiler libprotobuf-dev
   libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
   python3 python3-pip
   nodejs npm
@@ -47,6 +51,41 @@ fi
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if ((node_major < 18)); then
   echo "Node.js $node_major is too old; the window's build needs 18 or newer." >&2
+  exit 1
+fi
+
+# What the build and the tests need, checked now, so that a missing piece is
+# named with its package here rather than found minutes into a build.
+problems=()
+need() { # need PACKAGE WHAT COMMAND…: COMMAND must succeed
+  local package=$1 what=$2; shift 2
+  "$@" >/dev/null 2>&1 || problems+=("$what (package $package)")
+}
+check=$(mktemp -d)
+trap 'rm -rf "$check"' EXIT
+printf 'syntax = "proto3";\nimport "google/protobuf/empty.proto";\nmessage M { google.protobuf.Empty e = 1; }\n' >"$check/m.proto"
+need protobuf-compiler "protoc" command -v protoc
+need libprotobuf-dev "protoc importing google/protobuf/empty.proto" protoc -I"$check" --include_imports --descriptor_set_out="$check/m.pb" "$check/m.proto"
+printf 'int main(void) { return 0; }\n' >"$check/c.c"
+need build-essential "a C compiler and linker" cc "$check/c.c" -o "$check/c"
+need pkg-config "pkg-config" command -v pkg-config
+for module in webkit2gtk-4.1:libwebkit2gtk-4.1-dev javascriptcoregtk-4.1:libwebkit2gtk-4.1-dev \
+  libsoup-3.0:libsoup-3.0-dev gtk+-3.0:libgtk-3-dev openssl:libssl-dev \
+  ayatana-appindicator3-0.1:libayatana-appindicator3-dev librsvg-2.0:librsvg2-dev; do
+  need "${module#*:}" "pkg-config module ${module%%:*}" pkg-config --exists "${module%%:*}"
+done
+need libxdo-dev "libxdo" test -e /usr/include/xdo.h
+need python3-pip "python3 -m pip" python3 -m pip --version
+need npm "npm" command -v npm
+if [[ "${1:-}" == "--test" ]]; then
+  need chromium "chromium" command -v chromium
+  need xvfb "Xvfb" command -v Xvfb
+  need webkit2gtk-driver "WebKitWebDriver" command -v WebKitWebDriver
+fi
+if ((${#problems[@]})); then
+  echo "The set-up is incomplete; missing:" >&2
+  printf '  - %s\n' "${problems[@]}" >&2
+  echo "Install the packages named (apt-get install …), then run this again." >&2
   exit 1
 fi
 
