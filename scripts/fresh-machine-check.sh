@@ -98,6 +98,10 @@ EOF
 cp /etc/ssl/certs/ca-certificates.crt "$root/usr/local/share/ca-certificates/host-ca.crt"
 chroot "$root" update-ca-certificates >/dev/null 2>&1
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# What an installed system has and debootstrap leaves out (the window's test
+# server listens on "localhost").
+printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
+echo clipdex-fresh >"$root/etc/hostname"
 stage "debootstrap"
 
 mount -t proc proc "$root/proc" && mounted+=("$root/proc")
