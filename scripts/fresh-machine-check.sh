@@ -8,7 +8,11 @@
 #   scripts/dev app     the README's run command, under Xvfb: a window must open
 # and prints how long each stage took and where it stopped.
 #
-#   sudo scripts/fresh-machine-check.sh [--root DIR] [--keep] [--ref REV]
+#   sudo scripts/fresh-machine-check.sh [--root DIR] [--keep] [--ref REV] [--reuse]
+#
+# --reuse runs the two commands again in a root kept by an earlier --keep run
+# (its packages and build included): for debugging the check itself, never
+# as the proof.
 #
 # It takes long (a full build in the root, ~45 min on two cores), so it is not
 # part of .ci/run: run it before resolving anything that changes the set-up, the
@@ -23,13 +27,15 @@ repo=$PWD
 
 root=/var/tmp/clipdex-fresh/root
 keep=0
+reuse=0
 ref=HEAD
 while (($#)); do
   case "$1" in
     --root) root=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     --ref) ref=$2; shift 2 ;;
-    *) echo "usage: $0 [--root DIR] [--keep] [--ref REV]" >&2; exit 2 ;;
+    --reuse) reuse=1; keep=1; shift ;;
+    *) echo "usage: $0 [--root DIR] [--keep] [--ref REV] [--reuse]" >&2; exit 2 ;;
   esac
 done
 suite=${FRESH_SUITE:-bookworm}
@@ -65,7 +71,7 @@ cleanup() {
   [[ -n ${xvfb_pid:-} ]] && kill "$xvfb_pid" 2>/dev/null
   # Processes still running in the root (the app, Xvfb, a build) hold its mounts.
   for p in /proc/[0-9]*; do
-    [[ $(readlink "$p/root" 2>/dev/null) == "$root" ]] && kill -9 "${p#/proc/}" 2>/dev/null
+    grep -qz "^${marker:-none}\$" "$p/environ" 2>/dev/null && kill -9 "${p#/proc/}" 2>/dev/null
   done
   sleep 1
   for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[i]}" 2>/dev/null || true; done
@@ -81,28 +87,30 @@ bind() { # bind SRC DEST [ro]
   return 0
 }
 
-echo "==> bare Debian root ($suite, minbase) in $root"
-if [[ -e $root ]]; then
-  rm -rf --one-file-system "$root"
+if ((reuse)); then
+  [[ -d $root/root/clipdex ]] || { echo "--reuse: no kept root at $root" >&2; exit 1; }
+  echo "==> REUSING the kept root $root (not a fresh-machine proof)"
+else
+  echo "==> bare Debian root ($suite, minbase) in $root"
+  if [[ -e $root ]]; then
+    rm -rf --one-file-system "$root"
+  fi
+  mkdir -p "$root"
+  debootstrap --variant=minbase --include=ca-certificates "$suite" "$root" "$mirror" >"$logs/debootstrap.log" 2>&1 ||
+    { tail -20 "$logs/debootstrap.log"; exit 1; }
+  printf 'deb %s %s main\ndeb %s %s-updates main\ndeb http://deb.debian.org/debian-security %s-security main\n' \
+    "$mirror" "$suite" "$mirror" "$suite" "$suite" >"$root/etc/apt/sources.list"
+  # This workplace reaches the registries through its own certificate authority;
+  # a user's machine needs nothing of the kind.
+  cp /etc/ssl/certs/ca-certificates.crt "$root/usr/local/share/ca-certificates/host-ca.crt"
+  chroot "$root" update-ca-certificates >/dev/null 2>&1
+  cp /etc/resolv.conf "$root/etc/resolv.conf"
+  # What an installed system has and debootstrap leaves out (the window's test
+  # server listens on "localhost").
+  printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
+  echo clipdex-fresh >"$root/etc/hostname"
+  stage "debootstrap"
 fi
-mkdir -p "$root"
-debootstrap --variant=minbase --include=ca-certificates "$suite" "$root" "$mirror" >"$logs/debootstrap.log" 2>&1 ||
-  { tail -20 "$logs/debootstrap.log"; exit 1; }
-cat >"$root/etc/apt/sources.list" <<EOF
-deb $mirror $suite main
-deb $mirror $suite-updates main
-deb http://deb.debian.org/debian-security $suite-security main
-EOF
-# This workplace reaches the registries through its own certificate authority;
-# a user's machine needs nothing of the kind.
-cp /etc/ssl/certs/ca-certificates.crt "$root/usr/local/share/ca-certificates/host-ca.crt"
-chroot "$root" update-ca-certificates >/dev/null 2>&1
-cp /etc/resolv.conf "$root/etc/resolv.conf"
-# What an installed system has and debootstrap leaves out (the window's test
-# server listens on "localhost").
-printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
-echo clipdex-fresh >"$root/etc/hostname"
-stage "debootstrap"
 
 mount -t proc proc "$root/proc" && mounted+=("$root/proc")
 mount -t sysfs sys "$root/sys" && mounted+=("$root/sys")
@@ -119,12 +127,20 @@ done
 bind "$cache" "$root/root/.cargo/registry"
 bind "$repo" "$root/mnt/clipdex-src" ro
 
-# Everything in the root runs with a plain environment, as a new login would.
+# Everything in the root runs with a plain environment, as a new login would,
+# and with the root as its mount namespace's own root (pivot_root, not a bare
+# chroot): the kernel refuses new user namespaces (`unshare -U`, which the
+# tests use) to a process whose root is not its namespace's.
+marker="CLIPDEX_FRESH_CHECK=$$"
 in_root() {
-  chroot "$root" /usr/bin/env -i HOME=/root USER=root LOGNAME=root SHELL=/bin/bash TERM=dumb \
+  unshare --mount --propagation private -- /bin/sh -c '
+    root=$1; shift
+    mount --rbind "$root" "$root" && cd "$root" && mkdir -p .host &&
+      pivot_root . .host && cd / && /.host/usr/bin/umount -l /.host && rmdir /.host || exit 97
+    exec "$@"' sh "$root" /usr/bin/env -i HOME=/root USER=root LOGNAME=root SHELL=/bin/bash TERM=dumb \
     PATH=/root/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     RUSTUP_AUTO_INSTALL=0 NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
-    DEBIAN_FRONTEND=noninteractive CARGO_TERM_COLOR=never "$@"
+    DEBIAN_FRONTEND=noninteractive CARGO_TERM_COLOR=never "$marker" "$@"
 }
 # Prefixes each line with the seconds since the check began; "==>" lines are
 # the stage markers of scripts/dev and the set-up script.
@@ -140,11 +156,15 @@ timed() { # timed LOG CMD…
   return "$rc"
 }
 
-echo "==> what the README asks for first: git (and Rust, bound above)"
-in_root sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends git' >"$logs/prerequisites.log" 2>&1 ||
-  { tail -20 "$logs/prerequisites.log"; exit 1; }
+if ((reuse)); then
+  in_root git -C /root/clipdex fetch -q /mnt/clipdex-src
+else
+  echo "==> what the README asks for first: git (and Rust, bound above)"
+  in_root sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends git' >"$logs/prerequisites.log" 2>&1 ||
+    { tail -20 "$logs/prerequisites.log"; exit 1; }
+  in_root git clone -q /mnt/clipdex-src /root/clipdex
+fi
 in_root cargo --version
-in_root git clone -q /mnt/clipdex-src /root/clipdex
 in_root git -C /root/clipdex checkout -q "$commit"
 stage "git, clone"
 
