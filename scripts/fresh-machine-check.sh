@@ -17,8 +17,9 @@
 # It takes long (a full build in the root, ~45 min on two cores), so it is not
 # part of .ci/run: run it before resolving anything that changes the set-up, the
 # dependencies, or the apt, npm or pip packages. Nothing from the host is reused
-# but the cargo registry cache (downloaded sources, $FRESH_CACHE): no target/,
-# no apt packages, no node_modules, no pip or npm cache.
+# but the cargo registry's downloaded sources ($FRESH_CACHE, by default the
+# host's own ~/.cargo/registry): no target/, no apt packages, no
+# node_modules, no pip or npm cache.
 # Needs: root, debootstrap, Xvfb's client tools on the host (xwininfo, from
 # x11-utils; import, from imagemagick, for the screenshot).
 set -euo pipefail
@@ -40,7 +41,7 @@ while (($#)); do
 done
 suite=${FRESH_SUITE:-bookworm}
 mirror=${FRESH_MIRROR:-http://deb.debian.org/debian}
-cache=${FRESH_CACHE:-/var/tmp/clipdex-fresh/cargo-registry}
+cache=${FRESH_CACHE:-${CARGO_HOME:-$HOME/.cargo}/registry}
 logs=${FRESH_LOGS:-/var/tmp/clipdex-fresh/logs}
 rustup_home=${RUSTUP_HOME:-$HOME/.rustup}
 cargo_bin=${CARGO_HOME:-$HOME/.cargo}/bin
