@@ -116,3 +116,18 @@ impl LibraryError {
 }
 
 pub type Result<T, E = LibraryError> = std::result::Result<T, E>;
+
+/// "outer: inner: innermost" — the whole reason, for people.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(inner) = cur {
+        let msg = inner.to_string();
+        if !s.contains(&msg) {
+            s.push_str(": ");
+            s.push_str(&msg);
+        }
+        cur = inner.source();
+    }
+    s
+}

@@ -4,13 +4,17 @@
 //! them, one pass and one cell per patch; else from embedding crops, which
 //! works for any model).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use clipdex_embed::{cosine, Model};
 use clipdex_media::RgbImage;
 
-use crate::{blocking, Cancel, Library, LibraryError, Result};
+use crate::calibration::Calibrator;
+use crate::error::{LibraryError, Result};
+use crate::index::Cancel;
+use crate::query::{decode_image_file, Searcher};
+use crate::state::{blocking, State};
 
 /// Prompts × items cosines.
 #[derive(Debug, Clone, PartialEq)]
@@ -180,41 +184,33 @@ fn write_cached(path: &Path, m: &RegionMap) {
     }
 }
 
-impl Library {
-    /// The file to read for a library item (by path or content id: its first
-    /// path) or for any image file, with the item's id when it is one.
-    pub async fn image_file(&self, path_or_id: &str) -> Result<(Option<String>, PathBuf)> {
-        let id = self.resolve_item(path_or_id).await?;
-        let path = match &id {
-            Some(id) => {
-                let files = self.store.files_of(std::slice::from_ref(id)).await?;
-                let held = files.get(id).and_then(|f| f.first()).map(|f| PathBuf::from(&f.path));
-                held.ok_or_else(|| LibraryError::NoSuchItem(id.clone()))?
-            }
-            None => PathBuf::from(path_or_id),
-        };
-        Ok((id, path))
+/// Heatmaps with one model.
+pub(crate) struct Heatmaps<'a> {
+    state: &'a State,
+    model: Arc<Model>,
+}
+
+impl<'a> Heatmaps<'a> {
+    pub fn new(state: &'a State, model: Arc<Model>) -> Self {
+        Self { state, model }
     }
 
     /// Prompts × items cosines with `model` (items by path or content id;
     /// library items use their stored vectors, other files are embedded).
-    pub async fn heatmap_matrix(
-        &self,
-        model: Arc<Model>,
-        prompts: &[String],
-        items: &[String],
-        lang: Option<&str>,
-    ) -> Result<HeatMatrix> {
+    pub async fn matrix(&self, prompts: &[String], items: &[String], lang: Option<&str>) -> Result<HeatMatrix> {
+        let model = &self.model;
         if prompts.is_empty() || items.is_empty() {
             return Err(LibraryError::Unsupported("a heatmap needs at least one prompt and one item".into()));
         }
-        self.check_searchable(&model).await?;
+        let searcher = Searcher::new(self.state, model.clone());
+        searcher.check().await?;
         let mut columns = Vec::new();
         let mut vectors = Vec::new();
         for it in items {
-            let (id, v) = self.vector_of(&model, it).await?;
+            let (id, v) = searcher.vector_of(it).await?;
             let path = match &id {
                 Some(id) => self
+                    .state
                     .store
                     .paths_of(std::slice::from_ref(id))
                     .await?
@@ -229,7 +225,7 @@ impl Library {
         let (m, p, lang) = (model.clone(), prompts.to_vec(), lang.map(str::to_string));
         let text = blocking(move || m.embed_texts_in(&p, lang.as_deref())).await??;
         let cosines: Vec<Vec<f32>> = text.iter().map(|t| vectors.iter().map(|v| cosine(t, v)).collect()).collect();
-        let cal = self.calibration_for(&model.info().id).await?;
+        let cal = Calibrator::new(self.state).of(&model.info().id).await?;
         let (low, high, scale) = match cal.and_then(|c| c.text_floor.map(|f| (f, c.text))) {
             Some((lo, hi)) if hi > lo => (lo, hi, "calibrated"),
             _ => {
@@ -247,9 +243,8 @@ impl Library {
     /// them (one pass, a cell per patch), else the image's crops on a 4×4
     /// grid at several scales (30 visual passes), scored against the query.
     /// Cached per model, item and query in `<library>/cache/regions/`.
-    pub async fn heatmap_region(
+    pub async fn region(
         &self,
-        model: Arc<Model>,
         path_or_id: &str,
         text: &str,
         lang: Option<&str>,
@@ -259,15 +254,20 @@ impl Library {
         if text.trim().is_empty() {
             return Err(LibraryError::EmptyQuery);
         }
-        let (id, path) = self.image_file(path_or_id).await?;
+        let model = &self.model;
+        let (id, path) = self.state.image_file(path_or_id).await?;
         let query = format!("{}\t{text}", lang.unwrap_or(""));
         let cache = id.as_ref().map(|id| {
-            self.dir.join("cache").join("regions").join(format!("{}.txt", cache_key(&model.info().id, id, &query)))
+            self.state
+                .dir
+                .join("cache")
+                .join("regions")
+                .join(format!("{}.txt", cache_key(&model.info().id, id, &query)))
         });
         if let Some(hit) = cache.as_deref().and_then(read_cached) {
             return Ok(hit);
         }
-        let img = crate::decode_image_file(&path)?;
+        let img = decode_image_file(&path)?;
         let (m, t, lang, cancel) = (model.clone(), text.to_string(), lang.map(str::to_string), cancel.clone());
         let map = blocking(move || {
             let q = m.embed_texts_in(&[t], lang.as_deref())?.pop().ok_or(LibraryError::EmptyQuery)?;

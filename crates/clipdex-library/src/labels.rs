@@ -16,7 +16,9 @@ use std::sync::Arc;
 use clipdex_embed::Model;
 use clipdex_store::Tag;
 
-use crate::{blocking, Cancel, LibraryError, Result};
+use crate::error::{LibraryError, Result};
+use crate::index::Cancel;
+use crate::state::blocking;
 
 const VOCABULARY: &str = include_str!("../vocab/labels.txt");
 

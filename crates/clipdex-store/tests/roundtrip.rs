@@ -1,7 +1,10 @@
 //! A real LanceDB round trip: write items, files and failures, reopen, read
 //! back, search; content identity; garbage collection; version pruning.
 
-use clipdex_store::{FailureRecord, FileRecord, FileStamp, ItemRecord, Store, StoreError, VectorRecord};
+use clipdex_store::{
+    CalibrationRecord, FailureRecord, FileRecord, FileStamp, ItemRecord, ModelEntry, Store, StoreError, Throughput,
+    VectorRecord,
+};
 
 /// The one model (vector space) most tests use.
 const S: &str = "tiny@00000000";
@@ -46,7 +49,16 @@ async fn rows_survive_a_reopen_and_search_ranks_by_cosine() {
             .write_files(&[file("/r/a.jpg", "aa"), file("/r/b.jpg", "bb"), file("/r/c's.jpg", "cc")])
             .await
             .expect("files");
-        store.set_meta(&[("model_id", "tiny@00000000"), ("dim", "3")]).await.expect("meta");
+        let tiny = ModelEntry { id: S.into(), dir: "/m/tiny".into(), dim: 3 };
+        store.set_active_model(&tiny, false).await.expect("meta");
+        store
+            .set_listed_models(&[tiny, ModelEntry { id: "big@1".into(), dir: "/m/big".into(), dim: 8 }])
+            .await
+            .expect("meta");
+        store.set_switch_target(Some("big@1")).await.expect("meta");
+        store.set_throughput(S, Throughput { items: 12, seconds: 1.5 }).await.expect("meta");
+        let c = CalibrationRecord { key: "k".into(), items: 3, text: 0.25, image: None, text_floor: Some(0.125) };
+        store.set_calibration(S, &c).await.expect("meta");
         store.add_roots(&["/r".into()], 1).await.expect("roots");
         store
             .record_failures(&[FailureRecord {
@@ -63,8 +75,17 @@ async fn rows_survive_a_reopen_and_search_ranks_by_cosine() {
     let store = Store::open(dir.path()).await.expect("reopen");
     assert_eq!(store.space_dimension(S).await.expect("dim"), Some(3));
     assert_eq!(store.count_items().await.expect("count"), 3);
-    assert_eq!(store.meta("model_id").await.expect("meta").as_deref(), Some("tiny@00000000"));
-    assert_eq!(store.meta("missing").await.expect("meta"), None);
+    // The library's facts come back typed after a reopen.
+    let active = store.active_model().await.expect("meta").expect("an active model");
+    assert_eq!((active.id.as_str(), active.dir.as_str(), active.dim), (S, "/m/tiny", 3));
+    let listed: Vec<String> = store.listed_models().await.expect("meta").into_iter().map(|m| m.id).collect();
+    assert_eq!(listed, [S, "big@1"]);
+    assert_eq!(store.switch_target().await.expect("meta").as_deref(), Some("big@1"));
+    assert_eq!(store.throughput(S).await.expect("meta"), Some(Throughput { items: 12, seconds: 1.5 }));
+    assert_eq!(store.throughput("big@1").await.expect("meta"), None);
+    let c = store.calibration(S).await.expect("meta").expect("a calibration");
+    assert_eq!((c.text, c.image, c.text_floor, c.items), (0.25, None, Some(0.125), 3));
+    assert_eq!(store.calibration("big@1").await.expect("meta"), None);
     assert_eq!(store.roots().await.expect("roots"), ["/r"]);
 
     let hits = store.search(S, &unit([1.0, 0.2, 0.0]), 10).await.expect("search");

@@ -8,10 +8,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clipdex_embed::Model;
-use clipdex_store::Hit;
 
-use crate::search::{Mode, SearchOptions};
-use crate::{query, Library, Result};
+use super::Catalog;
+use crate::calibration::Calibrator;
+use crate::error::Result;
+use crate::query::{self, Hit, Mode, SearchOptions, Searcher};
+use crate::state::{blocking, State};
 
 /// Items sampled for a model's score distribution.
 const DISTRIBUTION_SAMPLE: usize = 5000;
@@ -128,69 +130,67 @@ fn pearson(x: &[f64], y: &[f64]) -> f64 {
     cov / (vx.sqrt() * vy.sqrt())
 }
 
-impl Library {
-    /// Runs one query on each model (vector matches only, no cutoff, so the
-    /// lists show what each model ranks) and measures how they differ.
-    /// Every model must have vectors in this library.
-    pub async fn compare(
-        &self,
-        models: &[Arc<Model>],
-        text: &str,
-        k: usize,
-        opts: &SearchOptions,
-    ) -> Result<Comparison> {
-        let k = k.max(1);
-        let mut runs = Vec::new();
-        let known = self.models().await?;
-        let parsed = query::parse(text)?;
-        let has_text = parsed.terms.iter().any(|t| matches!(t.kind, query::TermKind::Text(_)));
-        let only_text = opts.image_bytes.is_empty()
-            && opts.images.is_empty()
-            && parsed.terms.iter().all(|t| matches!(t.kind, query::TermKind::Text(_)));
-        for model in models {
-            self.check_searchable(model).await?;
-            let o = SearchOptions { limit: k, min_score: Some(-1.0), mode: Mode::Vector, ..opts.clone() };
-            // One warm-up run (the first run of a freshly opened model pays
-            // ONNX Runtime's start-up), then the median of timed runs.
-            let mut found = self.search(model.clone(), text, &o).await?;
-            let mut times = Vec::new();
-            for _ in 0..TIMED_RUNS {
-                let t0 = Instant::now();
-                found = self.search(model.clone(), text, &o).await?;
-                times.push(t0.elapsed().as_secs_f64() * 1000.0);
-            }
-            times.sort_by(f64::total_cmp);
-            let id = model.info().id.clone();
-            let mut q = parsed.clone();
-            for p in &opts.images {
-                q.terms.push(query::Term { weight: 1.0, kind: query::TermKind::Image(p.clone()) });
-            }
-            let vector = self.query_vector(model, &q, opts).await?;
-            let sample = self.store.sample_vectors(&id, DISTRIBUTION_SAMPLE).await?;
-            let scores =
-                crate::blocking(move || stats(sample.iter().map(|v| clipdex_embed::cosine(v, &vector)).collect()))
-                    .await?;
-            let cal = self.calibration_for(&id).await?;
-            let cutoff = cal.and_then(|c| if only_text && has_text { Some(c.text) } else { c.image });
-            let row = known.iter().find(|m| m.id == id);
-            runs.push(ModelRun {
-                hits: found.hits,
-                latency_ms: times[times.len() / 2],
-                scores,
-                cutoff,
-                images_per_second: row.and_then(|m| m.images_per_second),
-                vectors: row.map_or(0, |m| m.vectors),
-                items: row.map_or(0, |m| m.items),
-                model_id: id,
-            });
+/// Runs one query on each model (vector matches only, no cutoff, so the
+/// lists show what each model ranks) and measures how they differ. Every
+/// model must have vectors in this library.
+pub(crate) async fn compare(
+    state: &State,
+    models: &[Arc<Model>],
+    text: &str,
+    k: usize,
+    opts: &SearchOptions,
+) -> Result<Comparison> {
+    let k = k.max(1);
+    let mut runs = Vec::new();
+    let known = Catalog::new(state).models().await?;
+    let parsed = query::parse(text)?;
+    let has_text = parsed.terms.iter().any(|t| matches!(t.kind, query::TermKind::Text(_)));
+    let only_text = opts.image_bytes.is_empty()
+        && opts.images.is_empty()
+        && parsed.terms.iter().all(|t| matches!(t.kind, query::TermKind::Text(_)));
+    for model in models {
+        let searcher = Searcher::new(state, model.clone());
+        searcher.check().await?;
+        let o = SearchOptions { limit: k, min_score: Some(-1.0), mode: Mode::Vector, ..opts.clone() };
+        // One warm-up run (the first run of a freshly opened model pays
+        // ONNX Runtime's start-up), then the median of timed runs.
+        let mut found = searcher.search(text, &o).await?;
+        let mut times = Vec::new();
+        for _ in 0..TIMED_RUNS {
+            let t0 = Instant::now();
+            found = searcher.search(text, &o).await?;
+            times.push(t0.elapsed().as_secs_f64() * 1000.0);
         }
-        let ids = |r: &ModelRun| r.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>();
-        let (jaccard, overlap, spearman) = match runs.as_slice() {
-            [a, b, ..] => agreement(&ids(a), &ids(b), k),
-            _ => (1.0, runs.first().map_or(0, |r| r.hits.len()), 1.0),
-        };
-        Ok(Comparison { k, runs, jaccard, overlap, spearman })
+        times.sort_by(f64::total_cmp);
+        let id = model.info().id.clone();
+        let mut q = parsed.clone();
+        for p in &opts.images {
+            q.terms.push(query::Term { weight: 1.0, kind: query::TermKind::Image(p.clone()) });
+        }
+        let vector = searcher.query_vector(&q, opts).await?;
+        let sample = state.store.sample_vectors(&id, DISTRIBUTION_SAMPLE).await?;
+        let scores =
+            blocking(move || stats(sample.iter().map(|v| clipdex_embed::cosine(v, &vector)).collect())).await?;
+        let cal = Calibrator::new(state).of(&id).await?;
+        let cutoff = cal.and_then(|c| if only_text && has_text { Some(c.text) } else { c.image });
+        let row = known.iter().find(|m| m.id == id);
+        runs.push(ModelRun {
+            hits: found.hits,
+            latency_ms: times[times.len() / 2],
+            scores,
+            cutoff,
+            images_per_second: row.and_then(|m| m.images_per_second),
+            vectors: row.map_or(0, |m| m.vectors),
+            items: row.map_or(0, |m| m.items),
+            model_id: id,
+        });
     }
+    let ids = |r: &ModelRun| r.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>();
+    let (jaccard, overlap, spearman) = match runs.as_slice() {
+        [a, b, ..] => agreement(&ids(a), &ids(b), k),
+        _ => (1.0, runs.first().map_or(0, |r| r.hits.len()), 1.0),
+    };
+    Ok(Comparison { k, runs, jaccard, overlap, spearman })
 }
 
 #[cfg(test)]

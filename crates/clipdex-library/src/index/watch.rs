@@ -2,7 +2,7 @@
 //!
 //! One code path for `clipdex watch` and the app's background watcher.
 //! Filesystem events (`notify`) only say *where* something changed; the work
-//! is always a reconcile of that library folder through [`Library::index_settled`]
+//! is always a reconcile of that library folder through [`Indexer::run`]
 //! (a stat-only walk that skips unchanged files, hashes and embeds new content,
 //! reuses moved content, forgets what is gone). So a missed, merged or
 //! overflowing event can never leave the index wrong: the next reconcile fixes
@@ -22,9 +22,9 @@ use std::time::{Duration, Instant};
 use clipdex_embed::Model;
 use notify::{Config, Event, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
 
-use crate::error::{LibraryError, Result};
-use crate::index::{Cancel, IndexSummary};
-use crate::Library;
+use super::{activity, Cancel, IndexSummary, Indexer};
+use crate::error::{error_chain, LibraryError, Result};
+use crate::state::State;
 
 /// How a folder is being watched.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,101 +178,100 @@ fn relevant(event: &Event, library_dir: &Path) -> bool {
     })
 }
 
-impl Library {
-    /// Watches the library's folders (or `folders`, which become library
-    /// folders) until `cancel`, keeping the index equal to them. Starts with a
-    /// full reconcile of each.
-    pub async fn watch(
-        &self,
-        folders: &[PathBuf],
-        model: Arc<Model>,
-        opts: WatchOptions,
-        cancel: &Cancel,
-        mut on_event: impl FnMut(WatchEvent),
-    ) -> Result<()> {
-        let mut list: Vec<PathBuf> = Vec::new();
-        for f in folders {
-            list.push(f.canonicalize().map_err(|_| LibraryError::PathNotFound { path: f.clone() })?);
-        }
-        if list.is_empty() {
-            list = self.folders().await?.into_iter().map(PathBuf::from).filter(|p| p.is_dir()).collect();
-        }
-        if list.is_empty() {
-            return Err(LibraryError::Watch("the library has no folders yet; give one to watch".into()));
-        }
-
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let mut active = Vec::new();
-        let mut modes = Vec::new();
-        for (i, folder) in list.iter().enumerate() {
-            let (w, mode) = start(folder, i, &tx, &opts)?;
-            active.push(w);
-            on_event(WatchEvent::Watching { folder: folder.display().to_string(), mode: mode.clone() });
-            modes.push(format!("{}\t{mode}", folder.display()));
-        }
-        self.record_watch(&modes.join("\n")).await?;
-
-        // Every folder starts dirty: the first pass is a full reconcile.
-        let now = Instant::now();
-        let mut dirty: HashMap<usize, (Instant, Instant)> = (0..list.len()).map(|i| (i, (now, now))).collect();
-        let mut last_full = Instant::now();
-        let result = loop {
-            if cancel.is_cancelled() {
-                break Ok(());
-            }
-            let tick = tokio::time::sleep(Duration::from_millis(200));
-            tokio::select! {
-                got = rx.recv() => {
-                    let Some((i, res)) = got else { break Ok(()) };
-                    let relevant = match res {
-                        Ok(ev) => relevant(&ev, self.dir()),
-                        Err(_) => true, // an error may hide changes: reconcile
-                    };
-                    if relevant {
-                        let t = Instant::now();
-                        dirty.entry(i).and_modify(|(_, last)| *last = t).or_insert((t, t));
-                    }
-                    continue;
-                }
-                _ = tick => {}
-            }
-            if last_full.elapsed() >= opts.reconcile_every {
-                let t = Instant::now();
-                for i in 0..list.len() {
-                    dirty.entry(i).or_insert((t, t));
-                }
-                last_full = t;
-            }
-            let due: Vec<usize> = dirty
-                .iter()
-                .filter(|(_, (first, last))| last.elapsed() >= opts.debounce || first.elapsed() >= opts.max_delay)
-                .map(|(i, _)| *i)
-                .collect();
-            for i in due {
-                dirty.remove(&i);
-                let folder = list[i].display().to_string();
-                match self.index_settled(&list[i..=i], model.clone(), cancel, Some(opts.settle), |_| {}).await {
-                    Ok(summary) => {
-                        if summary.deferred > 0 {
-                            // Something is still being written: look again once it settles.
-                            let t = Instant::now() + opts.settle.saturating_sub(opts.debounce);
-                            dirty.insert(i, (t, t));
-                        }
-                        on_event(WatchEvent::Reconciled { folder, summary });
-                    }
-                    Err(e) => {
-                        // Try again later, not in a tight loop.
-                        let t = Instant::now() + RETRY_AFTER;
-                        dirty.insert(i, (t, t));
-                        on_event(WatchEvent::Failed { folder, message: crate::error_chain(&e) });
-                    }
-                }
-            }
-        };
-        drop(active);
-        self.record_watch("").await?;
-        result
+/// Watches the library's folders (or `folders`, which become library
+/// folders) until `cancel`, keeping the index equal to them. Starts with a
+/// full reconcile of each.
+pub(crate) async fn watch(
+    state: &State,
+    folders: &[PathBuf],
+    model: Arc<Model>,
+    opts: WatchOptions,
+    cancel: &Cancel,
+    mut on_event: impl FnMut(WatchEvent),
+) -> Result<()> {
+    let mut list: Vec<PathBuf> = Vec::new();
+    for f in folders {
+        list.push(f.canonicalize().map_err(|_| LibraryError::PathNotFound { path: f.clone() })?);
     }
+    if list.is_empty() {
+        list = state.store.roots().await?.into_iter().map(PathBuf::from).filter(|p| p.is_dir()).collect();
+    }
+    if list.is_empty() {
+        return Err(LibraryError::Watch("the library has no folders yet; give one to watch".into()));
+    }
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut active = Vec::new();
+    let mut modes = Vec::new();
+    for (i, folder) in list.iter().enumerate() {
+        let (w, mode) = start(folder, i, &tx, &opts)?;
+        active.push(w);
+        on_event(WatchEvent::Watching { folder: folder.display().to_string(), mode: mode.clone() });
+        modes.push((folder.display().to_string(), mode.to_string()));
+    }
+    activity::record_watch(state, &modes).await?;
+
+    // Every folder starts dirty: the first pass is a full reconcile.
+    let now = Instant::now();
+    let mut dirty: HashMap<usize, (Instant, Instant)> = (0..list.len()).map(|i| (i, (now, now))).collect();
+    let mut last_full = Instant::now();
+    let result = loop {
+        if cancel.is_cancelled() {
+            break Ok(());
+        }
+        let tick = tokio::time::sleep(Duration::from_millis(200));
+        tokio::select! {
+            got = rx.recv() => {
+                let Some((i, res)) = got else { break Ok(()) };
+                let relevant = match res {
+                    Ok(ev) => relevant(&ev, &state.dir),
+                    Err(_) => true, // an error may hide changes: reconcile
+                };
+                if relevant {
+                    let t = Instant::now();
+                    dirty.entry(i).and_modify(|(_, last)| *last = t).or_insert((t, t));
+                }
+                continue;
+            }
+            _ = tick => {}
+        }
+        if last_full.elapsed() >= opts.reconcile_every {
+            let t = Instant::now();
+            for i in 0..list.len() {
+                dirty.entry(i).or_insert((t, t));
+            }
+            last_full = t;
+        }
+        let due: Vec<usize> = dirty
+            .iter()
+            .filter(|(_, (first, last))| last.elapsed() >= opts.debounce || first.elapsed() >= opts.max_delay)
+            .map(|(i, _)| *i)
+            .collect();
+        for i in due {
+            dirty.remove(&i);
+            let folder = list[i].display().to_string();
+            let indexer = Indexer::new(state, model.clone());
+            match indexer.run(&list[i..=i], cancel, Some(opts.settle), |_| {}).await {
+                Ok(summary) => {
+                    if summary.deferred > 0 {
+                        // Something is still being written: look again once it settles.
+                        let t = Instant::now() + opts.settle.saturating_sub(opts.debounce);
+                        dirty.insert(i, (t, t));
+                    }
+                    on_event(WatchEvent::Reconciled { folder, summary });
+                }
+                Err(e) => {
+                    // Try again later, not in a tight loop.
+                    let t = Instant::now() + RETRY_AFTER;
+                    dirty.insert(i, (t, t));
+                    on_event(WatchEvent::Failed { folder, message: error_chain(&e) });
+                }
+            }
+        }
+    };
+    drop(active);
+    activity::record_watch(state, &[]).await?;
+    result
 }
 
 #[cfg(test)]

@@ -1,0 +1,154 @@
+//! Checks and upkeep of a whole library: [`Auditor::verify`] (the library
+//! against itself and the disk), [`Auditor::duplicates`] (exact and near),
+//! and [`Auditor::optimize`] (the housekeeping an indexing run does).
+
+use clipdex_store::{Audit, FileStamp, IndexAction};
+
+use crate::catalog::Catalog;
+use crate::error::Result;
+use crate::index::{self, mtime_ns};
+use crate::state::{blocking, State};
+
+/// One member of a near-duplicate group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearDuplicate {
+    pub id: String,
+    pub paths: Vec<String>,
+    /// Its highest cosine to another member.
+    pub score: f32,
+}
+
+/// What [`Library::duplicates`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Duplicates {
+    /// Paths holding identical bytes, a group each.
+    pub exact: Vec<Vec<String>>,
+    /// Different files that look alike, a group each.
+    pub near: Vec<Vec<NearDuplicate>>,
+}
+
+/// What [`Library::verify`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    pub audit: Audit,
+    /// Indexed files that changed or vanished since: the next run re-queues them.
+    pub stale: usize,
+    /// Indexed files unchanged on disk whose content does not hash to their item.
+    pub hash_mismatches: Vec<String>,
+}
+
+impl Verification {
+    /// True when nothing is wrong (stale files are expected, not wrong).
+    pub fn is_consistent(&self) -> bool {
+        let a = &self.audit;
+        a.duplicate_files == 0 && a.duplicate_items == 0 && a.dangling_files == 0 && self.hash_mismatches.is_empty()
+    }
+}
+
+pub(crate) struct Auditor<'a> {
+    state: &'a State,
+}
+
+impl<'a> Auditor<'a> {
+    pub fn new(state: &'a State) -> Self {
+        Self { state }
+    }
+
+    /// Runs the housekeeping an indexing run does after writing, now (for
+    /// `clipdex optimize`, and after bulk loads), for every model's vectors.
+    /// Returns what it did to the active model's index. Takes the writer lock.
+    pub async fn optimize(&self) -> Result<IndexAction> {
+        let _lock = self.state.write_lock().await?;
+        let mut action = IndexAction::None;
+        for m in Catalog::new(self.state).models().await? {
+            let a = index::maintain(self.state, &m.id).await?;
+            if m.active {
+                action = a;
+            }
+        }
+        Ok(action)
+    }
+
+    /// Checks the library against itself and the disk. Reads every indexed
+    /// file whose size and mtime still match, to confirm its content hash.
+    pub async fn verify(&self) -> Result<Verification> {
+        let state = self.state;
+        let audit = state.store.audit().await?;
+        let files = state.store.files().await?;
+        let (stale, hash_mismatches) = blocking(move || {
+            let mut stale = 0;
+            let mut bad = Vec::new();
+            for f in &files {
+                let now = std::fs::metadata(&f.path).ok().map(|m| FileStamp { size: m.len(), mtime_ns: mtime_ns(&m) });
+                if now != Some(f.stamp) {
+                    stale += 1; // changed or gone: the next run re-queues it
+                    continue;
+                }
+                match std::fs::read(&f.path) {
+                    Ok(bytes) if blake3::hash(&bytes).to_hex().as_str() == f.id => {}
+                    _ => bad.push(f.path.clone()),
+                }
+            }
+            (stale, bad)
+        })
+        .await?;
+        Ok(Verification { audit, stale, hash_mismatches })
+    }
+
+    /// Duplicates, kept apart: exact ones (one content at several paths) and
+    /// near ones (different content whose vectors have cosine ≥ `threshold`),
+    /// grouped transitively. Compares every pair: fine for tens of thousands
+    /// of items, not yet for millions.
+    pub async fn duplicates(&self, threshold: f32) -> Result<Duplicates> {
+        let state = self.state;
+        let files = state.store.files().await?;
+        let mut by_id: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for f in files {
+            by_id.entry(f.id).or_default().push(f.path);
+        }
+        let exact: Vec<Vec<String>> = by_id.values().filter(|p| p.len() > 1).cloned().collect();
+        let space = Catalog::new(state).active_id().await?;
+        let vectors: Vec<(String, Vec<f32>)> =
+            state.store.all_vectors(&space).await?.into_iter().filter(|(id, _)| by_id.contains_key(id)).collect();
+        let near_pairs = blocking(move || {
+            // Union-find over pairs above the threshold.
+            let n = vectors.len();
+            let mut parent: Vec<usize> = (0..n).collect();
+            fn root(parent: &mut [usize], mut i: usize) -> usize {
+                while parent[i] != i {
+                    parent[i] = parent[parent[i]];
+                    i = parent[i];
+                }
+                i
+            }
+            let mut best = vec![0f32; n];
+            for i in 0..n {
+                for j in i + 1..n {
+                    let c = clipdex_embed::cosine(&vectors[i].1, &vectors[j].1);
+                    if c >= threshold {
+                        let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                        parent[a] = b;
+                        best[i] = best[i].max(c);
+                        best[j] = best[j].max(c);
+                    }
+                }
+            }
+            let mut groups: std::collections::BTreeMap<usize, Vec<(String, f32)>> = Default::default();
+            for i in 0..n {
+                let r = root(&mut parent, i);
+                groups.entry(r).or_default().push((vectors[i].0.clone(), best[i]));
+            }
+            groups.into_values().filter(|g| g.len() > 1).collect::<Vec<_>>()
+        })
+        .await?;
+        let near = near_pairs
+            .into_iter()
+            .map(|g| {
+                g.into_iter()
+                    .map(|(id, score)| NearDuplicate { paths: by_id.get(&id).cloned().unwrap_or_default(), id, score })
+                    .collect()
+            })
+            .collect();
+        Ok(Duplicates { exact, near })
+    }
+}

@@ -1,0 +1,248 @@
+//! What the library knows about an item besides its vector: EXIF facts,
+//! tags from the label vocabulary, the words of its paths, a user's caption.
+//! [`Describer`] fills them in after indexing, ranks descriptions of any
+//! image, and keeps captions.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use clipdex_embed::Model;
+use clipdex_store::{Details, FileRecord};
+
+use crate::calibration::Calibrator;
+use crate::error::{LibraryError, Result};
+use crate::index::{now_ms, Cancel, Phase, Progress};
+use crate::labels::{self, LabelSet};
+use crate::query::{fusion, Searcher};
+use crate::state::{blocking, cache, State};
+
+/// Items described per commit.
+const DESCRIBE_BATCH: usize = 256;
+
+/// A ranked description of one image (see [`Describer::describe`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Description {
+    pub text: String,
+    /// `label` (from the vocabulary) or `caption` (a user's).
+    pub source: &'static str,
+    pub cosine: f32,
+    /// Share of a softmax over all candidates at CLIP's temperature (100).
+    pub probability: f32,
+}
+
+/// Describes items with one model's vectors and labels.
+pub(crate) struct Describer<'a> {
+    state: &'a State,
+    model: Arc<Model>,
+}
+
+impl<'a> Describer<'a> {
+    pub fn new(state: &'a State, model: Arc<Model>) -> Self {
+        Self { state, model }
+    }
+
+    /// The vocabulary embedded by the model, from memory, the library's
+    /// cache, or (once per model) the text encoder.
+    pub async fn labels(&self, cancel: &Cancel, progress: impl FnMut(usize, usize)) -> Result<Arc<LabelSet>> {
+        let want = format!("{}+{}", self.model.info().id, labels::vocabulary_key());
+        if let Some(set) = cache(&self.state.labels).as_ref() {
+            if set.key == want {
+                return Ok(set.clone());
+            }
+        }
+        let set = LabelSet::load_or_build(self.model.clone(), &self.state.dir.join("cache"), cancel, progress).await?;
+        *cache(&self.state.labels) = Some(set.clone());
+        Ok(set)
+    }
+
+    /// Gives every undescribed item (new, or tagged by another model) its
+    /// details: EXIF facts, tags, path words, caption. Then recalibrates the
+    /// default cutoffs if the library changed enough. Returns how many.
+    pub async fn pending(
+        &self,
+        cancel: &Cancel,
+        p: &mut Progress,
+        progress: &mut impl FnMut(&Progress),
+    ) -> Result<usize> {
+        let key = format!("{}+{}", self.model.info().id, labels::vocabulary_key());
+        let todo = self.state.store.undescribed(&key).await?;
+        if todo.is_empty() {
+            self.calibrate_if_stale(cancel).await?;
+            return Ok(0);
+        }
+        let (saved_total, saved_done) = (p.total, p.done);
+        p.phase = Phase::Labels;
+        let labels = {
+            let mut report = |done: usize, total: usize| {
+                p.total = total;
+                p.done = done;
+                progress(p);
+            };
+            self.labels(cancel, &mut report).await?
+        };
+        p.phase = Phase::Describing;
+        p.total = todo.len();
+        p.done = 0;
+        progress(p);
+        let mut n = 0;
+        for chunk in todo.chunks(DESCRIBE_BATCH) {
+            if cancel.is_cancelled() {
+                break;
+            }
+            let rows = self.details(chunk, &labels).await?;
+            self.state.store.write_details(&rows).await?;
+            n += rows.len();
+            p.done += chunk.len();
+            progress(p);
+        }
+        (p.total, p.done) = (saved_total, saved_done);
+        p.phase = Phase::Indexing;
+        self.calibrate_if_stale(cancel).await?;
+        Ok(n)
+    }
+
+    async fn calibrate_if_stale(&self, cancel: &Cancel) -> Result<()> {
+        let calibrator = Calibrator::new(self.state);
+        if calibrator.is_stale(&self.model).await? {
+            let labels = self.labels(cancel, |_, _| {}).await?;
+            calibrator.recalibrate(&self.model, &labels).await?;
+        }
+        Ok(())
+    }
+
+    /// Details for these items, computed now (not written).
+    async fn details(&self, ids: &[String], labels: &Arc<LabelSet>) -> Result<Vec<Details>> {
+        let store = &self.state.store;
+        let files = store.files_of(ids).await?;
+        let vectors = store.vectors_of(labels.model_id(), ids).await?;
+        let captions = store.captions(Some(ids)).await?;
+        let ids = ids.to_vec();
+        let labels = labels.clone();
+        blocking(move || {
+            ids.iter()
+                .filter_map(|id| {
+                    let vector = vectors.get(id)?;
+                    let held = files.get(id)?;
+                    // The first copy that has EXIF facts (copies share bytes, but one may be gone).
+                    let facts = held
+                        .iter()
+                        .map(|f| clipdex_media::read_facts(Path::new(&f.path)))
+                        .find(|f| !f.is_empty())
+                        .unwrap_or_default();
+                    Some(Details {
+                        id: id.clone(),
+                        taken_at_ms: facts.taken_at_ms,
+                        camera: facts.camera,
+                        lens: facts.lens,
+                        tags: labels.tags(vector),
+                        tags_model: labels.key.clone(),
+                        words: words_of(held),
+                        caption: captions.get(id).cloned(),
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    /// Ranks the label vocabulary, plus every caption users wrote, as
+    /// descriptions of one image (a library item, or any image file).
+    pub async fn describe(
+        &self,
+        path_or_id: &str,
+        limit: usize,
+        cancel: &Cancel,
+        progress: impl FnMut(usize, usize),
+    ) -> Result<Vec<Description>> {
+        let searcher = Searcher::new(self.state, self.model.clone());
+        searcher.check().await?;
+        let (_, vector) = searcher.vector_of(path_or_id).await?;
+        let labels = self.labels(cancel, progress).await?;
+        let captions: Vec<String> = {
+            let mut c: Vec<String> = self.state.store.captions(None).await?.into_values().collect();
+            c.sort();
+            c.dedup();
+            c
+        };
+        let caption_vectors = if captions.is_empty() {
+            Vec::new()
+        } else {
+            let (m, c) = (self.model.clone(), captions.clone());
+            blocking(move || m.embed_texts(&c)).await??
+        };
+        let mut out: Vec<Description> = labels
+            .cosines(&vector)
+            .into_iter()
+            .zip(&labels.labels)
+            .map(|(cosine, text)| Description { text: text.clone(), source: "label", cosine, probability: 0.0 })
+            .collect();
+        out.extend(captions.into_iter().zip(&caption_vectors).map(|(text, v)| Description {
+            text,
+            source: "caption",
+            cosine: clipdex_embed::cosine(v, &vector),
+            probability: 0.0,
+        }));
+        // Softmax at CLIP's temperature, stabilised by the best score.
+        let best = out.iter().map(|d| d.cosine).fold(f32::MIN, f32::max);
+        let total: f32 = out.iter().map(|d| ((d.cosine - best) * 100.0).exp()).sum();
+        for d in &mut out {
+            d.probability = ((d.cosine - best) * 100.0).exp() / total.max(f32::MIN_POSITIVE);
+        }
+        out.sort_by(|a, b| b.cosine.total_cmp(&a.cosine));
+        out.truncate(limit.max(1));
+        Ok(out)
+    }
+}
+
+/// Sets (or clears, with `None`) the caption of a library item, by path or
+/// id. Returns the item's id. Takes the writer lock.
+pub(crate) async fn set_caption(state: &State, path_or_id: &str, caption: Option<&str>) -> Result<String> {
+    let id = state.resolve_item(path_or_id).await?.ok_or_else(|| LibraryError::NotInLibrary(path_or_id.into()))?;
+    let caption = caption.map(str::trim).filter(|c| !c.is_empty());
+    let _lock = state.write_lock().await?;
+    state.store.set_caption(&id, caption, now_ms()).await?;
+    if let Some(mut d) = state.store.details_of(std::slice::from_ref(&id)).await?.remove(&id) {
+        d.caption = caption.map(str::to_string);
+        state.store.write_details(&[d]).await?;
+    }
+    Ok(id)
+}
+
+/// Everything known about one library item (by path or id).
+pub(crate) async fn item_details(state: &State, path_or_id: &str) -> Result<Option<Details>> {
+    let Some(id) = state.resolve_item(path_or_id).await? else { return Ok(None) };
+    Ok(state.store.details_of(std::slice::from_ref(&id)).await?.remove(&id))
+}
+
+/// Redoes the path words (and keywords) of items whose paths changed.
+pub(crate) async fn refresh_words(state: &State, ids: &[String]) -> Result<usize> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let details = state.store.details_of(ids).await?;
+    let files = state.store.files_of(ids).await?;
+    let changed: Vec<Details> = details
+        .into_values()
+        .filter_map(|mut d| {
+            let words = words_of(files.get(&d.id)?);
+            (words != d.words).then(|| {
+                d.words = words;
+                d
+            })
+        })
+        .collect();
+    state.store.write_details(&changed).await?;
+    Ok(changed.len())
+}
+
+/// The words of an item's paths, each below its library folder.
+fn words_of(files: &[FileRecord]) -> String {
+    let mut seen = Vec::new();
+    for f in files {
+        let w = fusion::path_words(&f.path, &f.root);
+        if !seen.contains(&w) {
+            seen.push(w);
+        }
+    }
+    seen.join(" ")
+}

@@ -1,0 +1,111 @@
+//! How long work is steered and reported: [`Cancel`] (stop or pause at the
+//! next batch boundary), [`Progress`] and its [`Phase`], and what a run did
+//! ([`IndexSummary`]).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Shared handle that asks long work to stop, or to pause, at the next
+/// batch boundary. Pausing keeps everything done so far written.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel {
+    stop: Arc<AtomicBool>,
+    paused: Arc<AtomicBool>,
+}
+
+impl Cancel {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn cancel(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+    /// Asks the work to wait at its next batch boundary until [`Cancel::resume`].
+    pub fn pause(&self) {
+        self.paused.store(true, Ordering::SeqCst);
+    }
+    pub fn resume(&self) {
+        self.paused.store(false, Ordering::SeqCst);
+    }
+    pub fn is_paused(&self) -> bool {
+        self.paused.load(Ordering::SeqCst)
+    }
+    /// Waits while paused; cancelling ends the wait.
+    pub async fn wait_while_paused(&self) {
+        while self.is_paused() && !self.is_cancelled() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    /// Whether both handles stop the same work.
+    pub fn same_as(&self, other: &Cancel) -> bool {
+        Arc::ptr_eq(&self.stop, &other.stop)
+    }
+    /// The flag itself, for work below the library that takes one (downloads).
+    pub fn as_flag(&self) -> &AtomicBool {
+        &self.stop
+    }
+}
+
+/// Where an indexing run is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    /// Walking the folders.
+    Scanning,
+    /// Hashing, decoding and embedding.
+    Indexing,
+    /// Embedding the label vocabulary for this model (once per model):
+    /// `done`/`total` count prompts.
+    Labels,
+    /// Reading EXIF and tagging new items: `done`/`total` count items.
+    Describing,
+    Finished,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    pub phase: Phase,
+    /// Files the run looks at.
+    pub total: usize,
+    /// Files dealt with (embedded, reused, skipped or failed).
+    pub done: usize,
+    /// Files whose content was new and got embedded.
+    pub indexed: usize,
+    /// Files whose content the library already had (moved, renamed, copied).
+    pub reused: usize,
+    pub skipped: usize,
+    pub failed: usize,
+    /// Paths that were gone and have been forgotten.
+    pub removed: usize,
+    /// The last file dealt with.
+    pub current: Option<String>,
+}
+
+impl Progress {
+    /// Nothing done yet, in `phase`.
+    pub fn starting(phase: Phase) -> Self {
+        Self { phase, total: 0, done: 0, indexed: 0, reused: 0, skipped: 0, failed: 0, removed: 0, current: None }
+    }
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct IndexSummary {
+    /// Files whose content was new and got embedded.
+    pub indexed: usize,
+    /// Files added without embedding: their content was already in the library.
+    pub reused: usize,
+    /// Unchanged files (same path, size and mtime).
+    pub skipped: usize,
+    /// Paths that no longer exist and were forgotten.
+    pub removed: usize,
+    /// Files left for a later run because they were still changing.
+    pub deferred: usize,
+    /// Path and human reason for each file that failed in this run.
+    pub failed: Vec<(String, String)>,
+    pub cancelled: bool,
+    pub elapsed: Duration,
+}

@@ -1,0 +1,295 @@
+//! Indexing, end to end: [`Indexer`] owns walk → plan → hash → decode and
+//! embed → write, flushing, housekeeping, retrying failures and removing
+//! folders; [`watch`] keeps the library equal to its folders by running it.
+//! The pure steps are in [`steps`]; how work is steered and reported, in
+//! [`control`].
+
+pub(crate) mod activity;
+pub(crate) mod control;
+pub(crate) mod steps;
+pub(crate) mod watch;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clipdex_embed::Model;
+use clipdex_store::{FailureRecord, FileStamp, IndexAction};
+
+pub use control::{Cancel, IndexSummary, Phase, Progress};
+pub(crate) use steps::{mtime_ns, now_ms, EMBED_BATCH};
+use steps::{Candidate, Found, Pending};
+
+use crate::catalog::Catalog;
+use crate::describe::{self, Describer};
+use crate::error::{LibraryError, Result};
+use crate::state::{blocking, State};
+
+/// Indexes files with one model, the library's active one.
+pub(crate) struct Indexer<'a> {
+    state: &'a State,
+    model: Arc<Model>,
+}
+
+impl<'a> Indexer<'a> {
+    pub fn new(state: &'a State, model: Arc<Model>) -> Self {
+        Self { state, model }
+    }
+
+    /// Indexes folders (or single files); each becomes one of the library's
+    /// folders. Unchanged files (same path, size and mtime) are skipped;
+    /// content the library already has is not embedded again (a moved or
+    /// copied file reuses its item); paths that are gone are forgotten; a
+    /// file that fails is recorded with its reason and does not stop the
+    /// run. Files modified less than `settle` ago are left for a later run
+    /// (they may still be being written). Cancelling keeps everything
+    /// written so far. Takes the writer lock.
+    pub async fn run(
+        &self,
+        roots: &[PathBuf],
+        cancel: &Cancel,
+        settle: Option<Duration>,
+        mut progress: impl FnMut(&Progress),
+    ) -> Result<IndexSummary> {
+        let started = Instant::now();
+        let (state, store, model) = (self.state, &self.state.store, &self.model);
+        let mut resolved = Vec::new();
+        for r in roots {
+            let abs = r.canonicalize().map_err(|_| LibraryError::PathNotFound { path: r.clone() })?;
+            resolved.push(abs);
+        }
+        let catalog = Catalog::new(state);
+        catalog.check_indexer(model).await?;
+        let _lock = state.write_lock().await?;
+        catalog.register(model).await?;
+        // Record the model and folders only when they are new: an idle run commits nothing.
+        catalog.adopt(model).await?;
+        let known_roots = store.roots().await?;
+        let root_keys: Vec<String> = resolved.iter().map(|r| r.to_string_lossy().into_owned()).collect();
+        let new_roots: Vec<String> = root_keys.iter().filter(|r| !known_roots.contains(r)).cloned().collect();
+        if !new_roots.is_empty() {
+            store.add_roots(&new_roots, now_ms()).await?;
+        }
+        // Whatever an interrupted run left: items no file points at.
+        store.drop_dangling_files().await?;
+
+        let mut p = Progress::starting(Phase::Scanning);
+        progress(&p);
+
+        // Walk on a blocking thread; the listing is small next to the pixels.
+        let exclude = state.dir.clone();
+        let walk_cancel = cancel.clone();
+        let walk_roots = resolved.clone();
+        let (found, problems) = blocking(move || {
+            let mut files: Vec<Candidate> = Vec::new();
+            let mut problems: Vec<(String, String, String)> = Vec::new();
+            for root in &walk_roots {
+                let root_key = root.to_string_lossy().into_owned();
+                steps::walk(root, &exclude, |f| {
+                    match f {
+                        Found::File(c) => files.push(c),
+                        Found::Problem(path, reason) => problems.push((path, reason, root_key.clone())),
+                    }
+                    !walk_cancel.is_cancelled()
+                });
+            }
+            (files, problems)
+        })
+        .await?;
+        if cancel.is_cancelled() {
+            // A cut-short walk cannot tell what is gone: change nothing.
+            p.phase = Phase::Finished;
+            progress(&p);
+            return Ok(IndexSummary { cancelled: true, elapsed: started.elapsed(), ..Default::default() });
+        }
+
+        let mut known = Vec::new();
+        for r in &root_keys {
+            known.push(store.known_under(r).await?);
+        }
+        let known = steps::merge_known(known);
+        let problem_paths: Vec<String> = problems.iter().map(|(p, _, _)| p.clone()).collect();
+        let settled_before = settle.map(|d| steps::now_ns() - d.as_nanos().min(i64::MAX as u128) as i64);
+        let plan = steps::plan(found, &known, &problem_paths, settled_before);
+        store.remove_paths(&plan.gone).await?;
+        // Items whose set of paths changes: their path words are redone at the end.
+        let mut touched: HashSet<String> =
+            plan.gone.iter().filter_map(|g| known.files.get(g).map(|f| f.0.clone())).collect();
+
+        let problem_records: Vec<FailureRecord> = problems
+            .into_iter()
+            .map(|(path, reason, root)| FailureRecord {
+                path,
+                stamp: FileStamp { size: 0, mtime_ns: 0 },
+                reason,
+                root,
+                at_ms: now_ms(),
+            })
+            .collect();
+        let mut summary = IndexSummary {
+            skipped: plan.skipped,
+            removed: plan.gone.len(),
+            deferred: plan.deferred,
+            failed: problem_records.iter().map(|f| (f.path.clone(), f.reason.clone())).collect(),
+            ..Default::default()
+        };
+        // Problems already on record (same path, no stamp) are not written again.
+        let new_problems: Vec<FailureRecord> =
+            problem_records.iter().filter(|f| known.failures.get(&f.path) != Some(&f.stamp)).cloned().collect();
+        store.record_failures(&new_problems).await?;
+
+        p.phase = Phase::Indexing;
+        p.total = plan.todo.len() + plan.skipped + problem_records.len();
+        p.skipped = plan.skipped;
+        p.removed = plan.gone.len();
+        p.failed = problem_records.len();
+        p.done = plan.skipped + problem_records.len();
+        progress(&p);
+
+        // Pending work is recorded only when there is some: an idle reconcile writes nothing.
+        let to_do = plan.todo.len() + plan.deferred;
+        if to_do > 0 {
+            activity::record_pending(state, to_do).await?;
+        }
+        let wrote = to_do > 0 || !plan.gone.is_empty() || !new_problems.is_empty();
+        let mut pending = Pending::default();
+        let mut embed_time = 0.0;
+        let mut todo = plan.todo.into_iter().peekable();
+        while todo.peek().is_some() {
+            if cancel.is_paused() {
+                // What is done stays written while the run waits.
+                self.flush(&mut pending).await?;
+                cancel.wait_while_paused().await;
+            }
+            if cancel.is_cancelled() {
+                break;
+            }
+            let batch: Vec<Candidate> = todo.by_ref().take(EMBED_BATCH).collect();
+            let (hashed, mut failures) = blocking(move || steps::hash_batch(batch)).await?;
+            let ids = steps::ids_of(&hashed);
+            let mut have = store.existing_ids(&model.info().id, &ids).await?;
+            have.extend(pending.ids().cloned());
+            let m = model.clone();
+            let t0 = Instant::now();
+            let out = blocking(move || steps::embed_batch(hashed, &have, &m)).await?;
+            if !out.items.is_empty() {
+                embed_time += t0.elapsed().as_secs_f64();
+            }
+            failures.extend(out.failures);
+
+            p.indexed += out.items.len();
+            p.reused += out.reused;
+            p.failed += failures.len();
+            p.done += out.files.len() + failures.len();
+            p.current = out.files.last().map(|f| f.path.clone()).or_else(|| failures.last().map(|f| f.path.clone()));
+            summary.indexed += out.items.len();
+            summary.reused += out.reused;
+            summary.failed.extend(failures.iter().map(|f| (f.path.clone(), f.reason.clone())));
+            touched.extend(out.files.iter().map(|f| f.id.clone()));
+            touched.extend(failures.iter().filter_map(|f| known.files.get(&f.path).map(|k| k.0.clone())));
+            pending.since.get_or_insert_with(Instant::now);
+            pending.items.extend(out.items);
+            pending.files.extend(out.files);
+            pending.failures.extend(failures);
+            if pending.should_flush() {
+                self.flush(&mut pending).await?;
+            }
+            progress(&p);
+        }
+        summary.cancelled = cancel.is_cancelled();
+        self.flush(&mut pending).await?;
+        catalog.record_throughput(&model.info().id, summary.indexed, embed_time).await?;
+        if to_do > 0 {
+            activity::record_pending(state, plan.deferred + todo.count()).await?;
+        }
+        // Describe what is new (or was described by another model), and
+        // redo the path words of items that moved. Cancelling stops it; the
+        // next run continues.
+        let described = if cancel.is_cancelled() {
+            0
+        } else {
+            match Describer::new(state, model.clone()).pending(cancel, &mut p, &mut progress).await {
+                Ok(n) => n,
+                Err(LibraryError::Cancelled) => 0,
+                Err(e) => return Err(e),
+            }
+        };
+        let rewritten = describe::refresh_words(state, &touched.into_iter().collect::<Vec<_>>()).await?;
+        if wrote || described > 0 || rewritten > 0 {
+            maintain(state, &model.info().id).await?;
+        }
+        p.phase = Phase::Finished;
+        progress(&p);
+        summary.elapsed = started.elapsed();
+        Ok(summary)
+    }
+
+    async fn flush(&self, pending: &mut Pending) -> Result<()> {
+        let store = &self.state.store;
+        // Items first: a file row never points at an item that is not written.
+        store.write_items(&pending.items).await?;
+        store.write_files(&pending.files).await?;
+        store.record_failures(&pending.failures).await?;
+        *pending = Pending::default();
+        Ok(())
+    }
+
+    /// Tries files that failed again (those in `paths`, or all when it is
+    /// empty): their failure records are dropped and their folders indexed,
+    /// so a file that reads now is indexed and one that still fails is
+    /// recorded again with its reason. Failures under a folder that is gone
+    /// are forgotten.
+    pub async fn retry(
+        &self,
+        paths: &[String],
+        cancel: &Cancel,
+        progress: impl FnMut(&Progress),
+    ) -> Result<IndexSummary> {
+        let store = &self.state.store;
+        let chosen: Vec<FailureRecord> =
+            store.failures().await?.into_iter().filter(|f| paths.is_empty() || paths.contains(&f.path)).collect();
+        if chosen.is_empty() {
+            return Err(LibraryError::NothingToRetry);
+        }
+        {
+            let _lock = self.state.write_lock().await?;
+            let forget: Vec<String> = chosen.iter().map(|f| f.path.clone()).collect();
+            store.remove_paths(&forget).await?;
+        }
+        let mut roots: Vec<PathBuf> = chosen.iter().map(|f| PathBuf::from(&f.root)).filter(|r| r.exists()).collect();
+        roots.sort();
+        roots.dedup();
+        if roots.is_empty() {
+            // No roots would mean "every folder": there is nothing left to try.
+            return Ok(IndexSummary { removed: chosen.len(), ..Default::default() });
+        }
+        self.run(&roots, cancel, None, progress).await
+    }
+}
+
+/// Forgets one of the library's folders: its files, failures, and items no
+/// other path holds. `Ok(false)` if it is not one of the library's folders.
+pub(crate) async fn remove_folder(state: &State, folder: &Path) -> Result<bool> {
+    let key = folder.canonicalize().unwrap_or_else(|_| folder.to_path_buf()).to_string_lossy().into_owned();
+    let roots = state.store.roots().await?;
+    if !roots.contains(&key) {
+        return Ok(false);
+    }
+    let _lock = state.write_lock().await?;
+    let held: Vec<String> = state.store.known_under(&key).await?.files.into_values().map(|(id, _)| id).collect();
+    state.store.remove_root(&key).await?;
+    // Items also held elsewhere lose this folder's path words.
+    describe::refresh_words(state, &held).await?;
+    Ok(true)
+}
+
+/// Housekeeping after writes: drops unused items, builds or retrains the
+/// vector index when the library has grown past its threshold, folds new
+/// rows into indexes, compacts and prunes old versions.
+pub(crate) async fn maintain(state: &State, space: &str) -> Result<IndexAction> {
+    state.store.collect_garbage().await?;
+    let action = state.store.ensure_vector_index(space, state.settings.ann_threshold).await?;
+    state.store.optimize(state.settings.version_retention_ms).await?;
+    Ok(action)
+}

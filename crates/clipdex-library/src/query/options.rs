@@ -1,0 +1,117 @@
+//! How to run a query ([`SearchOptions`], [`Mode`], [`Sort`]) and what it
+//! found ([`SearchResults`]).
+
+use std::path::PathBuf;
+
+use super::Hit;
+
+/// Which lists a search draws on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Nearest vectors only.
+    Vector,
+    /// Full-text matches over path words, tags, EXIF and captions only.
+    Keyword,
+    /// Both, fused by reciprocal rank.
+    #[default]
+    Hybrid,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "vector" => Ok(Mode::Vector),
+            "keyword" => Ok(Mode::Keyword),
+            "hybrid" => Ok(Mode::Hybrid),
+            _ => Err(format!("unknown mode {s:?}: use vector, keyword or hybrid")),
+        }
+    }
+}
+
+/// Result order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Relevance,
+    /// Newest first, by date taken, else file modification time. The
+    /// results are still those above the cutoff.
+    Date,
+}
+
+impl std::str::FromStr for Sort {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "relevance" => Ok(Sort::Relevance),
+            "date" => Ok(Sort::Date),
+            _ => Err(format!("unknown sort {s:?}: use relevance or date")),
+        }
+    }
+}
+
+/// How to run a query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchOptions {
+    pub limit: usize,
+    /// Results to skip first: `offset..offset + limit` is the page asked for.
+    pub offset: usize,
+    /// Read words that look like image paths as text (file names to match
+    /// by keywords), never as files to open: for front ends that must not
+    /// make the engine read a path (the window).
+    pub paths_as_text: bool,
+    /// Leave out vector matches below this cosine; `None` uses the library's
+    /// calibrated default for the query's kind (text or image).
+    pub min_score: Option<f32>,
+    pub mode: Mode,
+    pub sort: Sort,
+    /// Image files to add as query terms (weight 1).
+    pub images: Vec<PathBuf>,
+    /// Encoded images (dropped, pasted, uploaded, piped) to add as query
+    /// terms (weight 1). Embedded on the fly, never added to the library.
+    pub image_bytes: Vec<Vec<u8>>,
+    /// The language the query text is written in (BCP-47 tag or FLORES-200
+    /// code). Only text towers that take a language code use it (NLLB-based
+    /// exports); `None` means English for those.
+    pub lang: Option<String>,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        Self {
+            limit: 20,
+            offset: 0,
+            paths_as_text: false,
+            min_score: None,
+            mode: Mode::Hybrid,
+            sort: Sort::Relevance,
+            images: Vec::new(),
+            image_bytes: Vec::new(),
+            lang: None,
+        }
+    }
+}
+
+/// What a search found, and how the cutoff shaped it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchResults {
+    pub hits: Vec<Hit>,
+    /// The cosine cutoff applied to vector matches, if any.
+    pub cutoff: Option<f32>,
+    /// Whether `cutoff` is the library's calibrated default (not `min_score`).
+    pub default_cutoff: bool,
+    /// Vector matches the cutoff left out (of those fetched).
+    pub below_cutoff: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_and_sorts_parse() {
+        assert_eq!("keyword".parse::<Mode>(), Ok(Mode::Keyword));
+        assert!("fuzzy".parse::<Mode>().is_err());
+        assert_eq!("date".parse::<Sort>(), Ok(Sort::Date));
+    }
+}

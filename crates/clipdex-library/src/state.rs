@@ -1,0 +1,122 @@
+//! What every subsystem of a library reads: its folder, its store, its
+//! settings, and the caches that outlive one call. Subsystems borrow a
+//! [`State`]; none of them holds another.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use clipdex_store::Store;
+
+use crate::calibration::Calibration;
+use crate::error::{LibraryError, Result};
+use crate::labels::LabelSet;
+use crate::lock::WriterLock;
+
+/// How long a writer waits for another one by default.
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(30);
+/// Old table versions are kept this long (for readers mid-query, and for
+/// recovery), then pruned.
+pub const DEFAULT_VERSION_RETENTION: Duration = Duration::from_secs(600);
+
+/// Tunables a front end or a test may set.
+pub(crate) struct Settings {
+    pub lock_wait: Duration,
+    pub version_retention_ms: i64,
+    /// Items from which searches use an approximate vector index.
+    pub ann_threshold: usize,
+    /// Extra places to look for the ONNX Runtime library (an app's resources).
+    pub runtime_dirs: Vec<PathBuf>,
+}
+
+pub(crate) struct State {
+    pub dir: PathBuf,
+    pub store: Store,
+    pub settings: Settings,
+    /// The label vocabulary as embedded by the model last used.
+    pub labels: Mutex<Option<Arc<LabelSet>>>,
+    /// Calibrations by model id, remembered for a second (every search reads one).
+    pub calibrations: Mutex<HashMap<String, (Instant, Option<Calibration>)>>,
+}
+
+impl State {
+    pub async fn open(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|source| LibraryError::Io { path: dir.to_path_buf(), source })?;
+        let dir = dir.canonicalize().map_err(|source| LibraryError::Io { path: dir.to_path_buf(), source })?;
+        let store = Store::open(&dir).await?;
+        Ok(Self {
+            dir,
+            store,
+            settings: Settings {
+                lock_wait: DEFAULT_LOCK_WAIT,
+                version_retention_ms: DEFAULT_VERSION_RETENTION.as_millis() as i64,
+                ann_threshold: clipdex_store::DEFAULT_ANN_THRESHOLD,
+                runtime_dirs: Vec::new(),
+            },
+            labels: Mutex::new(None),
+            calibrations: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The library's writer lock (one writer per library, across processes).
+    pub async fn write_lock(&self) -> Result<WriterLock> {
+        WriterLock::acquire(&self.dir, self.settings.lock_wait).await
+    }
+
+    /// The item a path (indexed) or content id names; `Ok(None)` for an
+    /// existing file the library does not hold.
+    pub async fn resolve_item(&self, path_or_id: &str) -> Result<Option<String>> {
+        let as_path = expand_home(Path::new(path_or_id));
+        match as_path.canonicalize() {
+            Ok(k) => Ok(self.store.id_for_path(&k.to_string_lossy()).await?),
+            Err(_) if is_item_id(path_or_id) => {
+                let id = path_or_id.to_ascii_lowercase();
+                if !self.store.item_exists(&id).await? {
+                    return Err(LibraryError::NoSuchItem(id));
+                }
+                Ok(Some(id))
+            }
+            Err(_) => Err(LibraryError::PathNotFound { path: as_path }),
+        }
+    }
+
+    /// The file to read for a library item (by path or content id: its first
+    /// path) or for any image file, with the item's id when it is one.
+    pub async fn image_file(&self, path_or_id: &str) -> Result<(Option<String>, PathBuf)> {
+        let id = self.resolve_item(path_or_id).await?;
+        let path = match &id {
+            Some(id) => {
+                let files = self.store.files_of(std::slice::from_ref(id)).await?;
+                let held = files.get(id).and_then(|f| f.first()).map(|f| PathBuf::from(&f.path));
+                held.ok_or_else(|| LibraryError::NoSuchItem(id.clone()))?
+            }
+            None => PathBuf::from(path_or_id),
+        };
+        Ok((id, path))
+    }
+}
+
+/// Whether `s` has the shape of an item id: a BLAKE3 content hash, 64 hex digits.
+pub fn is_item_id(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// `~/x` to the home folder.
+pub(crate) fn expand_home(p: &Path) -> PathBuf {
+    match (p.strip_prefix("~"), dirs::home_dir()) {
+        (Ok(rest), Some(home)) => home.join(rest),
+        _ => p.to_path_buf(),
+    }
+}
+
+/// Runs CPU-bound work on the blocking pool.
+pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| LibraryError::Task(e.to_string()))
+}
+
+/// Locks a cache, whether or not a thread panicked while holding it (a
+/// cache holds nothing that a panic could leave half-written).
+pub(crate) fn cache<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}

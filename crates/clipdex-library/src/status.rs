@@ -1,0 +1,63 @@
+//! A library's state at a glance, for `status` and the window's footer.
+
+use std::path::PathBuf;
+
+use clipdex_store::{FailureRecord, VectorIndexInfo};
+
+use crate::calibration::{Calibration, Calibrator};
+use crate::catalog::{Catalog, LibraryModel};
+use crate::error::Result;
+use crate::index::activity;
+use crate::state::State;
+
+/// Facts about a library, for `status`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    pub library_dir: PathBuf,
+    /// Distinct contents embedded.
+    pub items: usize,
+    /// Paths indexed (copies of one content count once in `items`).
+    pub files: usize,
+    pub folders: Vec<String>,
+    /// Table versions kept on disk, all tables together.
+    pub versions: usize,
+    /// Folders being watched right now, by a live process, and how.
+    pub watching: Vec<(String, String)>,
+    /// Files a running indexer or watcher has still to do.
+    pub pending: usize,
+    /// Damaged table versions set aside (ever) in `<library>/db/quarantine/`.
+    pub quarantined: usize,
+    pub failures: Vec<FailureRecord>,
+    pub model_id: Option<String>,
+    pub model_dir: Option<String>,
+    pub dim: Option<usize>,
+    /// Every model with vectors here: the active one first, and any being switched to.
+    pub models: Vec<LibraryModel>,
+    pub vector_index: Option<VectorIndexInfo>,
+    /// The default relevance cutoffs, once calibrated.
+    pub calibration: Option<Calibration>,
+}
+
+pub(crate) async fn status(state: &State) -> Result<Status> {
+    let catalog = Catalog::new(state);
+    let store = &state.store;
+    let rec = catalog.active().await?;
+    let space = rec.as_ref().map(|r| r.id.clone()).unwrap_or_default();
+    Ok(Status {
+        models: catalog.models().await?,
+        library_dir: state.dir.clone(),
+        items: store.count_items().await?,
+        files: store.count_files().await?,
+        folders: store.roots().await?,
+        versions: store.version_count().await?,
+        watching: activity::watching(state).await?,
+        pending: activity::pending(state).await?,
+        quarantined: store.quarantined(),
+        failures: store.failures().await?,
+        model_id: rec.as_ref().map(|r| r.id.clone()),
+        model_dir: rec.map(|r| r.dir.display().to_string()),
+        dim: store.space_dimension(&space).await?,
+        vector_index: store.vector_index(&space).await?,
+        calibration: Calibrator::new(state).of(&space).await?,
+    })
+}

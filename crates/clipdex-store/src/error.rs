@@ -1,0 +1,33 @@
+//! The store's error type and the adapters from LanceDB and Arrow errors.
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the library folder {path}")]
+    CreateDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the library database failed while {context}")]
+    Lance {
+        context: &'static str,
+        #[source]
+        source: lancedb::Error,
+    },
+    #[error("the library database returned unexpected data: {0}")]
+    Schema(String),
+    #[error("this library stores {stored}-dimensional vectors; got {given}")]
+    DimensionMismatch { stored: usize, given: usize },
+    #[error("the library has no vectors for the model {0}")]
+    NoSpace(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+pub(crate) fn lance(context: &'static str) -> impl FnOnce(lancedb::Error) -> StoreError {
+    move |source| StoreError::Lance { context, source }
+}
+
+pub(crate) fn arrow(e: arrow_schema::ArrowError) -> StoreError {
+    StoreError::Schema(e.to_string())
+}
