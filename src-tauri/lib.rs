@@ -2,38 +2,27 @@
 //!
 //! `run()` builds the real app; tests build the same app on Tauri's mock
 //! runtime through [`build_app`], so commands are exercised end to end.
+//!
+//! Modules: [`commands`] (what the window may call, by engine area), [`dto`]
+//! (the wire types), [`tasks`] (cancellable long work), [`schemes`] (the
+//! thumbnail and preview URI schemes), [`system`] (handing files to the
+//! desktop) and [`error`] (errors as they cross IPC).
 
 pub mod commands;
+pub mod dto;
 pub mod error;
-pub mod models;
-pub mod panel;
+pub mod schemes;
 pub mod system;
+pub mod tasks;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use clipdex_library::{paths, Cancel, Library, Model, WatchEvent, WatchOptions};
-use tauri::http::{header, Response, StatusCode};
+use clipdex_library::{is_item_id, paths, Library, Model, WatchEvent, WatchOptions};
 use tauri::{Emitter, Manager, Runtime};
 
 use crate::error::IpcError;
-
-/// Custom URI scheme serving thumbnails by item id only.
-pub const THUMB_SCHEME: &str = "thumb";
-
-/// The URL the window uses for an item's thumbnail on this platform.
-pub fn thumbnail_url(id: &str) -> String {
-    scheme_url(THUMB_SCHEME, id)
-}
-
-/// The URL of `id` under one of the app's URI schemes, as this platform's web view spells it.
-pub fn scheme_url(scheme: &str, id: &str) -> String {
-    if cfg!(any(windows, target_os = "android")) {
-        format!("http://{scheme}.localhost/{id}")
-    } else {
-        format!("{scheme}://localhost/{id}")
-    }
-}
+use crate::tasks::TaskSlot;
 
 /// What the app holds between commands.
 pub struct AppState {
@@ -44,14 +33,16 @@ pub struct AppState {
     runtime_dirs: Vec<PathBuf>,
     library: tokio::sync::OnceCell<Arc<Library>>,
     pub(crate) model: tokio::sync::Mutex<Option<Arc<Model>>>,
-    pub(crate) indexing: std::sync::Mutex<Option<Cancel>>,
+    /// A running index or retry (one at a time), to cancel or pause it.
+    pub(crate) indexing: TaskSlot,
     /// A running model download or switch (one at a time), to cancel it.
-    pub(crate) model_task: std::sync::Mutex<Option<Cancel>>,
+    pub(crate) model_task: TaskSlot,
     /// The running region heatmap, to cancel it (a newer one replaces it).
-    pub(crate) heatmap_task: std::sync::Mutex<Option<Cancel>>,
+    pub(crate) heatmap_task: TaskSlot,
     /// Whether to keep the library's folders watched in the background.
     watch: bool,
-    watcher: std::sync::Mutex<Option<Cancel>>,
+    /// The background watcher (a restart replaces it).
+    watcher: TaskSlot,
 }
 
 impl AppState {
@@ -63,11 +54,11 @@ impl AppState {
             runtime_dirs,
             library: tokio::sync::OnceCell::new(),
             model: tokio::sync::Mutex::new(None),
-            indexing: std::sync::Mutex::new(None),
-            model_task: std::sync::Mutex::new(None),
-            heatmap_task: std::sync::Mutex::new(None),
+            indexing: TaskSlot::default(),
+            model_task: TaskSlot::default(),
+            heatmap_task: TaskSlot::default(),
             watch: false,
-            watcher: std::sync::Mutex::new(None),
+            watcher: TaskSlot::default(),
         }
     }
 
@@ -96,15 +87,37 @@ impl AppState {
             .await
             .cloned()
     }
-}
 
-fn thumbnail_response(bytes: Option<Vec<u8>>) -> Response<Vec<u8>> {
-    let builder = Response::builder().header(header::CACHE_CONTROL, "max-age=31536000, immutable");
-    let response = match bytes {
-        Some(b) => builder.status(StatusCode::OK).header(header::CONTENT_TYPE, "image/jpeg").body(b),
-        None => builder.status(StatusCode::NOT_FOUND).body(Vec::new()),
-    };
-    response.unwrap_or_else(|_| Response::new(Vec::new()))
+    /// The library's active model, opened once and kept; `None` while the
+    /// library has no model yet.
+    pub async fn search_model(&self, library: &Library) -> Result<Option<Arc<Model>>, IpcError> {
+        if library.model_record().await.map_err(IpcError::from)?.is_none() {
+            return Ok(None);
+        }
+        let active = library.model_record().await?.map(|r| r.id);
+        let mut cached = self.model.lock().await;
+        if let Some(m) = cached.as_ref() {
+            // Another process (or a switch) may have changed the library's model.
+            if active.as_deref() == Some(m.info().id.as_str()) {
+                return Ok(Some(m.clone()));
+            }
+        }
+        let m = library.model_for_search(None).await?;
+        *cached = Some(m.clone());
+        Ok(Some(m))
+    }
+
+    /// The file holding a library item, by id only: the window never names paths.
+    pub(crate) async fn item_path(&self, id: &str) -> Result<PathBuf, IpcError> {
+        if !is_item_id(id) {
+            return Err(IpcError::new("bad_argument", format!("{id:?} is not an item id")));
+        }
+        let library = self.library().await?;
+        match library.image_file(id).await? {
+            (Some(_), path) => Ok(path),
+            (None, _) => Err(IpcError::new("no_such_item", format!("no library item has the id {id}"))),
+        }
+    }
 }
 
 /// (Re)starts the background watcher over the library's folders, if the
@@ -117,15 +130,12 @@ pub fn restart_watcher<R: Runtime>(app: &tauri::AppHandle<R>) {
         if !state.watch {
             return;
         }
-        let cancel = Cancel::new();
-        if let Some(old) = state.watcher.lock().unwrap_or_else(|p| p.into_inner()).replace(cancel.clone()) {
-            old.cancel();
-        }
+        let cancel = state.watcher.begin_replacing();
         let Ok(library) = state.library().await else { return };
         if library.folders().await.map(|f| f.is_empty()).unwrap_or(true) {
             return;
         }
-        let Ok(Some(model)) = commands::search_model(&state, &library).await else { return };
+        let Ok(Some(model)) = state.search_model(&library).await else { return };
         let result = library
             .watch(&[], model, WatchOptions::default(), &cancel, |e| {
                 let changed = match &e {
@@ -150,47 +160,25 @@ pub fn build_app<R: Runtime>(
     context: tauri::Context<R>,
     state: AppState,
 ) -> tauri::Result<tauri::App<R>> {
-    builder
-        .manage(state)
-        .register_asynchronous_uri_scheme_protocol(THUMB_SCHEME, |ctx, request, responder| {
-            // The id is the whole path: 64 hex digits of BLAKE3. Anything else is 404.
-            let id = request.uri().path().trim_start_matches('/').to_string();
-            let app = ctx.app_handle().clone();
-            tauri::async_runtime::spawn(async move {
-                let state = app.state::<AppState>();
-                let bytes = match state.library().await {
-                    Ok(lib) => lib.thumbnail(&id).await.ok().flatten(),
-                    Err(_) => None,
-                };
-                responder.respond(thumbnail_response(bytes));
-            });
-        })
-        .register_asynchronous_uri_scheme_protocol(panel::MEDIA_SCHEME, |ctx, request, responder| {
-            let id = request.uri().path().trim_start_matches('/').to_string();
-            let app = ctx.app_handle().clone();
-            tauri::async_runtime::spawn(async move {
-                let state = app.state::<AppState>();
-                responder.respond(panel::preview_response(panel::preview_bytes(&state, &id).await));
-            });
-        })
+    schemes::register(builder.manage(state))
         .invoke_handler(tauri::generate_handler![
-            commands::search,
-            commands::index_folders,
-            commands::library_status,
-            commands::cancel_indexing,
-            models::models_list,
-            models::models_pull,
-            models::models_use,
-            models::cancel_model_task,
-            models::compare,
-            models::heatmap_matrix,
-            models::heatmap_region,
-            models::cancel_heatmap,
-            panel::query_outline,
-            panel::open_item,
-            panel::remove_folder,
-            panel::pause_indexing,
-            panel::retry_failures
+            commands::search::search,
+            commands::library::index_folders,
+            commands::library::library_status,
+            commands::library::cancel_indexing,
+            commands::models::models_list,
+            commands::models::models_pull,
+            commands::models::models_use,
+            commands::models::cancel_model_task,
+            commands::models::compare,
+            commands::heatmap::heatmap_matrix,
+            commands::heatmap::heatmap_region,
+            commands::heatmap::cancel_heatmap,
+            commands::search::query_outline,
+            commands::library::open_item,
+            commands::library::remove_folder,
+            commands::library::pause_indexing,
+            commands::library::retry_failures
         ])
         .build(context)
 }

@@ -1,7 +1,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use clipdex_desktop::commands::{self, IndexEvent, SearchDto, StatusDto, SummaryDto};
+use clipdex_desktop::commands::library;
+use clipdex_desktop::dto::{IndexEvent, SearchDto, StatusDto, SummaryDto};
 use clipdex_desktop::{build_app, AppState};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, Channel, InvokeBody};
@@ -64,7 +65,7 @@ fn commands_index_search_and_report_status_through_ipc() {
     // Index through the command itself, with a real channel collecting progress.
     let (channel, events) = index_events();
     let folder = photos.path().to_string_lossy().into_owned();
-    let summary: SummaryDto = tauri::async_runtime::block_on(commands::index_folders(
+    let summary: SummaryDto = tauri::async_runtime::block_on(library::index_folders(
         app.handle().clone(),
         app.state::<AppState>(),
         vec![folder.clone()],
@@ -193,7 +194,7 @@ fn the_window_may_call_only_what_its_capabilities_grant() {
 fn index_through_command(app: &tauri::App<MockRuntime>, folder: &Path) -> SummaryDto {
     let (channel, _) = index_events();
     let folder = folder.to_string_lossy().into_owned();
-    tauri::async_runtime::block_on(commands::index_folders(
+    tauri::async_runtime::block_on(library::index_folders(
         app.handle().clone(),
         app.state::<AppState>(),
         vec![folder],
@@ -219,7 +220,8 @@ fn index_events() -> (Channel<IndexEvent>, Arc<Mutex<Vec<IndexEvent>>>) {
 
 #[test]
 fn models_panel_lists_switches_and_compares_through_ipc() {
-    use clipdex_desktop::models::{self, CompareDto, ModelsDto};
+    use clipdex_desktop::commands::models;
+    use clipdex_desktop::dto::{CompareDto, ModelsDto};
     let lib = tempfile::tempdir().expect("lib");
     let models_dir = tempfile::tempdir().expect("models");
     let photos = photo_folder();
@@ -291,7 +293,8 @@ fn models_panel_lists_switches_and_compares_through_ipc() {
 
 #[test]
 fn heatmaps_through_ipc() {
-    use clipdex_desktop::models::{self, MatrixDto};
+    use clipdex_desktop::commands::heatmap;
+    use clipdex_desktop::dto::MatrixDto;
     let lib = tempfile::tempdir().expect("lib");
     let photos = photo_folder();
     let (app, webview) = app(lib.path(), &fixtures().join("tiny-clip"));
@@ -327,7 +330,7 @@ fn heatmaps_through_ipc() {
         sink.lock().expect("lock").push(serde_json::from_str(&text).expect("progress"));
         Ok(())
     });
-    let r = tauri::async_runtime::block_on(models::heatmap_region(
+    let r = tauri::async_runtime::block_on(heatmap::heatmap_region(
         app.state::<AppState>(),
         ids[0].clone(),
         "a cat".into(),
@@ -349,7 +352,8 @@ fn heatmaps_through_ipc() {
 /// outline, through IPC and the commands themselves.
 #[test]
 fn library_panel_preview_and_outline_through_ipc() {
-    use clipdex_desktop::panel::{self, OutlineDto};
+    use clipdex_desktop::dto::OutlineDto;
+    use clipdex_desktop::schemes;
     let lib = tempfile::tempdir().expect("lib");
     let photos = photo_folder();
     let (app, webview) = app(lib.path(), &fixtures().join("tiny-clip"));
@@ -378,10 +382,10 @@ fn library_panel_preview_and_outline_through_ipc() {
     assert_eq!((e.position, e.expected.as_str()), (10, "a date as YYYY-MM-DD"));
 
     // The preview serves the file itself, by id only.
-    let (bytes, mime) = tauri::async_runtime::block_on(panel::preview_bytes(&state, &chelsea.id)).expect("preview");
+    let (bytes, mime) = tauri::async_runtime::block_on(schemes::preview_bytes(&state, &chelsea.id)).expect("preview");
     assert_eq!((bytes, mime), (std::fs::read(photos.path().join("chelsea.png")).expect("read"), "image/png"));
-    assert!(tauri::async_runtime::block_on(panel::preview_bytes(&state, "../../etc/passwd")).is_none());
-    assert!(tauri::async_runtime::block_on(panel::preview_bytes(&state, &"0".repeat(64))).is_none());
+    assert!(tauri::async_runtime::block_on(schemes::preview_bytes(&state, "../../etc/passwd")).is_none());
+    assert!(tauri::async_runtime::block_on(schemes::preview_bytes(&state, &"0".repeat(64))).is_none());
 
     // Open and reveal hand the item's path to the desktop's tools (stand-ins here, on PATH).
     #[cfg(target_os = "linux")]
@@ -424,9 +428,13 @@ fn library_panel_preview_and_outline_through_ipc() {
 
     // Retry the failure (zero.jpg is still empty: it fails again, with its reason).
     let (channel, events) = index_events();
-    let retried =
-        tauri::async_runtime::block_on(panel::retry_failures(app.handle().clone(), state.clone(), Vec::new(), channel))
-            .expect("retry");
+    let retried = tauri::async_runtime::block_on(library::retry_failures(
+        app.handle().clone(),
+        state.clone(),
+        Vec::new(),
+        channel,
+    ))
+    .expect("retry");
     assert_eq!(retried.failed.len(), 1, "{retried:?}");
     assert!(retried.failed[0].path.ends_with("zero.jpg"));
     assert!(matches!(events.lock().expect("lock").last(), Some(IndexEvent::Finished { .. })));

@@ -1,0 +1,146 @@
+//! Library commands: its status, indexing folders (cancel, pause, retry), removing a folder, opening an item.
+
+use std::path::{Path, PathBuf};
+
+use clipdex_library::Cancel;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Runtime, State};
+
+use crate::dto::{progress_event, summary_dto, DeviceDto, IndexEvent, StatusDto, SummaryDto};
+use crate::error::IpcError;
+use crate::AppState;
+
+/// Why a second indexing run (index, retry) is refused while one runs.
+const INDEXING_BUSY: &str = "indexing is already running; wait for it or cancel it";
+
+#[tauri::command]
+pub async fn library_status(state: State<'_, AppState>) -> Result<StatusDto, IpcError> {
+    let library = state.library().await?;
+    let s = library.status().await?;
+    let device = state.model.lock().await.as_ref().map(|m| DeviceDto::of(m));
+    let (indexing, paused) = match state.indexing.current() {
+        Some(c) => (true, c.is_paused()),
+        None => (false, false),
+    };
+    Ok(StatusDto::of(s, indexing, paused, device))
+}
+
+/// Indexes folders in the background of the window, streaming progress over
+/// `on_event`. One run at a time; `cancel_indexing` stops it, keeping what is done.
+#[tauri::command]
+pub async fn index_folders<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    folders: Vec<String>,
+    on_event: Channel<IndexEvent>,
+) -> Result<SummaryDto, IpcError> {
+    if folders.is_empty() {
+        return Err(IpcError::new("no_folders", "choose at least one folder to add"));
+    }
+    let cancel = state.indexing.begin_exclusive(INDEXING_BUSY)?;
+    let result = run_index(&state, folders, &on_event, &cancel).await;
+    state.indexing.finish(&cancel);
+    // The new folders are watched from now on.
+    crate::restart_watcher(&app);
+    result
+}
+
+async fn run_index(
+    state: &AppState,
+    folders: Vec<String>,
+    on_event: &Channel<IndexEvent>,
+    cancel: &Cancel,
+) -> Result<SummaryDto, IpcError> {
+    let library = state.library().await?;
+    // The engine's rule: the library's model, or the app's for a new library.
+    let model = match library.model_record().await? {
+        Some(_) => state.search_model(&library).await?.ok_or_else(|| IpcError::new("no_model", "no model"))?,
+        None => {
+            let m = library.model_for_indexing(None, &state.model_dir).await?;
+            *state.model.lock().await = Some(m.clone());
+            m
+        }
+    };
+    let _ = on_event.send(IndexEvent::Started { folders: folders.clone() });
+    let roots: Vec<PathBuf> = folders.iter().map(PathBuf::from).collect();
+    let summary = library
+        .index(&roots, model, cancel, |p| {
+            // A closed window is no reason to stop indexing.
+            let _ = on_event.send(progress_event(p));
+        })
+        .await?;
+    let dto = summary_dto(summary);
+    let _ = on_event.send(IndexEvent::Finished { summary: dto.clone() });
+    Ok(dto)
+}
+
+/// Asks a running index to stop after its current batch. Returns whether one was running.
+#[tauri::command]
+pub fn cancel_indexing(state: State<'_, AppState>) -> bool {
+    state.indexing.cancel()
+}
+
+/// Pauses (`true`) or resumes (`false`) the running index at its next batch;
+/// what is done stays written. Returns whether one was running.
+#[tauri::command]
+pub fn pause_indexing(state: State<'_, AppState>, paused: bool) -> bool {
+    state.indexing.pause(paused)
+}
+
+/// Reads again the files that failed (`paths`, or all when empty), with the
+/// same progress events as `index_folders`.
+#[tauri::command]
+pub async fn retry_failures<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    paths: Vec<String>,
+    on_event: Channel<IndexEvent>,
+) -> Result<SummaryDto, IpcError> {
+    let cancel = state.indexing.begin_exclusive(INDEXING_BUSY)?;
+    let result = async {
+        let library = state.library().await?;
+        let model = state
+            .search_model(&library)
+            .await?
+            .ok_or_else(|| IpcError::new("no_model", "the library has no model yet; add a folder first"))?;
+        let summary = library
+            .retry_failures(&paths, model, &cancel, |p| {
+                let _ = on_event.send(progress_event(p));
+            })
+            .await?;
+        let dto = summary_dto(summary);
+        let _ = on_event.send(IndexEvent::Finished { summary: dto.clone() });
+        Ok(dto)
+    }
+    .await;
+    state.indexing.finish(&cancel);
+    crate::restart_watcher(&app);
+    result
+}
+
+/// Forgets one of the library's folders (its files stay on disk). Returns
+/// whether it was one.
+#[tauri::command]
+pub async fn remove_folder<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    folder: String,
+) -> Result<bool, IpcError> {
+    if state.indexing.is_running() {
+        return Err(IpcError::new("busy", "indexing is running; cancel it or wait before removing a folder"));
+    }
+    let library = state.library().await?;
+    let removed = library.remove_folder(Path::new(&folder)).await?;
+    crate::restart_watcher(&app);
+    Ok(removed)
+}
+
+/// Opens an item in the system's viewer, or (`reveal`) shows it in its folder.
+#[tauri::command]
+pub async fn open_item(state: State<'_, AppState>, id: String, reveal: Option<bool>) -> Result<(), IpcError> {
+    let path = state.item_path(&id).await?;
+    let reveal = reveal.unwrap_or(false);
+    tauri::async_runtime::spawn_blocking(move || crate::system::open(&path, reveal))
+        .await
+        .map_err(|e| IpcError::new("internal", e.to_string()))?
+}

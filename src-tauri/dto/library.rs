@@ -1,0 +1,133 @@
+//! The library's wire types: its status, indexing progress events and a run's summary.
+
+use clipdex_library::{IndexSummary, Phase, Progress, Status};
+use serde::{Deserialize, Serialize};
+
+use super::models::{DeviceDto, LibModelDto};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct FailureDto {
+    pub path: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusDto {
+    pub library: String,
+    pub items: usize,
+    pub files: usize,
+    pub folders: Vec<String>,
+    pub model_id: Option<String>,
+    pub model_dir: Option<String>,
+    pub failures: Vec<FailureDto>,
+    pub indexing: bool,
+    /// Whether the running index is paused.
+    pub paused: bool,
+    /// Files still to index by a running indexer or watcher.
+    pub pending: usize,
+    /// How each watched folder is watched: "events" or "polling (why)".
+    pub watching: Vec<WatchDto>,
+    /// Every model with vectors in the library: the active one first, and
+    /// any being switched to.
+    pub models: Vec<LibModelDto>,
+    /// Where the loaded model runs, if one is loaded.
+    pub device: Option<DeviceDto>,
+}
+
+impl StatusDto {
+    /// The library's status, with what only the app knows: whether it is
+    /// indexing (and paused), and where the loaded model runs.
+    pub fn of(s: Status, indexing: bool, paused: bool, device: Option<DeviceDto>) -> Self {
+        StatusDto {
+            library: s.library_dir.display().to_string(),
+            items: s.items,
+            files: s.files,
+            folders: s.folders,
+            model_id: s.model_id,
+            model_dir: s.model_dir,
+            failures: s.failures.into_iter().map(|f| FailureDto { path: f.path, reason: f.reason }).collect(),
+            indexing,
+            paused,
+            pending: s.pending,
+            watching: s.watching.into_iter().map(|(folder, mode)| WatchDto { folder, mode }).collect(),
+            models: s.models.iter().map(LibModelDto::from).collect(),
+            device,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct WatchDto {
+    pub folder: String,
+    pub mode: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SummaryDto {
+    pub indexed: usize,
+    pub reused: usize,
+    pub skipped: usize,
+    pub removed: usize,
+    pub failed: Vec<FailureDto>,
+    pub cancelled: bool,
+    pub seconds: f64,
+}
+
+/// Sent over the channel given to `index_folders`, in order.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "event", content = "data", rename_all = "camelCase")]
+pub enum IndexEvent {
+    #[serde(rename_all = "camelCase")]
+    Started { folders: Vec<String> },
+    #[serde(rename_all = "camelCase")]
+    Progress {
+        phase: String,
+        total: usize,
+        done: usize,
+        indexed: usize,
+        reused: usize,
+        skipped: usize,
+        failed: usize,
+        removed: usize,
+        current: Option<String>,
+    },
+    #[serde(rename_all = "camelCase")]
+    Finished { summary: SummaryDto },
+}
+
+pub fn progress_event(p: &Progress) -> IndexEvent {
+    IndexEvent::Progress {
+        phase: match p.phase {
+            Phase::Scanning => "scanning",
+            Phase::Indexing => "indexing",
+            Phase::Labels => "labels",
+            Phase::Describing => "describing",
+            Phase::Finished => "finished",
+        }
+        .into(),
+        total: p.total,
+        done: p.done,
+        indexed: p.indexed,
+        reused: p.reused,
+        skipped: p.skipped,
+        failed: p.failed,
+        removed: p.removed,
+        current: p.current.clone(),
+    }
+}
+
+pub fn summary_dto(summary: IndexSummary) -> SummaryDto {
+    SummaryDto {
+        indexed: summary.indexed,
+        reused: summary.reused,
+        skipped: summary.skipped,
+        removed: summary.removed,
+        failed: summary.failed.into_iter().map(|(path, reason)| FailureDto { path, reason }).collect(),
+        cancelled: summary.cancelled,
+        seconds: summary.elapsed.as_secs_f64(),
+    }
+}

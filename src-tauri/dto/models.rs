@@ -1,0 +1,237 @@
+//! The models panel's wire types: registry entries, downloads, switches, devices and side-by-side comparisons.
+
+use clipdex_library::models::{manifest::Source, Installed, Registry};
+use clipdex_library::{Comparison, LibraryModel, Model, ModelRun, ScoreStats, SwitchSummary};
+use serde::{Deserialize, Serialize};
+
+use super::search::HitDto;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceDto {
+    /// The execution provider actually in use: "cpu", "cuda", …
+    pub provider: String,
+    /// Why a requested accelerator is not in use, if one was requested.
+    pub fallback_reason: Option<String>,
+}
+
+impl DeviceDto {
+    pub fn of(m: &Model) -> Self {
+        Self { provider: m.info().device.to_string(), fallback_reason: m.info().device_note.clone() }
+    }
+}
+
+/// A model with vectors in the library.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LibModelDto {
+    pub id: String,
+    pub dir: String,
+    pub dim: usize,
+    pub vectors: usize,
+    pub items: usize,
+    pub active: bool,
+    /// Being switched to (indexing in the background).
+    pub target: bool,
+    pub images_per_second: Option<f64>,
+}
+
+impl From<&LibraryModel> for LibModelDto {
+    fn from(m: &LibraryModel) -> Self {
+        Self {
+            id: m.id.clone(),
+            dir: m.dir.display().to_string(),
+            dim: m.dim,
+            vectors: m.vectors,
+            items: m.items,
+            active: m.active,
+            target: m.target,
+            images_per_second: m.images_per_second,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct QualityDto {
+    pub benchmark: String,
+    pub metric: String,
+    pub value: f32,
+    pub source: String,
+}
+
+/// One row of the models panel: a registry entry, an installed model, or a
+/// model only the library knows (a folder given by hand), merged.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelEntryDto {
+    pub id: String,
+    pub known: bool,
+    pub default: bool,
+    pub repo: Option<String>,
+    pub dim: Option<usize>,
+    pub size_mb: Option<u64>,
+    pub languages: Vec<String>,
+    pub languages_note: Option<String>,
+    pub language_prefix: bool,
+    pub licence: Option<String>,
+    pub quality: Vec<QualityDto>,
+    pub summary: Option<String>,
+    pub installed: bool,
+    pub bytes: Option<u64>,
+    pub commit: Option<String>,
+    /// The library's vectors from this model, if any.
+    pub library: Option<LibModelDto>,
+}
+
+impl ModelEntryDto {
+    /// The row for `id`: what the registry says of it, its install, and the
+    /// library's vectors from it, each if any.
+    pub fn of(id: &str, installed: Option<&Installed>, lib: Option<&LibraryModel>, registry: &Registry) -> Self {
+        let e = registry.get(id);
+        let commit = installed.and_then(|i| i.manifest.as_ref()).and_then(|m| match &m.source {
+            Source::Hub { commit, .. } => Some(commit.clone()),
+            Source::Local { .. } => None,
+        });
+        ModelEntryDto {
+            id: id.to_string(),
+            known: e.is_some(),
+            default: registry.default == id,
+            repo: e.map(|e| e.repo.clone()),
+            dim: e.map(|e| e.dim).or(lib.map(|l| l.dim)),
+            size_mb: e.map(|e| e.size_mb),
+            languages: e.map(|e| e.languages.clone()).unwrap_or_default(),
+            languages_note: e.and_then(|e| e.languages_note.clone()),
+            language_prefix: e.is_some_and(|e| e.language_prefix),
+            licence: e.map(|e| e.licence.clone()),
+            quality: e
+                .map(|e| {
+                    e.quality
+                        .iter()
+                        .map(|q| QualityDto {
+                            benchmark: q.benchmark.clone(),
+                            metric: q.metric.clone(),
+                            value: q.value,
+                            source: q.source.clone(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            summary: e.map(|e| e.summary.clone()),
+            installed: installed.is_some(),
+            bytes: installed.map(|i| i.bytes),
+            commit,
+            library: lib.map(LibModelDto::from),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelsDto {
+    pub entries: Vec<ModelEntryDto>,
+    pub models_dir: String,
+    pub device: Option<DeviceDto>,
+}
+
+/// Sent while a model downloads.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PullEventDto {
+    pub file: String,
+    pub done: u64,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SwitchDto {
+    pub model_id: String,
+    pub embedded: usize,
+    pub remaining: usize,
+    pub activated: bool,
+    pub cancelled: bool,
+    pub failed: usize,
+}
+
+impl SwitchDto {
+    /// What a switch to `model_id` did.
+    pub fn of(model_id: String, summary: &SwitchSummary) -> Self {
+        SwitchDto {
+            model_id,
+            embedded: summary.embedded,
+            remaining: summary.remaining,
+            activated: summary.activated,
+            cancelled: summary.cancelled,
+            failed: summary.failed.len(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ScoresDto {
+    pub n: usize,
+    pub min: f32,
+    pub p50: f32,
+    pub p90: f32,
+    pub p99: f32,
+    pub max: f32,
+    pub histogram: Vec<usize>,
+}
+
+impl From<ScoreStats> for ScoresDto {
+    fn from(s: ScoreStats) -> Self {
+        ScoresDto { n: s.n, min: s.min, p50: s.p50, p90: s.p90, p99: s.p99, max: s.max, histogram: s.histogram }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RunDto {
+    pub model_id: String,
+    pub hits: Vec<HitDto>,
+    pub latency_ms: f64,
+    pub scores: ScoresDto,
+    pub cutoff: Option<f32>,
+    pub images_per_second: Option<f64>,
+    pub vectors: usize,
+    pub items: usize,
+}
+
+impl From<ModelRun> for RunDto {
+    fn from(r: ModelRun) -> Self {
+        RunDto {
+            model_id: r.model_id,
+            hits: r.hits.into_iter().map(HitDto::from).collect(),
+            latency_ms: r.latency_ms,
+            scores: ScoresDto::from(r.scores),
+            cutoff: r.cutoff,
+            images_per_second: r.images_per_second,
+            vectors: r.vectors,
+            items: r.items,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CompareDto {
+    pub k: usize,
+    pub runs: Vec<RunDto>,
+    pub jaccard: f32,
+    pub overlap: usize,
+    pub spearman: f32,
+}
+
+impl From<Comparison> for CompareDto {
+    fn from(c: Comparison) -> Self {
+        CompareDto {
+            k: c.k,
+            jaccard: c.jaccard,
+            overlap: c.overlap,
+            spearman: c.spearman,
+            runs: c.runs.into_iter().map(RunDto::from).collect(),
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Search's wire types: hits and their explanation, one page of results, and the query's outline.
+
+use clipdex_library::{Hit, SearchResults};
+use serde::{Deserialize, Serialize};
+
+use crate::schemes::{scheme_url, thumbnail_url, MEDIA_SCHEME};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct HitDto {
+    pub id: String,
+    pub path: String,
+    /// Every path holding this content (copies), `path` first.
+    pub paths: Vec<String>,
+    pub score: f32,
+    pub width: u32,
+    pub height: u32,
+    /// `thumb://localhost/<id>`: served by id, never by path.
+    pub thumbnail: String,
+    /// `media://localhost/<id>`: the picture at preview size, by id.
+    pub image: String,
+    /// EXIF date taken (ms since the epoch), if any.
+    pub taken_at: Option<i64>,
+    /// Date taken, else the file's modification time (ms).
+    pub date: i64,
+    pub camera: Option<String>,
+    pub lens: Option<String>,
+    pub caption: Option<String>,
+    pub tags: Vec<TagDto>,
+    pub why: WhyDto,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TagDto {
+    pub label: String,
+    pub score: f32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct WhyDto {
+    pub vector_rank: Option<usize>,
+    pub keyword_rank: Option<usize>,
+    pub keyword_fields: Vec<String>,
+    pub fused: f32,
+}
+
+impl From<Hit> for HitDto {
+    fn from(h: Hit) -> Self {
+        let date = h.date_ns() / 1_000_000;
+        let d = h.details.unwrap_or_default();
+        HitDto {
+            thumbnail: thumbnail_url(&h.id),
+            image: scheme_url(MEDIA_SCHEME, &h.id),
+            id: h.id,
+            path: h.path,
+            paths: h.paths,
+            score: h.score,
+            width: h.width,
+            height: h.height,
+            taken_at: d.taken_at_ms,
+            date,
+            camera: d.camera,
+            lens: d.lens,
+            caption: d.caption,
+            tags: d.tags.into_iter().map(|t| TagDto { label: t.label, score: t.score }).collect(),
+            why: WhyDto {
+                vector_rank: h.why.vector_rank,
+                keyword_rank: h.why.keyword_rank,
+                keyword_fields: h.why.keyword_fields,
+                fused: h.why.fused,
+            },
+        }
+    }
+}
+
+/// One search's answer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchDto {
+    pub hits: Vec<HitDto>,
+    /// The cosine cutoff applied to vector matches, if any.
+    pub cutoff: Option<f32>,
+    /// Whether it is the library's calibrated default (the slider's home).
+    pub default_cutoff: bool,
+    /// Vector matches the cutoff left out.
+    pub below_cutoff: usize,
+}
+
+impl From<SearchResults> for SearchDto {
+    fn from(found: SearchResults) -> Self {
+        SearchDto {
+            hits: found.hits.into_iter().map(HitDto::from).collect(),
+            cutoff: found.cutoff,
+            default_cutoff: found.default_cutoff,
+            below_cutoff: found.below_cutoff,
+        }
+    }
+}
+
+/// One part of a query, where it sits in the text (UTF-16 offsets, as the
+/// window's strings count), so the window can show it and rewrite its weight.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PartDto {
+    pub start: usize,
+    pub atom_start: usize,
+    pub end: usize,
+    /// `text`, `image` (a path), `similar` (a library item) or `filter`.
+    pub kind: String,
+    /// The phrase, path, item id, or `name:value` of a filter.
+    pub label: String,
+    /// Terms only: the signed weight.
+    pub weight: Option<f32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SyntaxDto {
+    /// Where the query stops making sense (UTF-16 offset).
+    pub position: usize,
+    pub expected: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct OutlineDto {
+    pub parts: Vec<PartDto>,
+    pub error: Option<SyntaxDto>,
+}
