@@ -1,11 +1,16 @@
 // A scripted stand-in for the Rust side, installed before the page loads:
 // the same commands, argument names and DTO shapes as src-tauri, canned
-// answers, and a record of every call in `window.__calls`.
+// answers, and a record of every call in `window.__calls`: its command and
+// arguments, when it was asked (`asked`: the call's place in the order calls
+// were made; `askedAt`: performance.now()) and, once it is settled, when it
+// was answered (`answered`: its place in the order answers went back, across
+// all commands; `answeredAt`) and whether it failed (`failed`).
 (() => {
   const callbacks = new Map();
   let nextId = 1;
   const calls = [];
   window.__calls = calls;
+  let answers = 0;
   // A few colours, shared: the same URL is one decoded image however many cards show it.
   const swatches = new Map();
   const swatch = (hue) => {
@@ -190,12 +195,33 @@
       callbacks.delete(id);
     },
     async invoke(cmd, args = {}) {
-      calls.push({ cmd, args: JSON.parse(JSON.stringify(args, (k, v) => (v && v.id && k === "onEvent" ? "channel" : v))) });
-      const h = handlers[cmd];
-      if (!h) throw { code: "internal", message: `no mock for ${cmd}` };
-      const delay = cmd === "search" ? window.__delays[args.query] || 0 : 0;
-      if (delay) await new Promise((r) => setTimeout(r, delay));
-      return h(args);
+      const call = {
+        cmd,
+        args: JSON.parse(JSON.stringify(args, (k, v) => (v && v.id && k === "onEvent" ? "channel" : v))),
+        asked: calls.length,
+        askedAt: performance.now(),
+        answered: null,
+        answeredAt: null,
+        failed: null,
+      };
+      calls.push(call);
+      const settle = (failed) => {
+        call.answered = answers++;
+        call.answeredAt = performance.now();
+        call.failed = failed;
+      };
+      try {
+        const h = handlers[cmd];
+        if (!h) throw { code: "internal", message: `no mock for ${cmd}` };
+        const delay = cmd === "search" ? window.__delays[args.query] || 0 : 0;
+        if (delay) await new Promise((r) => setTimeout(r, delay));
+        const answer = await h(args);
+        settle(false);
+        return answer;
+      } catch (e) {
+        settle(true);
+        throw e;
+      }
     },
     convertFileSrc: (p) => p,
     metadata: { currentWindow: { label: "main" }, currentWebview: { windowLabel: "main", label: "main" } },

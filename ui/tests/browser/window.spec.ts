@@ -3,7 +3,7 @@
 // heatmap matrix and overlay, the failures list, keyboard use, the library
 // panel, settings, the query's outline, the virtualised grid, a backend
 // that fails at start, and WCAG AA checks (axe) in both themes.
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Locator, type Page } from "@playwright/test";
 import { fileURLToPath } from "node:url";
 import AxeBuilder from "@axe-core/playwright";
 
@@ -41,12 +41,29 @@ test("a slow answer to an older query never replaces a newer one", async ({ page
   const box = page.getByRole("searchbox");
   await box.fill("cat");
   await box.press("Enter"); // "cat" is sent now and answers late
+  // The race is real: "cat" is asked (and not yet answered) before "dog" is typed.
+  await expect.poll(async () => (await calls(page, "search")).map((c: any) => [c.args.query, c.answered])).toEqual([["cat", null]]);
   await box.fill("dog");
   await box.press("Enter");
   await expect(page.getByRole("list", { name: /Results for dog/ })).toBeVisible();
-  await page.waitForTimeout(1800); // the "cat" answer has arrived by now
+  // The newer answer is shown while the older one is still on its way...
+  expect((await calls(page, "search")).find((c: any) => c.args.query === "cat").answered).toBeNull();
+  // ...which then comes back, last.
+  await expect.poll(async () => (await calls(page, "search")).every((c: any) => c.answered !== null), { timeout: 5000 }).toBe(true);
+  const [cat, dog, ...others] = await calls(page, "search");
+  expect(others).toEqual([]);
+  expect([cat.args.query, dog.args.query]).toEqual(["cat", "dog"]);
+  expect(cat.asked).toBeLessThan(dog.asked);
+  expect(cat.answered).toBeGreaterThan(dog.answered);
+  expect(cat.answeredAt).toBeGreaterThan(dog.answeredAt);
+  expect(cat.failed).toBe(false);
+  // Give the window time to (wrongly) show it, then check it did not.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 200)))));
   await expect(page.getByRole("list", { name: /Results for dog/ })).toBeVisible();
+  await expect(page.getByRole("list", { name: /Results for cat/ })).toHaveCount(0);
+  await expect(page.getByText("dog-0.jpg")).toBeVisible();
   await expect(page.getByText("cat-0.jpg")).toHaveCount(0);
+  await expect(page.getByRole("searchbox")).toHaveValue("dog");
 });
 
 test("dropping an image searches by its bytes", async ({ page }) => {
@@ -383,36 +400,143 @@ test("a backend that fails at start still shows a window with the error and a wa
   await expect(page.getByRole("searchbox", { name: "Search your photos" })).toBeFocused();
 });
 
+/** Relative luminance (WCAG) of a computed `rgb(r, g, b)` colour. */
+function luminance(css: string): number {
+  const m = css.match(/rgba?\((\d+),\s*(\d+),\s*(\d+)/);
+  if (!m) throw new Error(`not an rgb colour: ${css}`);
+  const [r, g, b] = m.slice(1, 4).map((x) => {
+    const c = Number(x) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
 for (const theme of ["dark", "light"] as const) {
+  const other = theme === "dark" ? "light" : "dark";
   test(`WCAG AA (axe): results, preview, library and settings in the ${theme} theme`, async ({ page }) => {
+    // The system asks for the other theme: only the saved setting can give this one.
+    await page.emulateMedia({ colorScheme: other });
     await page.evaluate((t) => localStorage.setItem("clipdex.settings", JSON.stringify({ theme: t })), theme);
     await page.reload();
-    const box = page.getByRole("searchbox");
-    await box.fill("sled");
-    await box.press("Enter");
-    await expect(page.getByRole("button", { name: /^sled-0\.jpg/ })).toBeVisible();
-    const scan = async (what: string) => {
+
+    /** The window really shows `theme`: the attribute, and the colours it brings, which differ from the other theme's. */
+    const themed = async (what: string) => {
+      await expect(page.locator("html"), `${what}: data-theme`).toHaveAttribute("data-theme", theme);
+      const look = await page.evaluate((o) => {
+        const root = document.documentElement;
+        const read = () => ({
+          background: getComputedStyle(document.body).backgroundColor,
+          bg: getComputedStyle(root).getPropertyValue("--bg").trim(),
+          text: getComputedStyle(root).getPropertyValue("--text").trim(),
+          scheme: getComputedStyle(root).colorScheme,
+        });
+        const shown = read();
+        // The other theme's colours, for comparison (synchronous: never painted).
+        const was = root.getAttribute("data-theme")!;
+        root.setAttribute("data-theme", o);
+        const alt = read();
+        root.setAttribute("data-theme", was);
+        return { shown, alt, again: read() };
+      }, other);
+      expect(look.again, `${what}: theme restored after comparing`).toEqual(look.shown);
+      expect(look.shown.scheme, `${what}: color-scheme`).toBe(theme);
+      expect(look.shown.bg, `${what}: --bg differs between themes`).not.toBe(look.alt.bg);
+      expect(look.shown.text, `${what}: --text differs between themes`).not.toBe(look.alt.text);
+      expect(look.shown.background, `${what}: body background differs between themes`).not.toBe(look.alt.background);
+      const l = luminance(look.shown.background);
+      if (theme === "dark") expect(l, `${what}: a dark background (${look.shown.background})`).toBeLessThan(0.2);
+      else expect(l, `${what}: a light background (${look.shown.background})`).toBeGreaterThan(0.8);
+    };
+    /** Nothing moves: no finite animation or transition is running, and two frames have been painted. */
+    const settled = async () => {
+      await page.waitForFunction(() =>
+        document.getAnimations().every((a) => a.playState !== "running" || a.effect?.getTiming().iterations === Infinity),
+      );
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null)))));
+    };
+    /** A dialog really open: visible, its first control focused, settled. */
+    const opened = async (dialog: Locator, first: Locator) => {
+      await expect(dialog).toHaveCount(1);
+      await expect(dialog).toBeVisible();
+      await expect(first).toBeFocused();
+      expect(await dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+      await settled();
+    };
+    /** Scans the whole window; with `within`, checks that the scan covered it (and it stayed open). */
+    const scan = async (what: string, within?: Locator) => {
+      await themed(what);
       const r = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
       const found = r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
       expect(found, `${what} (${theme})`).toEqual([]);
+      if (within) {
+        await expect(within, `${what}: still open after the scan`).toBeVisible();
+        const targets = r.passes.flatMap((v) => v.nodes.map((n) => n.target)).filter((t) => t.length === 1).map((t) => String(t[0]));
+        const inside = await within.evaluate(
+          (el, sels) =>
+            sels.filter((s) => {
+              try {
+                const n = document.querySelector(s);
+                return n !== null && el.contains(n);
+              } catch {
+                return false;
+              }
+            }).length,
+          targets,
+        );
+        expect(inside, `${what}: axe checked nodes inside it`).toBeGreaterThan(0);
+      }
+      await themed(what);
     };
-    await scan("results");
+
+    const box = page.getByRole("searchbox");
+    await box.fill("sled");
+    await box.press("Enter");
+    const results = page.getByRole("list", { name: /Results for sled/ });
+    await expect(results.getByRole("listitem")).toHaveCount(4);
+    await expect(page.getByLabel("searching")).toHaveCount(0);
+    await settled();
+    await scan("results", results);
+
     await page.getByRole("button", { name: /^sled-0\.jpg/ }).click();
-    await scan("preview");
+    const preview = page.getByRole("dialog", { name: "Preview: sled-0.jpg" });
+    await opened(preview, preview.getByRole("button", { name: "More like this" }));
+    await expect.poll(() => preview.locator("img.large").evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth > 0)).toBe(true);
+    await scan("preview", preview);
     await page.keyboard.press("Escape");
+    await expect(preview).toHaveCount(0);
+
     await page.keyboard.press("Control+Shift+L");
-    await scan("library panel");
+    const library = page.getByRole("dialog", { name: "Library" });
+    await opened(library, library.getByRole("button", { name: "Close the library panel" }));
+    await expect(library.getByRole("list", { name: "Folders" })).toContainText("/photos");
+    await scan("library panel", library);
     await page.keyboard.press("Escape");
+    await expect(library).toHaveCount(0);
+
     await page.keyboard.press("Control+,");
-    await scan("settings");
+    const settings = page.getByRole("dialog", { name: "Settings" });
+    await opened(settings, settings.getByLabel("Theme"));
+    await expect(settings.getByLabel("Theme")).toHaveValue(theme);
+    await scan("settings", settings);
     await page.keyboard.press("Escape");
+    await expect(settings).toHaveCount(0);
+
     await page.keyboard.press("Control+Shift+M");
-    await expect(page.getByText("Runs on")).toBeVisible();
-    await scan("models panel");
+    const models = page.getByRole("dialog", { name: "Models" });
+    await expect(models.getByText("Runs on")).toBeVisible();
+    await opened(models, models.getByRole("button", { name: "Close the models panel" }));
+    await scan("models panel", models);
     await page.keyboard.press("Escape");
+    await expect(models).toHaveCount(0);
+
     await page.keyboard.press("Control+Shift+H");
-    await expect(page.locator("table, .matrix").first()).toBeVisible();
-    await scan("heatmap");
+    const heatmap = page.getByRole("region", { name: "Similarity heatmap" });
+    await expect(heatmap).toBeVisible();
+    await expect(heatmap.getByRole("table").getByRole("cell")).toHaveCount(4);
+    await expect(heatmap.locator(".overlay span")).toHaveCount(16);
+    await expect(heatmap.getByText(/Where “sled” matches/)).toBeVisible();
+    await settled();
+    await scan("heatmap", heatmap);
   });
 }
 
