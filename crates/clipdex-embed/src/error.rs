@@ -34,7 +34,7 @@ pub enum EmbedError {
 
     #[error(
         "cannot find the ONNX Runtime library ({tried}). Run the set-up in the README \
-         (scripts/fetch-onnxruntime.py) or set ORT_DYLIB_PATH to the library file"
+         (scripts/fetch_onnxruntime.py) or set ORT_DYLIB_PATH to the library file"
     )]
     RuntimeNotFound { tried: String },
 
