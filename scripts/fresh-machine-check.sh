@@ -14,7 +14,7 @@
 # (its packages and build included): for debugging the check itself, never
 # as the proof.
 #
-# It takes long (a full build in the root, ~45 min on two cores), so it is not
+# It takes long (a full build in the root, ~35 min on two cores), so it is not
 # part of .ci/run: run it before resolving anything that changes the set-up, the
 # dependencies, or the apt, npm or pip packages. Nothing from the host is reused
 # but the cargo registry's downloaded sources ($FRESH_CACHE, by default the
