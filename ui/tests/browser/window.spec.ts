@@ -415,8 +415,11 @@ for (const theme of ["dark", "light"] as const) {
   const other = theme === "dark" ? "light" : "dark";
   test(`WCAG AA (axe): results, preview, library and settings in the ${theme} theme`, async ({ page }) => {
     // The system asks for the other theme: only the saved setting can give this one.
+    // The setting is stored before the window's scripts run: the running window
+    // saves its settings whenever the system's scheme changes, and that write
+    // could otherwise land after this one.
     await page.emulateMedia({ colorScheme: other });
-    await page.evaluate((t) => localStorage.setItem("clipdex.settings", JSON.stringify({ theme: t })), theme);
+    await page.addInitScript((t) => localStorage.setItem("clipdex.settings", JSON.stringify({ theme: t })), theme);
     await page.reload();
 
     /** The window really shows `theme`: the attribute, and the colours it brings, which differ from the other theme's. */
