@@ -1,0 +1,206 @@
+// What the window searches for and what came back: the query (its text and
+// any dropped or pasted images), the query's outline, the result options,
+// and the results a page at a time. Only the newest search may write
+// results: a slow old answer never overwrites a newer one.
+import { SvelteMap } from "svelte/reactivity";
+import { asIpcError, fileToBase64, search, type Hit, type IpcError, type Mode, type SearchParams, type Sort } from "./ipc";
+import { queryOutline, withTerm, withWeight, type Outline, type Part } from "./query";
+
+/** Results asked for first, and then a page at a time as the user scrolls. */
+const PAGE = 120;
+const NEXT_PAGE = 1000;
+/** Sorted by date or filtered, one list of at most this many (the command's page limit). */
+const MAX_RESULTS = 2000;
+
+/** An image dropped or pasted into the window: searched together with the text. */
+export interface QueryImage {
+  name: string;
+  /** The bytes, base64, as `search` takes them. */
+  data: string;
+  /** An object URL for its chip. */
+  url: string;
+}
+
+/** What the shown results were asked with: the next page asks the same. */
+type Asked = SearchParams & { text: string; appendable: boolean };
+
+export interface SearchHooks {
+  /** A search starts: a result shown large may not be in the new list. */
+  onStart: () => void;
+  /** The window's one error line: a search's failure, or null once one succeeds. */
+  onError: (e: IpcError | null) => void;
+}
+
+export class SearchState {
+  query = $state("");
+  // Replaced, never mutated: raw state keeps 100,000 hits cheap (no deep proxies).
+  hits = $state.raw<Hit[]>([]);
+  // The cutoff slider: null follows the library's calibrated default.
+  minScore = $state<number | null>(null);
+  cutoff = $state<number | null>(null);
+  belowCutoff = $state(0);
+  mode = $state<Mode>("hybrid");
+  sort = $state<Sort>("relevance");
+  queryImages = $state<QueryImage[]>([]);
+  /** What the shown results are for ("" when none are shown). */
+  searched = $state("");
+  searching = $state(false);
+  /** Whether another page may follow. */
+  more = $state(false);
+  // The watcher changed the library since these results came.
+  changed = $state(false);
+  outline = $state<Outline | null>(null);
+  // A new search gets a fresh grid (scrolled to the top); a next page does not.
+  resultsKey = $state(0);
+  // Thumbnails of items seen, for `similar:` chips.
+  readonly thumbs = new SvelteMap<string, string>();
+
+  /** The outline is worth showing: more than one plain term, or weights, images, items, filters. */
+  readonly showParts = $derived(
+    this.outline !== null &&
+      !this.outline.error &&
+      (this.outline.parts.length > 1 || this.outline.parts.some((p) => p.kind !== "text" || (p.weight ?? 1) !== 1)),
+  );
+
+  #hooks: SearchHooks;
+  #loadingMore = false;
+  #lastAsked: Asked | null = null;
+  #generation = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(minScore: number | null, hooks: SearchHooks) {
+    this.minScore = minScore;
+    this.#hooks = hooks;
+  }
+
+  #params(offset: number, limit = PAGE) {
+    return { minScore: this.minScore, mode: this.mode, sort: this.sort, offset, limit, images: this.queryImages.map((i) => i.data) };
+  }
+
+  /** Searches for what the box holds now (its text, read once, and the query images). */
+  async run() {
+    const text = this.query;
+    const mine = ++this.#generation;
+    this.#hooks.onStart();
+    if (!text.trim() && this.queryImages.length === 0) {
+      this.hits = [];
+      this.searched = "";
+      this.outline = null;
+      this.more = false;
+      this.searching = false;
+      this.changed = false;
+      return;
+    }
+    this.searching = true;
+    try {
+      // The same parser as search: a query that stops making sense is shown where, and not run.
+      const o = text.trim() ? await queryOutline(text) : { parts: [], error: null };
+      if (mine !== this.#generation) return;
+      this.outline = o;
+      if (o.error) return;
+      // By relevance without filters, pages join up (the engine's fusion does
+      // not depend on depth): next pages are appended. Sorted by date or
+      // filtered, the order depends on the pool ranked: the longer list is asked again.
+      const appendable = this.sort === "relevance" && !o.parts.some((p) => p.kind === "filter");
+      const asked = { text, appendable, ...this.#params(0) };
+      const result = await search(text, asked);
+      if (mine !== this.#generation) return;
+      this.#lastAsked = asked;
+      this.changed = false;
+      this.hits = result.hits;
+      this.resultsKey++;
+      for (const h of result.hits) this.thumbs.set(h.id, h.thumbnail);
+      this.more = result.hits.length === PAGE;
+      this.searched = text.trim() || this.queryImages.map((i) => i.name).join(", ");
+      this.cutoff = result.cutoff;
+      this.belowCutoff = result.belowCutoff;
+      this.#hooks.onError(null);
+    } catch (e) {
+      if (mine === this.#generation) this.#hooks.onError(asIpcError(e));
+    } finally {
+      if (mine === this.#generation) this.searching = false;
+    }
+  }
+
+  /** The next page of the query that was searched (not what the box holds now). */
+  async loadMore() {
+    if (this.#loadingMore || !this.more || !this.#lastAsked) return;
+    this.#loadingMore = true;
+    const mine = this.#generation;
+    const asked = this.#lastAsked;
+    const appendable = asked.appendable;
+    const limit = appendable ? NEXT_PAGE : Math.min(this.hits.length + NEXT_PAGE, MAX_RESULTS);
+    try {
+      const result = await search(asked.text, { ...asked, offset: appendable ? this.hits.length : 0, limit });
+      if (mine !== this.#generation) return;
+      for (const h of result.hits) this.thumbs.set(h.id, h.thumbnail);
+      if (appendable) {
+        const have = new Set(this.hits.map((h) => h.id));
+        this.hits = this.hits.concat(result.hits.filter((h) => !have.has(h.id)));
+      } else {
+        this.hits = result.hits;
+      }
+      this.more = result.hits.length === limit && (appendable || limit < MAX_RESULTS);
+    } catch (e) {
+      if (mine === this.#generation) {
+        this.#hooks.onError(asIpcError(e));
+        this.more = false;
+      }
+    } finally {
+      this.#loadingMore = false;
+    }
+  }
+
+  /** Typing: searches once the keys stop for a moment. */
+  typed() {
+    this.#later(250);
+  }
+
+  /** Enter: searches now. */
+  submit() {
+    clearTimeout(this.#timer);
+    this.run();
+  }
+
+  /** Replaces the query and searches it now. */
+  setQuery(q: string) {
+    this.query = q;
+    this.submit();
+  }
+
+  /** Adds a term at the end (e.g. `similar:<id>`) and searches. */
+  addTerm(term: string) {
+    this.setQuery(withTerm(this.query, term));
+  }
+
+  setWeight(p: Part, w: number) {
+    if (Number.isFinite(w)) this.setQuery(withWeight(this.query, p, w));
+  }
+
+  /** A new cutoff: the slider moves freely, the search follows shortly. */
+  setCutoff(value: number | null) {
+    this.minScore = value;
+    this.#later(150);
+  }
+
+  /** The images among `files` join the query. */
+  async addImages(files: File[]) {
+    const images = files.filter((f) => f.type.startsWith("image/"));
+    if (images.length === 0) return;
+    for (const f of images) {
+      this.queryImages.push({ name: f.name || "pasted image", data: await fileToBase64(f), url: URL.createObjectURL(f) });
+    }
+    this.run();
+  }
+
+  removeImage(i: number) {
+    URL.revokeObjectURL(this.queryImages[i].url);
+    this.queryImages.splice(i, 1);
+    this.run();
+  }
+
+  #later(ms: number) {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.run(), ms);
+  }
+}
