@@ -71,6 +71,11 @@ struct RawConfig {
 #[derive(Deserialize, Default)]
 struct RawTextCfg {
     context_length: Option<usize>,
+    /// Set when open_clip tokenizes with a Hugging Face tokenizer (which
+    /// pads with its own pad token); absent for open_clip's own BPE
+    /// tokenizer (which pads with 0).
+    #[serde(default)]
+    hf_tokenizer_name: Option<String>,
     #[serde(default)]
     tokenizer_kwargs: Option<RawTokenizerKwargs>,
 }
@@ -128,6 +133,9 @@ pub struct ModelConfig {
     pub embed_dim: Option<usize>,
     pub context_length: usize,
     pub clean: Clean,
+    /// open_clip tokenizes this model's text with a Hugging Face tokenizer
+    /// (`text_cfg.hf_tokenizer_name`), not its own BPE tokenizer.
+    pub hf_tokenizer: bool,
 }
 
 /// open_clip's default when `text_cfg.context_length` is absent.
@@ -145,7 +153,8 @@ pub fn read_model_config(path: &Path) -> Result<ModelConfig> {
         Some("canonicalize") => Clean::Canonicalize,
         Some(other) => return Err(bad(path, format!("unknown text_cfg.tokenizer_kwargs.clean {other:?}"))),
     };
-    Ok(ModelConfig { embed_dim: raw.embed_dim, context_length, clean })
+    let hf_tokenizer = raw.text_cfg.hf_tokenizer_name.is_some_and(|n| !n.is_empty());
+    Ok(ModelConfig { embed_dim: raw.embed_dim, context_length, clean, hf_tokenizer })
 }
 
 pub fn read_preprocess(path: &Path) -> Result<Preprocess> {
@@ -185,9 +194,13 @@ pub fn read_preprocess(path: &Path) -> Result<Preprocess> {
     Ok(Preprocess { size, mean, std, interpolation, resize_mode, fill })
 }
 
+/// What pads the text: a Hugging Face tokenizer's own pad token (from its
+/// `tokenizer_config.json`), as open_clip pads with one; for open_clip's own
+/// BPE tokenizer none (0), whatever the exported config names, as open_clip
+/// pads with 0.
 pub fn read_text_settings(tokenizer_config: &Path, model: &ModelConfig) -> Result<TextSettings> {
     let raw: RawTokenizerConfig = read_json(tokenizer_config)?;
-    let pad_token = raw.pad_token.map(|t| match t {
+    let pad_token = raw.pad_token.filter(|_| model.hf_tokenizer).map(|t| match t {
         RawToken::Plain(s) => s,
         RawToken::Added { content } => content,
     });
@@ -266,7 +279,7 @@ mod tests {
     }
 
     #[test]
-    fn context_length_defaults_to_77_and_pad_token_takes_both_shapes() {
+    fn context_length_defaults_to_77_and_only_hf_tokenizers_pad_with_their_token() {
         let dir = std::env::temp_dir().join(format!("clipdex-cfg2-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("mkdir");
         let c = write(&dir, "config.json", r#"{"embed_dim": 512, "text_cfg": {"width": 512}}"#);
@@ -274,10 +287,15 @@ mod tests {
         assert_eq!(cfg.context_length, 77);
         assert_eq!(cfg.embed_dim, Some(512));
 
+        // open_clip's own BPE tokenizer pads with 0, whatever the exported tokenizer config says.
         let t = write(&dir, "t1.json", r#"{"pad_token": "<|endoftext|>"}"#);
-        assert_eq!(read_text_settings(&t, &cfg).expect("t1").pad_token.as_deref(), Some("<|endoftext|>"));
+        assert_eq!(read_text_settings(&t, &cfg).expect("t1").pad_token, None);
+        // A Hugging Face tokenizer pads with its own pad token, in either shape.
+        let hf = write(&dir, "hf.json", r#"{"text_cfg": {"hf_tokenizer_name": "some/tokenizer"}}"#);
+        let hf = read_model_config(&hf).expect("hf config");
+        assert_eq!(read_text_settings(&t, &hf).expect("t1").pad_token.as_deref(), Some("<|endoftext|>"));
         let t = write(&dir, "t2.json", r#"{"pad_token": {"content": "<pad>", "lstrip": false}}"#);
-        assert_eq!(read_text_settings(&t, &cfg).expect("t2").pad_token.as_deref(), Some("<pad>"));
+        assert_eq!(read_text_settings(&t, &hf).expect("t2").pad_token.as_deref(), Some("<pad>"));
         assert_eq!(cfg.clean, Clean::Whitespace);
         let c = write(
             &dir,

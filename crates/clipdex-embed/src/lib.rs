@@ -15,6 +15,7 @@ mod error;
 pub mod lang;
 mod model;
 pub mod preprocess;
+pub mod resample;
 pub mod runtime;
 pub mod text;
 

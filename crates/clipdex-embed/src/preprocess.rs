@@ -1,11 +1,13 @@
 //! Pixels to model input, following open_clip's transforms on Pillow images:
-//! resize with antialiasing (Pillow's convolution, which `fast_image_resize`
-//! reproduces), centre-crop or pad with Python's rounding, scale to 0–1, normalise.
+//! resize with antialiasing (Pillow's convolution, bit for bit: [`crate::resample`];
+//! nearest-neighbour by `fast_image_resize`), centre-crop or pad with
+//! Python's rounding, scale to 0–1, normalise.
 
-use fast_image_resize::{images::Image as FirImage, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::{images::Image as FirImage, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::RgbImage;
 
 use crate::config::{Interpolation, Preprocess, ResizeMode};
+use crate::resample;
 
 /// Python's `round()`: halves go to the even neighbour.
 fn round_half_even(x: f64) -> i64 {
@@ -48,22 +50,22 @@ fn resized_size(w: u32, h: u32, cfg: &Preprocess) -> (u32, u32) {
     }
 }
 
-fn filter(interpolation: Interpolation) -> ResizeAlg {
-    match interpolation {
-        // Pillow's BICUBIC is Keys' cubic with a = -0.5, i.e. Catmull-Rom.
-        Interpolation::Bicubic => ResizeAlg::Convolution(FilterType::CatmullRom),
-        Interpolation::Bilinear => ResizeAlg::Convolution(FilterType::Bilinear),
-        Interpolation::Nearest => ResizeAlg::Nearest,
-    }
-}
-
 fn resize(img: RgbImage, nw: u32, nh: u32, interpolation: Interpolation) -> RgbImage {
     let (w, h) = img.dimensions();
     if (w, h) == (nw, nh) {
         return img;
     }
+    match interpolation {
+        Interpolation::Bicubic => resample::resize(&img, nw, nh, resample::BICUBIC),
+        Interpolation::Bilinear => resample::resize(&img, nw, nh, resample::BILINEAR),
+        Interpolation::Nearest => nearest(img, nw, nh),
+    }
+}
+
+fn nearest(img: RgbImage, nw: u32, nh: u32) -> RgbImage {
+    let (w, h) = img.dimensions();
     let mut dst = FirImage::new(nw, nh, PixelType::U8x3);
-    let opts = ResizeOptions::new().resize_alg(filter(interpolation));
+    let opts = ResizeOptions::new().resize_alg(ResizeAlg::Nearest);
     // `image` guarantees the buffer matches its dimensions, and U8x3 has no
     // alignment demands, so neither step can fail on an `RgbImage`.
     let resized = FirImage::from_vec_u8(w, h, img.into_raw(), PixelType::U8x3)

@@ -126,6 +126,123 @@ fn text_tokens_and_vectors_match_the_reference_implementation() {
     assert_eq!(long[76], 49407);
 }
 
+/// Independent reference data made by scripts/make_reference_extras.py (the
+/// fixture's ONNX graphs run by Python's ONNX Runtime, Hugging Face's
+/// pure-Python CLIP tokenizer checked against open_clip's ids, Pillow).
+fn extras() -> Value {
+    let text = std::fs::read_to_string(fixtures().join("tiny-clip-extras.json")).expect("extras file");
+    serde_json::from_str(&text).expect("extras json")
+}
+
+#[test]
+fn every_token_id_matches_the_reference_padding_included() {
+    let m = model();
+    let x = extras();
+    let cases = x["tokens"].as_array().expect("tokens");
+    assert!(cases.len() >= 8);
+    for t in cases {
+        let text = t["text"].as_str().expect("text");
+        let want: Vec<i64> = t["ids"].as_array().expect("ids").iter().map(|x| x.as_i64().expect("id")).collect();
+        assert_eq!(want.len(), 77);
+        assert_eq!(m.tokens(text).expect("tokens"), want, "all 77 ids of {text:?}");
+    }
+}
+
+/// One photo resized and centre-cropped as open_clip's eval transform does
+/// it with Pillow: the 224 × 224 RGB bytes hash the same. The tensor's
+/// normalisation is set to identity (× 1/255), so its values are the pixels.
+#[test]
+fn a_resized_photo_has_pillows_pixels() {
+    let x = extras();
+    let p = &x["pixels"];
+    let cfg = clipdex_embed::config::read_preprocess(&fixtures().join("tiny-clip/visual/preprocess_cfg.json"))
+        .expect("the fixture's preprocess config");
+    assert_eq!(
+        (format!("{:?}", cfg.resize_mode).to_lowercase(), format!("{:?}", cfg.interpolation).to_lowercase()),
+        (
+            p["resize_mode"].as_str().expect("mode").to_string(),
+            p["interpolation"].as_str().expect("interp").to_string()
+        ),
+        "the reference used the fixture's own settings"
+    );
+    let identity = clipdex_embed::config::Preprocess { mean: [0.0; 3], std: [1.0; 3], ..cfg };
+    let img =
+        clipdex_embed_test_decode(&photo(p["file"].as_str().expect("file"), p["file_sha256"].as_str().expect("sha")));
+    let (h, w) = identity.size;
+    let tensor = clipdex_embed::preprocess::to_tensor(img, &identity);
+    let plane = (h * w) as usize;
+    let mut rgb = Vec::with_capacity(3 * plane);
+    for i in 0..plane {
+        for c in 0..3 {
+            rgb.push((tensor[c * plane + i] * 255.0).round() as u8);
+        }
+    }
+    let first: Vec<Vec<u8>> = rgb.chunks(3).take(8).map(<[u8]>::to_vec).collect();
+    let want_first: Vec<Vec<u8>> = p["first_pixels"]
+        .as_array()
+        .expect("first")
+        .iter()
+        .map(|px| px.as_array().expect("px").iter().map(|v| v.as_u64().expect("v") as u8).collect())
+        .collect();
+    assert_eq!(first, want_first, "the first pixels of row 0");
+    assert_eq!(format!("{:x}", Sha256::digest(&rgb)), p["rgb_sha256"].as_str().expect("sha"), "every pixel");
+}
+
+/// Zero-shot tags: labels embedded by the reference (four templates each,
+/// averaged, as the library does) rank the same first for each photo as
+/// Clipdex's own label vectors do against Clipdex's own image vectors.
+/// Only photos whose top label leads by over 0.01 are compared, where the
+/// ranking does not hang on rounding.
+#[test]
+fn top_labels_match_the_reference_for_a_small_label_set() {
+    let m = model();
+    let x = extras();
+    let l = &x["labels"];
+    let labels: Vec<String> =
+        l["labels"].as_array().expect("labels").iter().map(|v| v.as_str().expect("s").to_string()).collect();
+    let templates: Vec<String> =
+        l["templates"].as_array().expect("templates").iter().map(|v| v.as_str().expect("s").to_string()).collect();
+    // Clipdex's side: each label's prompts embedded, averaged, renormalised.
+    let ours: Vec<Vec<f32>> = labels
+        .iter()
+        .map(|label| {
+            let prompts: Vec<String> = templates.iter().map(|t| t.replace("{}", label)).collect();
+            let vs = m.embed_texts(&prompts).expect("embed prompts");
+            let mut mean = vec![0f32; vs[0].len()];
+            for v in &vs {
+                mean.iter_mut().zip(v).for_each(|(a, b)| *a += b);
+            }
+            let n = mean.iter().map(|x| x * x).sum::<f32>().sqrt();
+            mean.iter().map(|x| x / n).collect()
+        })
+        .collect();
+    for (label, (o, r)) in labels.iter().zip(ours.iter().zip(l["vectors"].as_array().expect("vectors"))) {
+        let c = cosine(o, &floats(r));
+        assert!(c > 0.9999, "{label}: our label vector vs the reference {c}");
+    }
+    let r = reference();
+    let stable: Vec<&str> =
+        l["stable_top1"].as_array().expect("stable").iter().map(|v| v.as_str().expect("s")).collect();
+    assert!(stable.len() >= 3);
+    let mut compared = 0;
+    for ranked in l["ranked"].as_array().expect("ranked") {
+        let file = ranked["file"].as_str().expect("file");
+        if !stable.contains(&file) {
+            continue;
+        }
+        let img = r["images"].as_array().expect("images").iter().find(|i| i["file"] == file).expect("in reference");
+        let v = m
+            .embed_images(vec![clipdex_embed_test_decode(&photo(file, img["sha256"].as_str().expect("sha")))])
+            .expect("embed")
+            .remove(0);
+        let scores: Vec<f32> = ours.iter().map(|t| cosine(t, &v)).collect();
+        let best = (0..scores.len()).max_by(|a, b| scores[*a].total_cmp(&scores[*b])).expect("a label");
+        assert_eq!(labels[best], ranked["top"].as_str().expect("top"), "{file}: our scores {scores:?}");
+        compared += 1;
+    }
+    assert_eq!(compared, stable.len());
+}
+
 #[test]
 fn a_missing_or_incomplete_model_is_named_not_panicked() {
     let err = Model::open(Path::new("/no/such/model"), &[]).err().expect("missing");
