@@ -1,30 +1,30 @@
-//! Errors as they cross IPC: `{code, message}`. The UI mirrors the codes in
-//! `ui/src/ipc.ts`.
+//! Errors as they cross IPC: `{code, message}`. The code is the engine's
+//! [`ErrorCode`], one enum for every front end; the window's type for it is
+//! generated from that enum (see `wire.rs`).
 
-use clipdex_library::LibraryError;
-use serde::Serialize;
+use clipdex_library::{ErrorCode, LibraryError};
+use serde::{Serialize, Serializer};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IpcError {
-    pub code: String,
+    #[serde(serialize_with = "code_str")]
+    pub code: ErrorCode,
     pub message: String,
 }
 
-impl IpcError {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
-        Self { code: code.to_string(), message: message.into() }
-    }
+fn code_str<S: Serializer>(code: &ErrorCode, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(code.as_str())
 }
 
 impl IpcError {
-    pub fn from_models(e: clipdex_library::models::ModelsError) -> Self {
-        Self { code: e.code().to_string(), message: clipdex_library::error_chain(&e) }
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
     }
 }
 
 impl From<LibraryError> for IpcError {
     fn from(e: LibraryError) -> Self {
-        Self { code: e.code().to_string(), message: clipdex_library::error_chain(&e) }
+        Self { code: e.code(), message: clipdex_library::error_chain(&e) }
     }
 }
 
@@ -40,7 +40,7 @@ mod tests {
             json,
             serde_json::json!({
                 "code": "no_model",
-                "message": "no model is set for this library yet and none was given; index a folder first, or pass --model DIR"
+                "message": "no model is set for this library yet and none was given; index a folder first, or choose a model"
             })
         );
     }

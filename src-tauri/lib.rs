@@ -14,7 +14,9 @@ pub mod error;
 pub mod schemes;
 pub mod system;
 pub mod tasks;
+pub mod wire;
 
+use clipdex_library::ErrorCode;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -110,12 +112,12 @@ impl AppState {
     /// The file holding a library item, by id only: the window never names paths.
     pub(crate) async fn item_path(&self, id: &str) -> Result<PathBuf, IpcError> {
         if !is_item_id(id) {
-            return Err(IpcError::new("bad_argument", format!("{id:?} is not an item id")));
+            return Err(IpcError::new(ErrorCode::BadArgument, format!("{id:?} is not an item id")));
         }
         let library = self.library().await?;
         match library.image_file(id).await? {
             (Some(_), path) => Ok(path),
-            (None, _) => Err(IpcError::new("no_such_item", format!("no library item has the id {id}"))),
+            (None, _) => Err(IpcError::new(ErrorCode::NoSuchItem, format!("no library item has the id {id}"))),
         }
     }
 }
@@ -174,7 +176,7 @@ pub fn build_app<R: Runtime>(
             commands::heatmap::heatmap_matrix,
             commands::heatmap::heatmap_region,
             commands::heatmap::cancel_heatmap,
-            commands::search::query_outline,
+            commands::search::query_image,
             commands::library::open_item,
             commands::library::remove_folder,
             commands::library::pause_indexing,

@@ -64,17 +64,7 @@ fn thumbnail_response(bytes: Option<Vec<u8>>) -> Response<Vec<u8>> {
 /// The picture of an item for the preview pane: the file itself when the web
 /// view can show it, else a JPEG at preview size; `None` if there is no such item.
 pub async fn preview_bytes(state: &AppState, id: &str) -> Option<(Vec<u8>, &'static str)> {
-    let path = state.item_path(id).await.ok()?;
-    if let Some(mime) = clipdex_library::media_web_mime(&path) {
-        return tokio::fs::read(&path).await.ok().map(|b| (b, mime));
-    }
-    tauri::async_runtime::spawn_blocking(move || {
-        let img = clipdex_library::decode_image_file(&path).ok()?;
-        clipdex_library::jpeg_within(&img, PREVIEW_SIDE).ok().map(|(b, _, _)| (b, "image/jpeg"))
-    })
-    .await
-    .ok()
-    .flatten()
+    state.library().await.ok()?.preview(id, PREVIEW_SIDE).await.ok()
 }
 
 pub fn preview_response(found: Option<(Vec<u8>, &'static str)>) -> Response<Vec<u8>> {

@@ -7,6 +7,7 @@
 //! D-Bus call (through `dbus-send`) to select the file in its folder, falling
 //! back to opening the folder when no file manager answers it.
 
+use clipdex_library::ErrorCode;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -17,7 +18,7 @@ use crate::error::IpcError;
 pub fn open(path: &Path, reveal: bool) -> Result<(), IpcError> {
     if !path.exists() {
         return Err(IpcError::new(
-            "path_not_found",
+            ErrorCode::PathNotFound,
             format!(
                 "{} is no longer there; it may have been moved or deleted (Clipdex notices on the next scan)",
                 path.display()
@@ -48,7 +49,7 @@ fn platform_open(path: &Path, reveal: bool) -> Result<(), IpcError> {
     }
     // Explorer's exit status means nothing (it is 1 on success): only failing to start is an error.
     c.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
-    c.spawn().map(|_| ()).map_err(|e| IpcError::new("open_failed", format!("could not start Explorer: {e}")))
+    c.spawn().map(|_| ()).map_err(|e| IpcError::new(ErrorCode::OpenFailed, format!("could not start Explorer: {e}")))
 }
 
 #[cfg(all(unix, not(target_os = "macos")))]
@@ -84,7 +85,10 @@ fn platform_open(path: &Path, reveal: bool) -> Result<(), IpcError> {
 fn run(cmd: &mut Command, tool: &str) -> Result<(), IpcError> {
     cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| {
-        IpcError::new("open_failed", format!("could not start {tool}: {e}; is a desktop environment installed?"))
+        IpcError::new(
+            ErrorCode::OpenFailed,
+            format!("could not start {tool}: {e}; is a desktop environment installed?"),
+        )
     })?;
     let deadline = Instant::now() + Duration::from_millis(2500);
     while Instant::now() < deadline {
@@ -98,7 +102,7 @@ fn run(cmd: &mut Command, tool: &str) -> Result<(), IpcError> {
                 }
                 let why = err.lines().next().unwrap_or("").trim();
                 return Err(IpcError::new(
-                    "open_failed",
+                    ErrorCode::OpenFailed,
                     format!(
                         "{tool} failed ({status}){}",
                         if why.is_empty() { String::new() } else { format!(": {why}") }
@@ -106,7 +110,7 @@ fn run(cmd: &mut Command, tool: &str) -> Result<(), IpcError> {
                 ));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(IpcError::new("open_failed", format!("{tool}: {e}"))),
+            Err(e) => return Err(IpcError::new(ErrorCode::OpenFailed, format!("{tool}: {e}"))),
         }
     }
     Ok(())

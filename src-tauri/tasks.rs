@@ -1,5 +1,6 @@
 //! Long work the window can stop: [`TaskSlot`], one running task of a kind and the handle that steers it.
 
+use clipdex_library::ErrorCode;
 use std::sync::{Mutex, MutexGuard};
 
 use clipdex_library::Cancel;
@@ -27,7 +28,7 @@ impl TaskSlot {
     pub fn begin_exclusive(&self, busy: &str) -> Result<Cancel, IpcError> {
         let mut slot = self.lock();
         if slot.is_some() {
-            return Err(IpcError::new("busy", busy));
+            return Err(IpcError::new(ErrorCode::Busy, busy));
         }
         let cancel = Cancel::new();
         *slot = Some(cancel.clone());
@@ -113,7 +114,7 @@ mod tests {
         let slot = TaskSlot::default();
         let first = slot.begin_exclusive("one at a time").expect("free");
         let err = slot.begin_exclusive("one at a time").expect_err("taken");
-        assert_eq!(err, IpcError::new("busy", "one at a time"));
+        assert_eq!(err, IpcError::new(ErrorCode::Busy, "one at a time"));
         // Cancelling asks the task to stop; it keeps the slot until it finishes.
         assert!(slot.cancel() && first.is_cancelled() && slot.is_running());
         slot.finish(&first);

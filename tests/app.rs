@@ -111,20 +111,38 @@ fn commands_index_search_and_report_status_through_ipc() {
     let err = invoke(&webview, "search", json!({"query": "x", "mode": "fuzzy"})).expect_err("bad mode");
     assert_eq!(err["code"], "bad_argument", "{err}");
 
-    // A dropped or pasted image arrives as bytes (base64), alone or with text.
+    // A dropped or pasted image is registered once, by its bytes (base64),
+    // then named by its token in every search, alone or with text.
     use base64::Engine;
     let chelsea = base64::engine::general_purpose::STANDARD
         .encode(std::fs::read(fixtures().join("photos/chelsea.png")).expect("read"));
+    let token = invoke(&webview, "query_image", json!({ "data": chelsea })).expect("register");
+    assert_eq!(
+        invoke(&webview, "query_image", json!({ "data": chelsea })).expect("again"),
+        token,
+        "same bytes, same token"
+    );
     let by_image: SearchDto =
-        serde_json::from_value(invoke(&webview, "search", json!({"query": "", "images": [chelsea]})).expect("search"))
+        serde_json::from_value(invoke(&webview, "search", json!({"query": "", "images": [token]})).expect("search"))
             .expect("dto");
     assert!(by_image.hits[0].path.ends_with("chelsea.png"), "{:?}", by_image.hits);
     assert!(by_image.hits[0].score > 0.999, "{}", by_image.hits[0].score);
-    let err = invoke(&webview, "search", json!({"query": "", "images": ["not base64!"]})).expect_err("bad base64");
+    // With text, the picture pulls its own item closer than the text alone does.
+    let chelsea_score = |images: Value| {
+        let args = json!({"query": "a cat", "images": images, "minScore": -1.0, "mode": "vector"});
+        let found: SearchDto = serde_json::from_value(invoke(&webview, "search", args).expect("search")).expect("dto");
+        found.hits.iter().find(|h| h.path.ends_with("chelsea.png")).expect("chelsea").score
+    };
+    let (alone, with_picture) = (chelsea_score(json!([])), chelsea_score(json!([token])));
+    assert!(with_picture > alone + 0.01, "text {alone}, text and picture {with_picture}");
+    let err = invoke(&webview, "query_image", json!({"data": "not base64!"})).expect_err("bad base64");
     assert_eq!(err["code"], "bad_argument", "{err}");
     let garbage = base64::engine::general_purpose::STANDARD.encode(b"not an image");
-    let err = invoke(&webview, "search", json!({"query": "", "images": [garbage]})).expect_err("not an image");
+    let err = invoke(&webview, "query_image", json!({ "data": garbage })).expect_err("not an image");
     assert_eq!(err["code"], "bad_image", "{err}");
+    // A token the app does not hold (never registered, or long gone): said so, not ignored.
+    let err = invoke(&webview, "search", json!({"query": "", "images": ["qimg-0"]})).expect_err("unknown token");
+    assert_eq!(err["code"], "bad_argument", "{err}");
     // Hybrid (the default) orders by fused rank: meaning and keywords together.
     assert!(hits.windows(2).all(|w| w[0].why.fused >= w[1].why.fused), "{hits:?}");
     for h in &hits {
@@ -164,8 +182,17 @@ fn errors_cross_ipc_as_code_and_message() {
     assert_eq!(status["items"], 0);
 }
 
+/// The app's commands, as build.rs declares them (one allow-permission each).
+const COMMANDS: &[&str] = include!("../src-tauri/commands/names.rs");
+
+/// Whether an IPC error is the ACL refusing the call (not the command failing).
+fn denied(err: &Value) -> bool {
+    err.as_str().is_some_and(|s| s.contains("not allowed"))
+}
+
 /// The real capabilities (capabilities/default.json, through the generated
-/// context) let the main window call Clipdex's commands and nothing else.
+/// context and ACL) let the main window call every one of Clipdex's commands
+/// and nothing else; another window gets none of them.
 #[test]
 fn the_window_may_call_only_what_its_capabilities_grant() {
     let lib = tempfile::tempdir().expect("lib");
@@ -173,21 +200,28 @@ fn the_window_may_call_only_what_its_capabilities_grant() {
     let context: tauri::Context<MockRuntime> = tauri::generate_context!();
     let app = build_app(mock_builder(), context, state).expect("build app");
     let main = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("main window");
+    let other = WebviewWindowBuilder::new(&app, "other", Default::default()).build().expect("other window");
 
+    // Every command passes the ACL from the main window. Called without its
+    // arguments, a command that takes some is refused by argument parsing,
+    // after the ACL let it through; none of these calls changes anything.
+    for cmd in COMMANDS {
+        if let Err(e) = invoke(&main, cmd, json!({})) {
+            assert!(!denied(&e), "{cmd} is not granted to the main window: {e}");
+        }
+        let e = invoke(&other, cmd, json!({})).expect_err(cmd);
+        assert!(denied(&e), "{cmd} is granted to another window: {e}");
+    }
     assert_eq!(invoke(&main, "library_status", json!({})).expect("granted")["items"], 0);
-    assert_eq!(invoke(&main, "search", json!({"query": "x"})).expect("granted")["hits"], json!([]));
-    assert_eq!(invoke(&main, "cancel_indexing", json!({})).expect("granted"), json!(false));
-    assert_eq!(invoke(&main, "pause_indexing", json!({"paused": true})).expect("granted"), json!(false));
-    assert_eq!(invoke(&main, "query_outline", json!({"query": "cat"})).expect("granted")["parts"][0]["kind"], "text");
+    let found = invoke(&main, "search", json!({"query": "cat"})).expect("granted");
+    assert_eq!((found["hits"].clone(), found["outline"]["parts"][0]["kind"].clone()), (json!([]), json!("text")));
 
     // Not granted: emitting events (the window only listens), and other plugins' commands.
     let err = invoke(&main, "plugin:event|emit", json!({"event": "x", "payload": null}))
         .expect_err("emitting is not granted");
-    assert!(err.to_string().contains("not allowed"), "{err}");
-
-    // Another window gets nothing.
-    let other = WebviewWindowBuilder::new(&app, "other", Default::default()).build().expect("other window");
-    assert!(invoke(&other, "library_status", json!({})).is_err());
+    assert!(denied(&err), "{err}");
+    let err = invoke(&main, "plugin:dialog|save", json!({})).expect_err("saving is not granted");
+    assert!(denied(&err), "{err}");
 }
 
 /// Indexes `folder` through the `index_folders` command, as the window does.
@@ -231,9 +265,14 @@ fn models_panel_lists_switches_and_compares_through_ipc() {
     let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("window");
     index_through_command(&app, photos.path());
     // An offline install, as `clipdex models pull --from` does.
-    clipdex_library::models::Models::new(models_dir.path())
-        .install_from("tiny-nllb", &fixtures().join("tiny-nllb-clip"), &Default::default(), &mut |_| {})
-        .expect("install");
+    let shelf = clipdex_library::ModelShelf::new(models_dir.path());
+    tauri::async_runtime::block_on(shelf.install_from(
+        "tiny-nllb",
+        &fixtures().join("tiny-nllb-clip"),
+        &clipdex_library::Cancel::new(),
+        |_| {},
+    ))
+    .expect("install");
 
     let list: ModelsDto =
         serde_json::from_value(invoke(&webview, "models_list", json!({})).expect("list")).expect("dto");
@@ -352,7 +391,6 @@ fn heatmaps_through_ipc() {
 /// outline, through IPC and the commands themselves.
 #[test]
 fn library_panel_preview_and_outline_through_ipc() {
-    use clipdex_desktop::dto::OutlineDto;
     use clipdex_desktop::schemes;
     let lib = tempfile::tempdir().expect("lib");
     let photos = photo_folder();
@@ -366,20 +404,27 @@ fn library_panel_preview_and_outline_through_ipc() {
     let chelsea = found.hits.iter().find(|h| h.path.ends_with("chelsea.png")).expect("chelsea").clone();
     assert!(chelsea.image.ends_with(&chelsea.id) && chelsea.image.starts_with("media:"), "{}", chelsea.image);
 
-    // The outline: parts with their places, weights, and where a query stops making sense.
+    // The outline comes with the answer: parts with their places, weights,
+    // and where a query stops making sense (then no hits and no error).
     let q = format!("2:\"a cat\" similar:{} after:2020-01-01", chelsea.id);
-    let o: OutlineDto =
-        serde_json::from_value(invoke(&webview, "query_outline", json!({ "query": q })).expect("outline"))
-            .expect("dto");
+    let o = serde_json::from_value::<SearchDto>(invoke(&webview, "search", json!({ "query": q })).expect("search"))
+        .expect("dto")
+        .outline;
     let kinds: Vec<(&str, Option<f32>)> = o.parts.iter().map(|p| (p.kind.as_str(), p.weight)).collect();
     assert_eq!(kinds, vec![("text", Some(2.0)), ("similar", Some(1.0)), ("filter", None)]);
     assert_eq!(&q[o.parts[0].atom_start..o.parts[0].end], "\"a cat\"");
-    let bad: OutlineDto = serde_json::from_value(
-        invoke(&webview, "query_outline", json!({"query": "cat after:someday"})).expect("outline"),
-    )
-    .expect("dto");
-    let e = bad.error.expect("an error");
+    let bad: SearchDto =
+        serde_json::from_value(invoke(&webview, "search", json!({"query": "cat after:someday"})).expect("search"))
+            .expect("dto");
+    let e = bad.outline.error.expect("an error");
     assert_eq!((e.position, e.expected.as_str()), (10, "a date as YYYY-MM-DD"));
+    assert!(bad.hits.is_empty());
+    // Offsets count in the text as sent, leading spaces included.
+    let spaced: SearchDto =
+        serde_json::from_value(invoke(&webview, "search", json!({"query": "  cat 2:dog"})).expect("search"))
+            .expect("dto");
+    let places: Vec<(usize, usize)> = spaced.outline.parts.iter().map(|p| (p.start, p.end)).collect();
+    assert_eq!(places, vec![(2, 5), (6, 11)]);
 
     // The preview serves the file itself, by id only.
     let (bytes, mime) = tauri::async_runtime::block_on(schemes::preview_bytes(&state, &chelsea.id)).expect("preview");

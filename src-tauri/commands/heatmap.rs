@@ -1,5 +1,6 @@
 //! Heatmap commands: prompts × items on the model's calibrated scale, and where text matches in one item.
 
+use clipdex_library::ErrorCode;
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -16,11 +17,12 @@ pub async fn heatmap_matrix(
     lang: Option<String>,
 ) -> Result<MatrixDto, IpcError> {
     let library = state.library().await?;
-    let model = state.search_model(&library).await?.ok_or_else(|| IpcError::new("no_model", "index a folder first"))?;
+    let model =
+        state.search_model(&library).await?.ok_or_else(|| IpcError::new(ErrorCode::NoModel, "index a folder first"))?;
     let prompts: Vec<String> = prompts.into_iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
     // Columns are library items by id: the window never names a file to read.
     if let Some(bad) = items.iter().find(|i| !clipdex_library::is_item_id(i)) {
-        return Err(IpcError::new("bad_argument", format!("{bad:?} is not an item id")));
+        return Err(IpcError::new(ErrorCode::BadArgument, format!("{bad:?} is not an item id")));
     }
     let m = library.heatmap_matrix(model, &prompts, &items, lang.as_deref()).await?;
     Ok(MatrixDto::from(m))
@@ -37,9 +39,10 @@ pub async fn heatmap_region(
     on_event: Channel<(usize, usize)>,
 ) -> Result<RegionDto, IpcError> {
     let library = state.library().await?;
-    let model = state.search_model(&library).await?.ok_or_else(|| IpcError::new("no_model", "index a folder first"))?;
+    let model =
+        state.search_model(&library).await?.ok_or_else(|| IpcError::new(ErrorCode::NoModel, "index a folder first"))?;
     if !clipdex_library::is_item_id(&id) {
-        return Err(IpcError::new("bad_argument", "the item is named by its content id"));
+        return Err(IpcError::new(ErrorCode::BadArgument, "the item is named by its content id"));
     }
     // A newer request replaces an older one.
     let cancel = state.heatmap_task.begin_replacing();

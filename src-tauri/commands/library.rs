@@ -1,5 +1,6 @@
 //! Library commands: its status, indexing folders (cancel, pause, retry), removing a folder, opening an item.
 
+use clipdex_library::ErrorCode;
 use std::path::{Path, PathBuf};
 
 use clipdex_library::Cancel;
@@ -35,7 +36,7 @@ pub async fn index_folders<R: Runtime>(
     on_event: Channel<IndexEvent>,
 ) -> Result<SummaryDto, IpcError> {
     if folders.is_empty() {
-        return Err(IpcError::new("no_folders", "choose at least one folder to add"));
+        return Err(IpcError::new(ErrorCode::NoFolders, "choose at least one folder to add"));
     }
     let cancel = state.indexing.begin_exclusive(INDEXING_BUSY)?;
     let result = run_index(&state, folders, &on_event, &cancel).await;
@@ -54,7 +55,7 @@ async fn run_index(
     let library = state.library().await?;
     // The engine's rule: the library's model, or the app's for a new library.
     let model = match library.model_record().await? {
-        Some(_) => state.search_model(&library).await?.ok_or_else(|| IpcError::new("no_model", "no model"))?,
+        Some(_) => state.search_model(&library).await?.ok_or_else(|| IpcError::new(ErrorCode::NoModel, "no model"))?,
         None => {
             let m = library.model_for_indexing(None, &state.model_dir).await?;
             *state.model.lock().await = Some(m.clone());
@@ -102,7 +103,7 @@ pub async fn retry_failures<R: Runtime>(
         let model = state
             .search_model(&library)
             .await?
-            .ok_or_else(|| IpcError::new("no_model", "the library has no model yet; add a folder first"))?;
+            .ok_or_else(|| IpcError::new(ErrorCode::NoModel, "the library has no model yet; add a folder first"))?;
         let summary = library
             .retry_failures(&paths, model, &cancel, |p| {
                 let _ = on_event.send(progress_event(p));
@@ -127,7 +128,7 @@ pub async fn remove_folder<R: Runtime>(
     folder: String,
 ) -> Result<bool, IpcError> {
     if state.indexing.is_running() {
-        return Err(IpcError::new("busy", "indexing is running; cancel it or wait before removing a folder"));
+        return Err(IpcError::new(ErrorCode::Busy, "indexing is running; cancel it or wait before removing a folder"));
     }
     let library = state.library().await?;
     let removed = library.remove_folder(Path::new(&folder)).await?;
@@ -142,5 +143,5 @@ pub async fn open_item(state: State<'_, AppState>, id: String, reveal: Option<bo
     let reveal = reveal.unwrap_or(false);
     tauri::async_runtime::spawn_blocking(move || crate::system::open(&path, reveal))
         .await
-        .map_err(|e| IpcError::new("internal", e.to_string()))?
+        .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?
 }

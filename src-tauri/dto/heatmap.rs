@@ -2,19 +2,22 @@
 
 use clipdex_library::{HeatMatrix, RegionMap};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::schemes::thumbnail_url;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "MatrixItem")]
 pub struct MatrixItemDto {
     pub id: String,
     pub path: String,
     pub thumbnail: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "HeatMatrix")]
 pub struct MatrixDto {
     pub prompts: Vec<String>,
     pub items: Vec<MatrixItemDto>,
@@ -46,8 +49,9 @@ impl From<HeatMatrix> for MatrixDto {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "RegionMap")]
 pub struct RegionDto {
     pub rows: usize,
     pub cols: usize,

@@ -2,18 +2,21 @@
 
 use clipdex_library::{IndexSummary, Phase, Progress, Status};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::models::{DeviceDto, LibModelDto};
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "Failure")]
 pub struct FailureDto {
     pub path: String,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "Status")]
 pub struct StatusDto {
     pub library: String,
     pub items: usize,
@@ -58,15 +61,17 @@ impl StatusDto {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "Watching")]
 pub struct WatchDto {
     pub folder: String,
     pub mode: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "Summary")]
 pub struct SummaryDto {
     pub indexed: usize,
     pub reused: usize,
@@ -78,13 +83,15 @@ pub struct SummaryDto {
 }
 
 /// Sent over the channel given to `index_folders`, in order.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(tag = "event", content = "data", rename_all = "camelCase")]
+#[ts(rename = "IndexEvent")]
 pub enum IndexEvent {
     #[serde(rename_all = "camelCase")]
     Started { folders: Vec<String> },
     #[serde(rename_all = "camelCase")]
     Progress {
+        #[ts(type = "\"scanning\" | \"indexing\" | \"labels\" | \"describing\" | \"finished\"")]
         phase: String,
         total: usize,
         done: usize,

@@ -1,13 +1,14 @@
 //! The models panel's wire types: registry entries, downloads, switches, devices and side-by-side comparisons.
 
-use clipdex_library::models::{manifest::Source, Installed, Registry};
-use clipdex_library::{Comparison, LibraryModel, Model, ModelRun, ScoreStats, SwitchSummary};
+use clipdex_library::{Comparison, LibraryModel, Model, ModelListing, ModelRun, ScoreStats, SwitchSummary};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::search::HitDto;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "Device")]
 pub struct DeviceDto {
     /// The execution provider actually in use: "cpu", "cuda", …
     pub provider: String,
@@ -22,8 +23,9 @@ impl DeviceDto {
 }
 
 /// A model with vectors in the library.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "LibModel")]
 pub struct LibModelDto {
     pub id: String,
     pub dir: String,
@@ -51,8 +53,9 @@ impl From<&LibraryModel> for LibModelDto {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "Quality")]
 pub struct QualityDto {
     pub benchmark: String,
     pub metric: String,
@@ -62,8 +65,9 @@ pub struct QualityDto {
 
 /// One row of the models panel: a registry entry, an installed model, or a
 /// model only the library knows (a folder given by hand), merged.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "ModelEntry")]
 pub struct ModelEntryDto {
     pub id: String,
     pub known: bool,
@@ -84,21 +88,15 @@ pub struct ModelEntryDto {
     pub library: Option<LibModelDto>,
 }
 
-impl ModelEntryDto {
-    /// The row for `id`: what the registry says of it, its install, and the
-    /// library's vectors from it, each if any.
-    pub fn of(id: &str, installed: Option<&Installed>, lib: Option<&LibraryModel>, registry: &Registry) -> Self {
-        let e = registry.get(id);
-        let commit = installed.and_then(|i| i.manifest.as_ref()).and_then(|m| match &m.source {
-            Source::Hub { commit, .. } => Some(commit.clone()),
-            Source::Local { .. } => None,
-        });
+impl From<&ModelListing> for ModelEntryDto {
+    fn from(m: &ModelListing) -> Self {
+        let e = m.known.as_ref();
         ModelEntryDto {
-            id: id.to_string(),
+            id: m.id.clone(),
             known: e.is_some(),
-            default: registry.default == id,
+            default: m.default,
             repo: e.map(|e| e.repo.clone()),
-            dim: e.map(|e| e.dim).or(lib.map(|l| l.dim)),
+            dim: e.map(|e| e.dim).or(m.library.as_ref().map(|l| l.dim)),
             size_mb: e.map(|e| e.size_mb),
             languages: e.map(|e| e.languages.clone()).unwrap_or_default(),
             languages_note: e.and_then(|e| e.languages_note.clone()),
@@ -118,16 +116,17 @@ impl ModelEntryDto {
                 })
                 .unwrap_or_default(),
             summary: e.map(|e| e.summary.clone()),
-            installed: installed.is_some(),
-            bytes: installed.map(|i| i.bytes),
-            commit,
-            library: lib.map(LibModelDto::from),
+            installed: m.installed.is_some(),
+            bytes: m.installed.as_ref().map(|i| i.bytes),
+            commit: m.installed.as_ref().and_then(|i| i.commit.clone()),
+            library: m.library.as_ref().map(LibModelDto::from),
         }
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "ModelsList")]
 pub struct ModelsDto {
     pub entries: Vec<ModelEntryDto>,
     pub models_dir: String,
@@ -135,16 +134,18 @@ pub struct ModelsDto {
 }
 
 /// Sent while a model downloads.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "PullEvent")]
 pub struct PullEventDto {
     pub file: String,
     pub done: u64,
     pub total: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "Switch")]
 pub struct SwitchDto {
     pub model_id: String,
     pub embedded: usize,
@@ -168,8 +169,9 @@ impl SwitchDto {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "Scores")]
 pub struct ScoresDto {
     pub n: usize,
     pub min: f32,
@@ -186,8 +188,9 @@ impl From<ScoreStats> for ScoresDto {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "Run")]
 pub struct RunDto {
     pub model_id: String,
     pub hits: Vec<HitDto>,
@@ -214,8 +217,9 @@ impl From<ModelRun> for RunDto {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "Comparison")]
 pub struct CompareDto {
     pub k: usize,
     pub runs: Vec<RunDto>,

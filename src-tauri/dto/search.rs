@@ -1,12 +1,15 @@
 //! Search's wire types: hits and their explanation, one page of results, and the query's outline.
 
+use clipdex_library::query::Outline;
 use clipdex_library::{Hit, SearchResults};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::schemes::{scheme_url, thumbnail_url, MEDIA_SCHEME};
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "Hit")]
 pub struct HitDto {
     pub id: String,
     pub path: String,
@@ -30,15 +33,17 @@ pub struct HitDto {
     pub why: WhyDto,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "Tag")]
 pub struct TagDto {
     pub label: String,
     pub score: f32,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "Why")]
 pub struct WhyDto {
     pub vector_rank: Option<usize>,
     pub keyword_rank: Option<usize>,
@@ -76,8 +81,9 @@ impl From<Hit> for HitDto {
 }
 
 /// One search's answer.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "SearchResult")]
 pub struct SearchDto {
     pub hits: Vec<HitDto>,
     /// The cosine cutoff applied to vector matches, if any.
@@ -86,28 +92,33 @@ pub struct SearchDto {
     pub default_cutoff: bool,
     /// Vector matches the cutoff left out.
     pub below_cutoff: usize,
+    /// The query as the engine read it.
+    pub outline: OutlineDto,
 }
 
-impl From<SearchResults> for SearchDto {
-    fn from(found: SearchResults) -> Self {
+impl SearchDto {
+    pub fn of(found: SearchResults, outline: OutlineDto) -> Self {
         SearchDto {
             hits: found.hits.into_iter().map(HitDto::from).collect(),
             cutoff: found.cutoff,
             default_cutoff: found.default_cutoff,
             below_cutoff: found.below_cutoff,
+            outline,
         }
     }
 }
 
 /// One part of a query, where it sits in the text (UTF-16 offsets, as the
 /// window's strings count), so the window can show it and rewrite its weight.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "Part")]
 pub struct PartDto {
     pub start: usize,
     pub atom_start: usize,
     pub end: usize,
     /// `text`, `image` (a path), `similar` (a library item) or `filter`.
+    #[ts(type = "\"text\" | \"image\" | \"similar\" | \"filter\"")]
     pub kind: String,
     /// The phrase, path, item id, or `name:value` of a filter.
     pub label: String,
@@ -115,17 +126,39 @@ pub struct PartDto {
     pub weight: Option<f32>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "SyntaxAt")]
 pub struct SyntaxDto {
     /// Where the query stops making sense (UTF-16 offset).
     pub position: usize,
     pub expected: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "Outline")]
 pub struct OutlineDto {
     pub parts: Vec<PartDto>,
     pub error: Option<SyntaxDto>,
+}
+
+impl From<Outline> for OutlineDto {
+    fn from(o: Outline) -> Self {
+        OutlineDto {
+            parts: o
+                .parts
+                .into_iter()
+                .map(|p| PartDto {
+                    start: p.start,
+                    atom_start: p.atom_start,
+                    end: p.end,
+                    kind: p.kind.as_str().to_string(),
+                    label: p.label,
+                    weight: p.weight,
+                })
+                .collect(),
+            error: o.error.map(|e| SyntaxDto { position: e.position, expected: e.expected }),
+        }
+    }
 }

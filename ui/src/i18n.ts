@@ -122,6 +122,7 @@ const DE: Record<string, string> = {
     "Indiziere die Bibliothek mit einem zweiten Modell, um beide an deinen eigenen Fotos zu vergleichen.",
   "A query to compare": "Suche zum Vergleichen",
   "Available": "Verfügbar",
+  "Models folder:": "Modellordner:",
   "Add a prompt (e.g. beach, sunset, dog)": "Begriff hinzufügen (z. B. Strand, Sonnenuntergang, Hund)",
   "Add": "Hinzufügen",
   "Export PNG": "Als PNG exportieren",

@@ -7,7 +7,7 @@ beforeAll(() => {
   (globalThis as unknown as { window: unknown }).window = globalThis;
 });
 
-import { advice, asIpcError, explain, heatColour, matrixCsv, promptsOf, search, type HeatMatrix, type Hit } from "./ipc";
+import { advice, asIpcError, explain, heatColour, matrixCsv, promptsOf, queryImage, search, type HeatMatrix, type Hit, type SearchResult } from "./ipc";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 
 afterEach(() => clearMocks());
@@ -67,6 +67,11 @@ describe("errors", () => {
     expect(advice({ code: "disk_full", message: "" })).toMatch(/resumes/);
     expect(advice({ code: "model_mismatch", message: "" })).toMatch(/Models panel/);
     expect(advice({ code: "bad_argument", message: "" })).toBeNull();
+    expect(advice({ code: "model_not_installed", message: "" })).toBe("Download it in the Models panel first.");
+    expect(advice({ code: "model_not_indexed", message: "" })).toMatch(/Switch to it in the Models panel/);
+    // The window's own words: no CLI commands.
+    expect(advice({ code: "offline", message: "" })).toMatch(/models folder shown in the Models panel/);
+    expect(advice({ code: "offline", message: "" })).not.toMatch(/clipdex |--from/);
   });
 });
 
@@ -81,17 +86,35 @@ describe("explain", () => {
 });
 
 describe("search over IPC", () => {
-  it("sends the query, the images as bytes and the UI language", async () => {
+  it("sends the query, the images' tokens and the UI language; the answer carries the outline", async () => {
+    const seen: { cmd: string; args: unknown }[] = [];
+    const answer: SearchResult = {
+      hits: [],
+      cutoff: 0.2,
+      defaultCutoff: true,
+      belowCutoff: 3,
+      outline: { parts: [{ start: 0, atomStart: 0, end: 5, kind: "text", label: "a dog", weight: 1 }], error: null },
+    };
+    mockIPC((cmd, args) => {
+      seen.push({ cmd, args });
+      return answer;
+    });
+    const r = await search("a dog", { images: ["qimg-0123abcd"], mode: "vector", lang: "de" });
+    expect(r.belowCutoff).toBe(3);
+    expect(r.outline.parts[0].label).toBe("a dog");
+    expect(seen).toHaveLength(1);
+    expect(seen[0].cmd).toBe("search");
+    expect(seen[0].args).toMatchObject({ query: "a dog", images: ["qimg-0123abcd"], mode: "vector", lang: "de", minScore: null });
+  });
+
+  it("registers a query image by its bytes and gets its token", async () => {
     const seen: { cmd: string; args: unknown }[] = [];
     mockIPC((cmd, args) => {
       seen.push({ cmd, args });
-      return { hits: [], cutoff: 0.2, defaultCutoff: true, belowCutoff: 3 };
+      return "qimg-0123abcd";
     });
-    const r = await search("a dog", { images: ["AAAA"], mode: "vector", lang: "de" });
-    expect(r.belowCutoff).toBe(3);
-    expect(seen).toHaveLength(1);
-    expect(seen[0].cmd).toBe("search");
-    expect(seen[0].args).toMatchObject({ query: "a dog", images: ["AAAA"], mode: "vector", lang: "de", minScore: null });
+    expect(await queryImage("iVBORw0KGgo=")).toBe("qimg-0123abcd");
+    expect(seen).toEqual([{ cmd: "query_image", args: { data: "iVBORw0KGgo=" } }]);
   });
 
   it("rejects with the backend's {code, message}", async () => {

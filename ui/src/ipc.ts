@@ -1,96 +1,59 @@
-// The one place the window talks to the Rust side. Types mirror
-// src-tauri/commands.rs; error codes mirror clipdex-library's LibraryError::code.
+// The one place the window talks to the Rust side. The answers' types and
+// the error codes are generated from the Rust side (wire.ts, by src-tauri/wire.rs).
 import { invoke, Channel } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { validTag } from "./i18n";
 
-export type ErrorCode =
-  | "model_not_found"
-  | "model_incomplete"
-  | "model_invalid"
-  | "model_mismatch"
-  | "runtime_missing"
-  | "inference_failed"
-  | "store_failed"
-  | "no_model"
-  | "path_not_found"
-  | "bad_image"
-  | "io"
-  | "query_syntax"
-  | "unsupported"
-  | "no_such_item"
-  | "empty_query"
-  | "not_in_library"
-  | "cancelled"
-  | "bad_argument"
-  | "library_busy"
-  | "watch_failed"
-  | "busy"
-  | "no_folders"
-  | "model_not_indexed"
-  | "model_not_installed"
-  | "model_damaged"
-  | "unknown_model"
-  | "offline"
-  | "download_failed"
-  | "corrupt_download"
-  | "disk_full"
-  | "bad_model"
-  | "open_failed"
-  | "nothing_to_retry"
-  | "internal";
+import type {
+  Comparison,
+  HeatMatrix,
+  Hit,
+  IndexEvent,
+  IpcError,
+  ModelEntry,
+  ModelsList,
+  PullEvent,
+  RegionMap,
+  SearchResult,
+  Status,
+  Summary,
+  Switch,
+} from "./wire";
 
-export interface IpcError {
-  code: ErrorCode | string;
-  message: string;
-}
-
-export interface Hit {
-  id: string;
-  path: string;
-  /** Every path holding this content (copies), `path` first. */
-  paths: string[];
-  score: number;
-  width: number;
-  height: number;
-  thumbnail: string;
-  /** The picture at preview size (the file itself where the web view can show it), by id. */
-  image: string;
-  /** EXIF date taken (ms since the epoch), if the photo has one. */
-  takenAt: number | null;
-  /** Date taken, else the file's modification time (ms). */
-  date: number;
-  camera: string | null;
-  lens: string | null;
-  caption: string | null;
-  /** Zero-shot tags with their cosine, best first. */
-  tags: { label: string; score: number }[];
-  why: Why;
-}
-
-export interface Why {
-  /** Rank among the nearest vectors, if it was one. */
-  vectorRank: number | null;
-  /** Rank among keyword (BM25) matches, if it was one. */
-  keywordRank: number | null;
-  /** Fields that held query words, e.g. "tags: dog". */
-  keywordFields: string[];
-  /** Reciprocal-rank-fusion score. */
-  fused: number;
-}
+// The answers' types are generated from the Rust DTOs (wire.ts); re-exported
+// here so the window imports everything IPC from one place.
+export type {
+  Comparison,
+  Device,
+  ErrorCode,
+  Failure,
+  HeatMatrix,
+  Hit,
+  IndexEvent,
+  IpcError,
+  LibModel,
+  MatrixItem,
+  ModelEntry,
+  ModelsList,
+  Outline,
+  Part,
+  PullEvent,
+  Quality,
+  RegionMap,
+  Run,
+  Scores,
+  SearchResult,
+  Status,
+  Summary,
+  Switch,
+  SyntaxAt,
+  Tag,
+  Watching,
+  Why,
+} from "./wire";
 
 export type Mode = "hybrid" | "vector" | "keyword";
 export type Sort = "relevance" | "date";
-
-export interface SearchResult {
-  hits: Hit[];
-  /** The cosine cutoff applied to vector matches. */
-  cutoff: number | null;
-  /** Whether the cutoff is the library's calibrated default. */
-  defaultCutoff: boolean;
-  /** Vector matches the cutoff left out. */
-  belowCutoff: number;
-}
 
 export interface SearchParams {
   limit?: number;
@@ -100,160 +63,11 @@ export interface SearchParams {
   minScore?: number | null;
   mode?: Mode;
   sort?: Sort;
-  /** Encoded images (base64) to search with: dropped or pasted, never paths. */
+  /** Tokens of images registered with `queryImage` (dropped or pasted): never bytes, never paths. */
   images?: string[];
   /** The query's language (BCP-47); models that take a language code use it. */
   lang?: string;
 }
-
-export interface Failure {
-  path: string;
-  reason: string;
-}
-
-export interface Status {
-  library: string;
-  items: number;
-  files: number;
-  folders: string[];
-  modelId: string | null;
-  modelDir: string | null;
-  failures: Failure[];
-  indexing: boolean;
-  /** Whether the running index is paused. */
-  paused: boolean;
-  /** Files still to index by a running indexer or watcher. */
-  pending: number;
-  /** How each watched folder is watched: "events" or "polling (why)". */
-  watching: { folder: string; mode: string }[];
-  /** Every model with vectors in the library: the active one first. */
-  models: LibModel[];
-  /** Where the loaded model runs, once one is loaded. */
-  device: Device | null;
-}
-
-export interface Device {
-  /** The execution provider actually in use: "cpu", "cuda", … */
-  provider: string;
-  /** Why a requested accelerator is not in use, if one was requested. */
-  fallbackReason: string | null;
-}
-
-export interface LibModel {
-  id: string;
-  dir: string;
-  dim: number;
-  vectors: number;
-  items: number;
-  active: boolean;
-  /** Being switched to: indexing in the background. */
-  target: boolean;
-  imagesPerSecond: number | null;
-}
-
-export interface Quality {
-  benchmark: string;
-  metric: string;
-  value: number;
-  source: string;
-}
-
-export interface ModelEntry {
-  id: string;
-  known: boolean;
-  default: boolean;
-  repo: string | null;
-  dim: number | null;
-  sizeMb: number | null;
-  languages: string[];
-  languagesNote: string | null;
-  languagePrefix: boolean;
-  licence: string | null;
-  quality: Quality[];
-  summary: string | null;
-  installed: boolean;
-  bytes: number | null;
-  commit: string | null;
-  library: LibModel | null;
-}
-
-export interface ModelsList {
-  entries: ModelEntry[];
-  modelsDir: string;
-  device: Device | null;
-}
-
-export interface PullEvent {
-  file: string;
-  done: number;
-  total: number;
-}
-
-export interface Switch {
-  modelId: string;
-  embedded: number;
-  remaining: number;
-  activated: boolean;
-  cancelled: boolean;
-  failed: number;
-}
-
-export interface Scores {
-  n: number;
-  min: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  histogram: number[];
-}
-
-export interface Run {
-  modelId: string;
-  hits: Hit[];
-  latencyMs: number;
-  scores: Scores;
-  cutoff: number | null;
-  imagesPerSecond: number | null;
-  vectors: number;
-  items: number;
-}
-
-export interface Comparison {
-  k: number;
-  runs: Run[];
-  jaccard: number;
-  overlap: number;
-  spearman: number;
-}
-
-export interface Summary {
-  indexed: number;
-  reused: number;
-  skipped: number;
-  removed: number;
-  failed: Failure[];
-  cancelled: boolean;
-  seconds: number;
-}
-
-export type IndexEvent =
-  | { event: "started"; data: { folders: string[] } }
-  | {
-      event: "progress";
-      data: {
-        phase: "scanning" | "indexing" | "labels" | "describing" | "finished";
-        total: number;
-        done: number;
-        indexed: number;
-        reused: number;
-        skipped: number;
-        failed: number;
-        removed: number;
-        current: string | null;
-      };
-    }
-  | { event: "finished"; data: { summary: Summary } };
 
 let chosenLanguage: string | null = null;
 
@@ -288,7 +102,11 @@ export function advice(e: IpcError): string | null {
     case "model_damaged":
       return "Download the model again from the Models panel; it replaces the damaged files.";
     case "offline":
-      return "Clipdex works offline once a model is installed. To install without a network: clipdex models pull ID --from FOLDER_OR_ARCHIVE.";
+      return "Clipdex works offline once a model is installed. To install one without a network, copy its folder (named by the model's id) into the models folder shown in the Models panel.";
+    case "model_not_installed":
+      return "Download it in the Models panel first.";
+    case "model_not_indexed":
+      return "This library has no vectors from that model yet. Switch to it in the Models panel; the current one stays searchable until the switch is done.";
     case "disk_full":
       return "Free some disk space and download again: it resumes where it stopped.";
     default:
@@ -309,7 +127,11 @@ export const search = (query: string, p: SearchParams = {}) =>
     lang: p.lang ?? queryLanguage(),
   });
 
-/** A file's bytes as base64, for `search`'s `images`. */
+/** Registers a dropped or pasted image (its bytes, base64) once; the token
+ * names it in `search`'s `images`. The same bytes give the same token. */
+export const queryImage = (data: string) => invoke<string>("query_image", { data });
+
+/** A file's bytes as base64, for `queryImage`. */
 export async function fileToBase64(file: Blob): Promise<string> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   let binary = "";
@@ -375,38 +197,6 @@ export const compare = (query: string, models: string[], limit = 12) =>
     limit,
     lang: queryLanguage(),
   });
-
-export interface MatrixItem {
-  id: string;
-  path: string;
-  thumbnail: string;
-}
-
-export interface HeatMatrix {
-  prompts: string[];
-  items: MatrixItem[];
-  /** cosines[prompt][item] */
-  cosines: number[][];
-  /** The same cells on the model's calibrated scale, 0–1. */
-  levels: number[][];
-  low: number;
-  high: number;
-  /** "calibrated", or "matrix" (the matrix's own range). */
-  scale: string;
-}
-
-export interface RegionMap {
-  rows: number;
-  cols: number;
-  cells: number[];
-  /** Cells rescaled to 0–1 over this map. */
-  levels: number[];
-  whole: number;
-  passes: number;
-  /** From the model's patch tokens (a dense map, a cell per patch) rather than crops. */
-  dense: boolean;
-  cached: boolean;
-}
 
 export const heatmapMatrix = (prompts: string[], items: string[]) =>
   invoke<HeatMatrix>("heatmap_matrix", {

@@ -1,29 +1,19 @@
-// The query as the engine reads it (src-tauri/panel.rs `query_outline`, the
+// The query as the engine reads it (the outline `search` answers with, the
 // same parser as search), and the edits the window makes to the query text:
 // a part's weight, removing a part, adding a library item as a term.
-import { invoke } from "@tauri-apps/api/core";
+import type { Outline, Part } from "./wire";
 
-export interface Part {
-  /** UTF-16 offsets into the query: the part with its sign or weight … */
-  start: number;
-  /** … where the term itself (or the filter's value) begins … */
-  atomStart: number;
-  /** … and just past the part. */
-  end: number;
-  kind: "text" | "image" | "similar" | "filter";
-  /** The phrase, path, item id, or `name:value` of a filter. */
-  label: string;
-  /** Terms only: the signed weight. */
-  weight: number | null;
+export type { Outline, Part, SyntaxAt } from "./wire";
+
+/** `o` with its offsets moved `by` UTF-16 units: the engine reads the query
+ * trimmed, the window edits the text as typed (with any leading spaces). */
+export function shifted(o: Outline, by: number): Outline {
+  if (by === 0) return o;
+  return {
+    parts: o.parts.map((p) => ({ ...p, start: p.start + by, atomStart: p.atomStart + by, end: p.end + by })),
+    error: o.error && { ...o.error, position: o.error.position + by },
+  };
 }
-
-export interface Outline {
-  parts: Part[];
-  /** Where the query stops making sense, and what the parser expected there. */
-  error: { position: number; expected: string } | null;
-}
-
-export const queryOutline = (query: string) => invoke<Outline>("query_outline", { query });
 
 /** How a weight is written before a term: nothing for 1, "- " for −1, else "w:". */
 export function weightPrefix(w: number): string {

@@ -1,10 +1,11 @@
 // What the window searches for and what came back: the query (its text and
 // any dropped or pasted images), the query's outline, the result options,
-// and the results a page at a time. Only the newest search may write
-// results: a slow old answer never overwrites a newer one.
+// and the results a page at a time. One `search` call per run: its answer
+// carries the outline too. Only the newest search may write results: a
+// slow old answer never overwrites a newer one.
 import { SvelteMap } from "svelte/reactivity";
-import { asIpcError, fileToBase64, search, type Hit, type IpcError, type Mode, type SearchParams, type Sort } from "./ipc";
-import { queryOutline, withTerm, withWeight, type Outline, type Part } from "./query";
+import { asIpcError, fileToBase64, queryImage, search, type Hit, type IpcError, type Mode, type SearchParams, type Sort } from "./ipc";
+import { shifted, withTerm, withWeight, type Outline, type Part } from "./query";
 
 /** Results asked for first, and then a page at a time as the user scrolls. */
 const PAGE = 120;
@@ -15,8 +16,8 @@ const MAX_RESULTS = 2000;
 /** An image dropped or pasted into the window: searched together with the text. */
 export interface QueryImage {
   name: string;
-  /** The bytes, base64, as `search` takes them. */
-  data: string;
+  /** What `query_image` registered it as: `search`'s `images` name it by this. */
+  token: string;
   /** An object URL for its chip. */
   url: string;
 }
@@ -74,7 +75,7 @@ export class SearchState {
   }
 
   #params(offset: number, limit = PAGE) {
-    return { minScore: this.minScore, mode: this.mode, sort: this.sort, offset, limit, images: this.queryImages.map((i) => i.data) };
+    return { minScore: this.minScore, mode: this.mode, sort: this.sort, offset, limit, images: this.queryImages.map((i) => i.token) };
   }
 
   /** Searches for what the box holds now (its text, read once, and the query images). */
@@ -92,20 +93,23 @@ export class SearchState {
       return;
     }
     this.searching = true;
+    // The engine reads the query trimmed, and its outline counts from there;
+    // the window's edits count in the text as typed.
+    const sent = text.trim();
+    const lead = text.length - text.trimStart().length;
     try {
-      // The same parser as search: a query that stops making sense is shown where, and not run.
-      const o = text.trim() ? await queryOutline(text) : { parts: [], error: null };
+      const params = this.#params(0);
+      const result = await search(sent, params);
       if (mine !== this.#generation) return;
+      const o = shifted(result.outline, lead);
       this.outline = o;
+      // A query that stops making sense is shown where; the results shown stay.
       if (o.error) return;
       // By relevance without filters, pages join up (the engine's fusion does
       // not depend on depth): next pages are appended. Sorted by date or
       // filtered, the order depends on the pool ranked: the longer list is asked again.
-      const appendable = this.sort === "relevance" && !o.parts.some((p) => p.kind === "filter");
-      const asked = { text, appendable, ...this.#params(0) };
-      const result = await search(text, asked);
-      if (mine !== this.#generation) return;
-      this.#lastAsked = asked;
+      const appendable = params.sort === "relevance" && !o.parts.some((p) => p.kind === "filter");
+      this.#lastAsked = { text: sent, appendable, ...params };
       this.changed = false;
       this.hits = result.hits;
       this.resultsKey++;
@@ -183,14 +187,25 @@ export class SearchState {
     this.#later(150);
   }
 
-  /** The images among `files` join the query. */
+  /** The images among `files` join the query, each registered once
+   * (`query_image`); one that is not a picture is reported and left out. */
   async addImages(files: File[]) {
     const images = files.filter((f) => f.type.startsWith("image/"));
     if (images.length === 0) return;
+    let added = 0;
+    let failed: IpcError | null = null;
     for (const f of images) {
-      this.queryImages.push({ name: f.name || "pasted image", data: await fileToBase64(f), url: URL.createObjectURL(f) });
+      try {
+        const token = await queryImage(await fileToBase64(f));
+        this.queryImages.push({ name: f.name || "pasted image", token, url: URL.createObjectURL(f) });
+        added++;
+      } catch (e) {
+        failed = asIpcError(e);
+      }
     }
-    this.run();
+    // A search that succeeds clears the error line: the refusal is reported after it.
+    if (added) await this.run();
+    if (failed) this.#hooks.onError(failed);
   }
 
   removeImage(i: number) {

@@ -1,7 +1,7 @@
 // The window's own logic, without a window: query edits, which grid rows to
 // render, indexing rate and time left, settings, translations.
 import { describe, expect, it } from "vitest";
-import { weightPrefix, withTerm, withWeight, withoutPart, type Part } from "./query";
+import { shifted, weightPrefix, withTerm, withWeight, withoutPart, type Part } from "./query";
 import { gridWindow } from "./virtual";
 import { Rate, duration } from "./rate";
 import { effectiveTheme, parseSettings } from "./settings";
@@ -33,6 +33,15 @@ describe("query edits", () => {
     expect(withoutPart(q, part(q, "after:2024-01-01", "2024-01-01", "filter", null))).toBe("cat similar:ab");
     expect(withoutPart(q, part(q, "cat"))).toBe("after:2024-01-01 similar:ab");
     expect(withoutPart(q, part(q, "similar:ab"))).toBe("cat after:2024-01-01");
+  });
+  it("moves the engine's offsets (counted in the trimmed query) onto the text as typed", () => {
+    const typed = "  cat 2:dog";
+    const o = { parts: [part("cat 2:dog", "cat"), part("cat 2:dog", "2:dog", "dog", "text", 2)], error: null };
+    const s = shifted(o, 2);
+    expect(withWeight(typed, s.parts[1], 3)).toBe("  cat 3:dog");
+    expect(withoutPart(typed, s.parts[0])).toBe("2:dog");
+    expect(shifted({ parts: [], error: { position: 4, expected: "a term" } }, 2).error).toEqual({ position: 6, expected: "a term" });
+    expect(shifted(o, 0)).toBe(o);
   });
   it("adds a term at the end", () => {
     expect(withTerm("", "similar:ab")).toBe("similar:ab");

@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod hint;
 mod output;
 mod progress;
 
@@ -10,8 +11,6 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
-use clipdex_library::models::ModelsError;
-use clipdex_library::LibraryError;
 
 use crate::args::{Cli, Command};
 use crate::commands::{audit, compare, describe, embed, heatmap, index, models, search, status, watch};
@@ -32,23 +31,10 @@ fn main() -> ExitCode {
     match rt.block_on(run(cli, &matches)) {
         Ok(code) => code,
         Err(e) => {
-            let code = e
-                .downcast_ref::<LibraryError>()
-                .map(LibraryError::code)
-                .or_else(|| e.downcast_ref::<ModelsError>().map(ModelsError::code));
-            let mut msg = String::new();
-            for (i, cause) in e.chain().enumerate() {
-                let s = cause.to_string();
-                if i == 0 || !msg.contains(&s) {
-                    if i > 0 {
-                        msg.push_str(": ");
-                    }
-                    msg.push_str(&s);
-                }
-            }
-            match code {
-                Some(c) => eprintln!("error[{c}]: {msg}"),
-                None => eprintln!("error: {msg}"),
+            let (line, hint) = hint::explain(&e);
+            eprintln!("{line}");
+            if let Some(h) = hint {
+                eprintln!("hint: {h}");
             }
             ExitCode::FAILURE
         }

@@ -65,7 +65,7 @@ pub(crate) fn print_hits(results: &SearchResults, json: bool) -> Result<()> {
                 height: h.height,
                 size: h.size,
                 mtime_ns: h.mtime_ns,
-                taken_at: d.and_then(|d| d.taken_at_ms).map(clipdex_media_iso),
+                taken_at: h.taken_at_iso(),
                 camera: d.and_then(|d| d.camera.as_deref()),
                 lens: d.and_then(|d| d.lens.as_deref()),
                 caption: d.and_then(|d| d.caption.as_deref()),
@@ -83,8 +83,8 @@ pub(crate) fn print_hits(results: &SearchResults, json: bool) -> Result<()> {
             writeln!(out, "{}", serde_json::to_string(&j)?)?;
         } else {
             let mut extra = Vec::new();
-            if let Some(t) = d.and_then(|d| d.taken_at_ms) {
-                extra.push(clipdex_media_iso(t)[..10].to_string());
+            if let Some(t) = h.taken_at_iso() {
+                extra.push(t.chars().take(10).collect());
             }
             if let Some(d) = d.filter(|d| !d.tags.is_empty()) {
                 extra.push(d.tags.iter().take(3).map(|t| t.label.as_str()).collect::<Vec<_>>().join(", "));
@@ -107,10 +107,6 @@ pub(crate) fn print_hits(results: &SearchResults, json: bool) -> Result<()> {
         eprintln!("no matches (try other words, --mode vector, or --min-score -1; an empty library needs `clipdex index FOLDER`)");
     }
     Ok(())
-}
-
-fn clipdex_media_iso(ms: i64) -> String {
-    clipdex_library::iso_utc(ms)
 }
 
 pub(crate) fn truncate(s: &str, n: usize) -> String {

@@ -85,7 +85,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         // One real photo records the model in the library, as an indexing run does.
         let seed_dir = lib_dir.with_extension("seed");
         std::fs::create_dir_all(&seed_dir)?;
-        let img = clipdex_library::RgbImage::from_fn(64, 48, |x, y| [x as u8 * 4, y as u8 * 5, 90].into());
+        let img = image::RgbImage::from_fn(64, 48, |x, y| [x as u8 * 4, y as u8 * 5, 90].into());
         img.save(seed_dir.join("seed.png"))?;
         let t = Instant::now();
         let seeded = lib.index(&[seed_dir], model.clone(), &Cancel::default(), |_| {}).await?;

@@ -10,11 +10,11 @@ use clipdex_embed::Model;
 use clipdex_store::{Details, FileRecord};
 
 use crate::calibration::Calibrator;
+use crate::control::{Cancel, Phase, Progress};
 use crate::error::{LibraryError, Result};
-use crate::index::{now_ms, Cancel, Phase, Progress};
 use crate::labels::{self, LabelSet};
 use crate::query::{fusion, Searcher};
-use crate::state::{blocking, cache, State};
+use crate::state::{blocking, cache, now_ms, State};
 
 /// Items described per commit.
 const DESCRIBE_BATCH: usize = 256;

@@ -1,7 +1,10 @@
 use std::path::PathBuf;
 
 use clipdex_embed::EmbedError;
+use clipdex_models::ModelsError;
 use clipdex_store::StoreError;
+
+use crate::code::ErrorCode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LibraryError {
@@ -12,23 +15,26 @@ pub enum LibraryError {
     Store(#[from] StoreError),
 
     #[error(transparent)]
-    Models(#[from] clipdex_models::ModelsError),
+    Models(#[from] ModelsError),
 
     #[error(
         "this library indexes new files with the model {library} ({library_dir}), not {given}; \
-         vectors from different models are never mixed. To switch, run `clipdex models use` with the new model \
-         (it indexes the library in the background and the old model stays searchable until it is done)"
+         vectors from different models are never mixed. Switching to the new model indexes the library \
+         in the background, and the old model stays searchable until it is done"
     )]
     ModelMismatch { library: String, library_dir: String, given: String },
 
-    #[error("no model is set for this library yet and none was given; index a folder first, or pass --model DIR")]
+    #[error("no model is set for this library yet and none was given; index a folder first, or choose a model")]
     NoModel,
 
     #[error(
-        "this library has no vectors from the model {0}; `clipdex models use` indexes the library with it \
+        "this library has no vectors from the model {0}; switching to it indexes the library with it \
          (the current model stays searchable meanwhile)"
     )]
     NotIndexedWith(String),
+
+    #[error("{0}")]
+    BadArgument(String),
 
     #[error("cannot read the image {path}: {reason}")]
     Decode { path: PathBuf, reason: String },
@@ -78,40 +84,73 @@ pub enum LibraryError {
 }
 
 impl LibraryError {
-    /// A stable, machine-readable code for front ends (CLI exit, IPC `{code, message}`).
-    pub fn code(&self) -> &'static str {
+    /// The stable code front ends show and branch on (CLI `error[code]`, IPC `{code, message}`).
+    pub fn code(&self) -> ErrorCode {
+        use ErrorCode as C;
         match self {
             LibraryError::Model(e) => match e {
-                EmbedError::ModelNotFound { .. } => "model_not_found",
-                EmbedError::ModelIncomplete { .. } => "model_incomplete",
-                EmbedError::RuntimeNotFound { .. } | EmbedError::RuntimeLoad(_) => "runtime_missing",
+                EmbedError::ModelNotFound { .. } => C::ModelNotFound,
+                EmbedError::ModelIncomplete { .. } => C::ModelIncomplete,
+                EmbedError::RuntimeNotFound { .. } | EmbedError::RuntimeLoad(_) => C::RuntimeMissing,
                 EmbedError::BadConfig { .. }
                 | EmbedError::BadJson { .. }
                 | EmbedError::BadGraph { .. }
-                | EmbedError::Tokenizer { .. } => "model_invalid",
-                EmbedError::UnknownLanguage { .. } => "bad_argument",
-                _ => "inference_failed",
+                | EmbedError::Tokenizer { .. } => C::ModelInvalid,
+                EmbedError::UnknownLanguage { .. } => C::BadArgument,
+                _ => C::InferenceFailed,
             },
-            LibraryError::Store(StoreError::DimensionMismatch { .. }) => "model_mismatch",
-            LibraryError::Store(_) => "store_failed",
-            LibraryError::Models(e) => e.code(),
-            LibraryError::ModelMismatch { .. } => "model_mismatch",
-            LibraryError::NoModel => "no_model",
-            LibraryError::NotIndexedWith(_) => "model_not_indexed",
-            LibraryError::PathNotFound { .. } => "path_not_found",
-            LibraryError::Decode { .. } => "bad_image",
-            LibraryError::Io { .. } => "io",
-            LibraryError::Busy { .. } => "library_busy",
-            LibraryError::Watch(_) => "watch_failed",
-            LibraryError::QuerySyntax(_) => "query_syntax",
-            LibraryError::Unsupported(_) => "unsupported",
-            LibraryError::NoSuchItem(_) => "no_such_item",
-            LibraryError::EmptyQuery => "empty_query",
-            LibraryError::Cancelled => "cancelled",
-            LibraryError::NothingToRetry => "nothing_to_retry",
-            LibraryError::NotInLibrary(_) => "not_in_library",
-            LibraryError::Task(_) => "internal",
+            LibraryError::Store(StoreError::DimensionMismatch { .. }) => C::ModelMismatch,
+            LibraryError::Store(_) => C::StoreFailed,
+            LibraryError::Models(e) => models_code(e),
+            LibraryError::ModelMismatch { .. } => C::ModelMismatch,
+            LibraryError::NoModel => C::NoModel,
+            LibraryError::NotIndexedWith(_) => C::ModelNotIndexed,
+            LibraryError::BadArgument(_) => C::BadArgument,
+            LibraryError::PathNotFound { .. } => C::PathNotFound,
+            LibraryError::Decode { .. } => C::BadImage,
+            LibraryError::Io { .. } => C::Io,
+            LibraryError::Busy { .. } => C::LibraryBusy,
+            LibraryError::Watch(_) => C::WatchFailed,
+            LibraryError::QuerySyntax(_) => C::QuerySyntax,
+            LibraryError::Unsupported(_) => C::Unsupported,
+            LibraryError::NoSuchItem(_) => C::NoSuchItem,
+            LibraryError::EmptyQuery => C::EmptyQuery,
+            LibraryError::Cancelled => C::Cancelled,
+            LibraryError::NothingToRetry => C::NothingToRetry,
+            LibraryError::NotInLibrary(_) => C::NotInLibrary,
+            LibraryError::Task(_) => C::Internal,
         }
+    }
+
+    /// The model the error is about, where there is one: front ends put it
+    /// into their own hint (a command to run, a button to press).
+    pub fn model_id(&self) -> Option<&str> {
+        match self {
+            LibraryError::Models(ModelsError::Damaged { id, .. } | ModelsError::NotInstalled(id)) => Some(id),
+            LibraryError::Models(ModelsError::UnknownModel { id, .. }) => Some(id),
+            LibraryError::NotIndexedWith(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+fn models_code(e: &ModelsError) -> ErrorCode {
+    use ErrorCode as C;
+    match e {
+        ModelsError::UnknownModel { .. } => C::UnknownModel,
+        ModelsError::Offline { .. } => C::Offline,
+        ModelsError::Http { .. }
+        | ModelsError::BadListing { .. }
+        | ModelsError::Transfer { .. }
+        | ModelsError::MissingFile { .. } => C::DownloadFailed,
+        ModelsError::Checksum { .. } | ModelsError::Size { .. } => C::CorruptDownload,
+        ModelsError::DiskFull { .. } => C::DiskFull,
+        ModelsError::Io { .. } => C::Io,
+        ModelsError::BadArchive { .. } | ModelsError::NotAModel { .. } => C::BadModel,
+        ModelsError::Damaged { .. } => C::ModelDamaged,
+        ModelsError::NotInstalled(_) => C::ModelNotInstalled,
+        ModelsError::BadId(_) => C::BadArgument,
+        ModelsError::Cancelled => C::Cancelled,
     }
 }
 

@@ -11,8 +11,8 @@ use clipdex_embed::{cosine, Model};
 use clipdex_media::RgbImage;
 
 use crate::calibration::Calibrator;
+use crate::control::Cancel;
 use crate::error::{LibraryError, Result};
-use crate::index::Cancel;
 use crate::query::{decode_image_file, Searcher};
 use crate::state::{blocking, State};
 
@@ -62,6 +62,12 @@ pub struct RegionMap {
 }
 
 impl RegionMap {
+    /// Each cell's score scaled to 0..1 between the map's lowest and highest.
+    pub fn levels(&self) -> Vec<f32> {
+        let (lo, hi) = self.cells.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), c| (a.min(*c), b.max(*c)));
+        self.cells.iter().map(|c| (c - lo) / (hi - lo).max(1e-6)).collect()
+    }
+
     /// The cell with the highest score: (row, col).
     pub fn peak(&self) -> (usize, usize) {
         let i = self.cells.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i);

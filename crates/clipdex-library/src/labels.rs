@@ -16,8 +16,8 @@ use std::sync::Arc;
 use clipdex_embed::Model;
 use clipdex_store::Tag;
 
+use crate::control::Cancel;
 use crate::error::{LibraryError, Result};
-use crate::index::Cancel;
 use crate::state::blocking;
 
 const VOCABULARY: &str = include_str!("../vocab/labels.txt");

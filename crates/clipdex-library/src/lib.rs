@@ -13,6 +13,8 @@
 mod audit;
 mod calibration;
 mod catalog;
+mod code;
+mod control;
 mod describe;
 mod error;
 pub mod heatmap;
@@ -28,36 +30,38 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The model handle front ends hold: opened once ([`open_model`]), passed back in.
 pub use clipdex_embed::{cosine, Device, Model, ModelInfo};
-pub use clipdex_media::RgbImage;
-pub use clipdex_media::{heat_overlay, iso_utc, jpeg_within, web_mime as media_web_mime, PhotoFacts};
-/// Known exports, installs and integrity (the `models` commands).
-pub use clipdex_models as models;
 pub use clipdex_store::DEFAULT_ANN_THRESHOLD;
 pub use clipdex_store::{Audit, Details, FailureRecord, FileRecord, FileStamp, IndexAction, Tag, VectorIndexInfo};
 
 pub use audit::{Duplicates, NearDuplicate, Verification};
 pub use calibration::Calibration;
-pub use catalog::compare::{Comparison, ModelRun, ScoreStats};
-pub use catalog::switch::SwitchSummary;
+pub use catalog::shelf::{
+    same_dir, DownloadSource, Fetched, Got, InstalledModel, KnownModel, ModelCheck, ModelListing, ModelShelf,
+    QualityFigure, Transfer,
+};
 pub use catalog::{LibraryModel, ModelRecord};
+pub use code::ErrorCode;
 pub use describe::Description;
 pub use error::{error_chain, LibraryError, Result};
 pub use heatmap::{HeatMatrix, RegionMap};
+pub use index::switch::SwitchSummary;
 pub use index::watch::{is_watch_limit, polling_reason, WatchEvent, WatchMode, WatchOptions};
 pub use index::{Cancel, IndexSummary, Phase, Progress};
 pub use labels::{LabelSet, RankedLabel};
 pub use lock::WriterLock;
+pub use query::compare::{Comparison, ModelRun, ScoreStats};
 pub use query::{decode_image_file, Hit, Mode, SearchOptions, SearchResults, Sort, Why};
 pub use state::{is_item_id, DEFAULT_LOCK_WAIT, DEFAULT_VERSION_RETENTION};
 pub use status::Status;
 
 use audit::Auditor;
 use calibration::Calibrator;
-use catalog::switch::Switcher;
 use catalog::Catalog;
 use describe::Describer;
 use heatmap::Heatmaps;
+use index::switch::Switcher;
 use index::Indexer;
 use query::Searcher;
 use state::State;
@@ -172,7 +176,7 @@ impl Library {
     /// Deletes a model's vectors (not the active model's). `Ok(false)` if the
     /// library had none from it.
     pub async fn forget_model(&self, model_id: &str) -> Result<bool> {
-        catalog::switch::forget(&self.state, model_id).await
+        index::switch::forget(&self.state, model_id).await
     }
 
     /// Runs one query on each model and measures how they differ.
@@ -183,7 +187,7 @@ impl Library {
         k: usize,
         opts: &SearchOptions,
     ) -> Result<Comparison> {
-        catalog::compare::compare(&self.state, models, text, k, opts).await
+        query::compare::compare(&self.state, models, text, k, opts).await
     }
 
     // ---- indexing ----
@@ -259,6 +263,13 @@ impl Library {
         Searcher::new(&self.state, model).search(text, opts).await
     }
 
+    /// Registers a picture dropped or pasted into a query: decoded and
+    /// embedded with `model` now (a bad file is refused here), then held.
+    /// Returns the token [`SearchOptions::image_tokens`] names it by.
+    pub async fn register_query_image(&self, model: Arc<Model>, bytes: Vec<u8>) -> Result<String> {
+        query::images::register(&self.state, &model, bytes).await
+    }
+
     /// "More like this": items nearest to a library item or any image file.
     pub async fn similar(
         &self,
@@ -314,6 +325,40 @@ impl Library {
     /// The file to read for a library item (by path or id) or any image file.
     pub async fn image_file(&self, path_or_id: &str) -> Result<(Option<String>, PathBuf)> {
         self.state.image_file(path_or_id).await
+    }
+
+    /// The picture of an item (by id) for a preview: the file itself when
+    /// every web view shows its format, else a JPEG at most `side` pixels on
+    /// its longer side. Bytes and MIME type.
+    pub async fn preview(&self, id: &str, side: u32) -> Result<(Vec<u8>, &'static str)> {
+        if !is_item_id(id) {
+            return Err(LibraryError::BadArgument(format!("{id:?} is not an item id")));
+        }
+        let (_, path) = self.state.image_file(id).await?;
+        if let Some(mime) = clipdex_media::web_mime(&path) {
+            let bytes = tokio::fs::read(&path).await.map_err(|source| LibraryError::Io { path, source })?;
+            return Ok((bytes, mime));
+        }
+        state::blocking(move || {
+            let img = query::decode_image_file(&path)?;
+            let (bytes, _, _) = clipdex_media::jpeg_within(&img, side)
+                .map_err(|e| LibraryError::Decode { path: path.clone(), reason: e.to_string() })?;
+            Ok((bytes, "image/jpeg"))
+        })
+        .await?
+    }
+
+    /// Writes `map` over the item's picture as a colour overlay (PNG or JPEG, by `out`'s extension).
+    pub async fn save_region_overlay(&self, path_or_id: &str, map: &RegionMap, out: &Path) -> Result<()> {
+        let (_, path) = self.state.image_file(path_or_id).await?;
+        let (map, out) = (map.clone(), out.to_path_buf());
+        state::blocking(move || {
+            let img = query::decode_image_file(&path)?;
+            clipdex_media::heat_overlay(&img, map.rows, map.cols, &map.levels(), 0.45)
+                .save(&out)
+                .map_err(|e| LibraryError::Io { path: out.clone(), source: std::io::Error::other(e) })
+        })
+        .await?
     }
 
     // ---- calibration, status, audits ----

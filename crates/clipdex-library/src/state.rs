@@ -13,6 +13,7 @@ use crate::calibration::Calibration;
 use crate::error::{LibraryError, Result};
 use crate::labels::LabelSet;
 use crate::lock::WriterLock;
+use crate::query::images::QueryImages;
 
 /// How long a writer waits for another one by default.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(30);
@@ -38,6 +39,8 @@ pub(crate) struct State {
     pub labels: Mutex<Option<Arc<LabelSet>>>,
     /// Calibrations by model id, remembered for a second (every search reads one).
     pub calibrations: Mutex<HashMap<String, (Instant, Option<Calibration>)>>,
+    /// Pictures dropped or pasted into a query, by token.
+    pub query_images: Mutex<QueryImages>,
 }
 
 impl State {
@@ -56,6 +59,7 @@ impl State {
             },
             labels: Mutex::new(None),
             calibrations: Mutex::new(HashMap::new()),
+            query_images: Mutex::new(QueryImages::default()),
         })
     }
 
@@ -113,6 +117,12 @@ pub(crate) fn expand_home(p: &Path) -> PathBuf {
 /// Runs CPU-bound work on the blocking pool.
 pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f).await.map_err(|e| LibraryError::Task(e.to_string()))
+}
+
+/// Milliseconds since the epoch (0 before it).
+pub(crate) fn now_ms() -> i64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 /// Locks a cache, whether or not a thread panicked while holding it (a

@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use clipdex_library::models::{Registry, LAYOUT};
 use clipdex_library::Model;
+use clipdex_models::{Registry, LAYOUT};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")

@@ -7,8 +7,7 @@ pub enum ModelsError {
 
     #[error(
         "cannot reach {endpoint} ({reason}). Clipdex works offline once a model is installed; \
-         to install without a network, copy the model folder or archive here and run \
-         `clipdex models pull ID --from PATH`"
+         without a network, a model can be installed from a copy of its folder or archive"
     )]
     Offline { endpoint: String, reason: String },
 
@@ -23,7 +22,7 @@ pub enum ModelsError {
 
     #[error(
         "{file} is corrupt: its {algorithm} is {actual}, but the hub publishes {expected}. \
-         The damaged download was deleted; run the same command again to fetch it afresh"
+         The damaged download was deleted; downloading again fetches it afresh"
     )]
     Checksum { file: String, algorithm: &'static str, expected: String, actual: String },
 
@@ -32,7 +31,7 @@ pub enum ModelsError {
 
     #[error(
         "the disk is full while writing {path} ({needed_mb} MB needed for the whole model). \
-         Free some space and run the same command again: it resumes where it stopped"
+         Free some space and download again: it resumes where it stopped"
     )]
     DiskFull { path: PathBuf, needed_mb: u64 },
 
@@ -52,10 +51,10 @@ pub enum ModelsError {
     #[error("{path} is not a model in the open_clip ONNX layout: missing {missing}")]
     NotAModel { path: PathBuf, missing: String },
 
-    #[error("the model {id} is damaged: {problems}. Run `clipdex models pull {id}` to repair it")]
+    #[error("the model {id} is damaged: {problems}. Downloading it again repairs it")]
     Damaged { id: String, problems: String },
 
-    #[error("the model {0} is not installed; `clipdex models pull {0}` installs it")]
+    #[error("the model {0} is not installed; download it first")]
     NotInstalled(String),
 
     #[error("{0:?} is not a valid model id (letters, digits, '.', '_', '-', '@' and '+' only)")]
@@ -63,28 +62,6 @@ pub enum ModelsError {
 
     #[error("cancelled")]
     Cancelled,
-}
-
-impl ModelsError {
-    /// A stable code for front ends (`error[code]`, IPC `{code, message}`).
-    pub fn code(&self) -> &'static str {
-        match self {
-            ModelsError::UnknownModel { .. } => "unknown_model",
-            ModelsError::Offline { .. } => "offline",
-            ModelsError::Http { .. } | ModelsError::BadListing { .. } | ModelsError::Transfer { .. } => {
-                "download_failed"
-            }
-            ModelsError::MissingFile { .. } => "download_failed",
-            ModelsError::Checksum { .. } | ModelsError::Size { .. } => "corrupt_download",
-            ModelsError::DiskFull { .. } => "disk_full",
-            ModelsError::Io { .. } => "io",
-            ModelsError::BadArchive { .. } | ModelsError::NotAModel { .. } => "bad_model",
-            ModelsError::Damaged { .. } => "model_damaged",
-            ModelsError::NotInstalled(_) => "model_not_installed",
-            ModelsError::BadId(_) => "bad_argument",
-            ModelsError::Cancelled => "cancelled",
-        }
-    }
 }
 
 pub type Result<T, E = ModelsError> = std::result::Result<T, E>;

@@ -1,18 +1,88 @@
+// @ts-check
 // A scripted stand-in for the Rust side, installed before the page loads:
-// the same commands, argument names and DTO shapes as src-tauri, canned
-// answers, and a record of every call in `window.__calls`: its command and
-// arguments, when it was asked (`asked`: the call's place in the order calls
-// were made; `askedAt`: performance.now()) and, once it is settled, when it
-// was answered (`answered`: its place in the order answers went back, across
-// all commands; `answeredAt`) and whether it failed (`failed`).
+// the same commands, argument names and DTO shapes as src-tauri (its answers
+// are type-checked against the generated src/wire.ts by `npm run check`),
+// canned answers, and a record of every call in `window.__calls`: its command
+// and arguments, when it was asked (`asked`: the call's place in the order
+// calls were made; `askedAt`: performance.now()) and, once it is settled, when
+// it was answered (`answered`: its place in the order answers went back,
+// across all commands; `answeredAt`) and whether it failed (`failed`).
+// Plain JavaScript: it runs in the page as it is (page.addInitScript).
+
+/** @typedef {import("../../src/wire").ErrorCode} ErrorCode */
+/** @typedef {import("../../src/wire").IpcError} IpcError */
+/** @typedef {import("../../src/wire").Hit} Hit */
+/** @typedef {import("../../src/wire").SearchResult} SearchResult */
+/** @typedef {import("../../src/wire").Outline} Outline */
+/** @typedef {import("../../src/wire").Status} Status */
+/** @typedef {import("../../src/wire").Summary} Summary */
+/** @typedef {import("../../src/wire").IndexEvent} IndexEvent */
+/** @typedef {import("../../src/wire").HeatMatrix} HeatMatrix */
+/** @typedef {import("../../src/wire").RegionMap} RegionMap */
+/** @typedef {import("../../src/wire").ModelsList} ModelsList */
+/**
+ * A channel as Tauri's `Channel` serialises it: its callback's id.
+ * @typedef {{ id: number, __index?: number }} ChannelRef
+ */
+/**
+ * `search`'s arguments, as ipc.ts sends them.
+ * @typedef {{ query: string, limit?: number, offset?: number, minScore: number | null, mode?: string, sort?: string, images: string[], lang: string }} SearchArgs
+ */
+/**
+ * One recorded call.
+ * @typedef {{ cmd: string, args: any, asked: number, askedAt: number, answered: number | null, answeredAt: number | null, failed: boolean | null }} Call
+ */
+/**
+ * The commands, each with the answer the Rust side gives (a promise for the long ones).
+ * @typedef {{
+ *   library_status: () => Status,
+ *   search: (a: SearchArgs) => SearchResult,
+ *   query_image: (a: { data: string }) => string,
+ *   open_item: (a: { id: string, reveal: boolean }) => null,
+ *   "plugin:dialog|open": () => string | string[] | null,
+ *   remove_folder: (a: { folder: string }) => boolean,
+ *   cancel_indexing: () => boolean,
+ *   pause_indexing: (a: { paused: boolean }) => boolean,
+ *   index_folders: (a: { folders: string[], onEvent: ChannelRef }) => Promise<Summary>,
+ *   retry_failures: (a: { paths: string[], onEvent: ChannelRef }) => Promise<Summary>,
+ *   heatmap_matrix: (a: { prompts: string[], items: string[] }) => HeatMatrix,
+ *   heatmap_region: (a: { id: string, text: string, onEvent: ChannelRef }) => RegionMap,
+ *   cancel_heatmap: () => boolean,
+ *   models_list: () => ModelsList,
+ *   "plugin:event|listen": (a: { event: string, handler: number }) => number,
+ *   "plugin:event|unlisten": () => null,
+ * }} Handlers
+ */
+/**
+ * What the tests read and set on `window`.
+ * @typedef {{
+ *   __calls: Call[],
+ *   __total: Record<string, number>,
+ *   __outlines: Record<string, Outline>,
+ *   __queryImages: Set<string>,
+ *   __delays: Record<string, number>,
+ *   __status: Status,
+ *   __failStatus?: boolean,
+ *   __pick?: string | string[] | null,
+ *   __run?: { paused: boolean, cancelled: boolean } | null,
+ *   __tick?: number,
+ *   __emit: (event: string) => void,
+ *   __TAURI_INTERNALS__: unknown,
+ * }} MockGlobals
+ */
 (() => {
+  const w = /** @type {Window & MockGlobals} */ (/** @type {unknown} */ (window));
+  /** @type {Map<number, (m: any) => void>} */
   const callbacks = new Map();
   let nextId = 1;
+  /** @type {Call[]} */
   const calls = [];
-  window.__calls = calls;
+  w.__calls = calls;
   let answers = 0;
   // A few colours, shared: the same URL is one decoded image however many cards show it.
+  /** @type {Map<number, string>} */
   const swatches = new Map();
+  /** @param {number} hue @returns {string} */
   const swatch = (hue) => {
     const h = Math.round(hue) % 360;
     if (!swatches.has(h)) {
@@ -22,8 +92,9 @@
           encodeURIComponent(`<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="hsl(${h},70%,50%)"/></svg>`),
       );
     }
-    return swatches.get(h);
+    return /** @type {string} */ (swatches.get(h));
   };
+  /** @param {string} name @param {number} score @param {number} i @returns {Hit} */
   const hit = (name, score, i) => ({
     id: String(i).padStart(64, "a"),
     path: `/photos/${name}.jpg`,
@@ -42,10 +113,11 @@
     why: { vectorRank: i + 1, keywordRank: null, keywordFields: [], fused: 0.02 },
   });
   // `window.__total[query]` makes a query match that many items (paged like the real command).
-  window.__total = {};
+  w.__total = {};
+  /** @param {string} q @param {number} [offset] @param {number} [limit] @returns {Hit[]} */
   const results = (q, offset = 0, limit = 60) => {
     const word = (q || "photo").split(/[ ,]/)[0] || "photo";
-    const total = window.__total[q] ?? 4;
+    const total = w.__total[q] ?? 4;
     const n = Math.max(0, Math.min(limit, total - offset));
     return Array.from({ length: n }, (_, k) => {
       const i = offset + k;
@@ -53,9 +125,29 @@
     });
   };
   // Outlines the real parser would give, per query; anything else is one text term.
-  window.__outlines = {};
+  w.__outlines = {};
+  /**
+   * The query as the engine reads it (trimmed, as the real `search` reads it).
+   * @param {string} query @returns {Outline}
+   */
+  const outline = (query) => {
+    const text = query.trim();
+    if (w.__outlines[text]) return w.__outlines[text];
+    if (!text) return { parts: [], error: null };
+    return { parts: [{ start: 0, atomStart: 0, end: text.length, kind: "text", label: text, weight: 1 }], error: null };
+  };
+  // Tokens of the query images registered so far (`query_image`), as the engine holds them.
+  /** @type {Set<string>} */
+  const queryImages = new Set();
+  w.__queryImages = queryImages;
+  /**
+   * A refusal as the Rust side sends it: `{code, message}`.
+   * @param {ErrorCode} code @param {string} message @returns {IpcError}
+   */
+  const refusal = (code, message) => ({ code, message });
   // Answers can be delayed per query, to test that a slow old answer never wins.
-  window.__delays = {};
+  w.__delays = {};
+  /** @type {Status} */
   const status = {
     library: "/home/me/.local/share/clipdex/library",
     items: 4,
@@ -72,42 +164,80 @@
     device: { provider: "cpu", fallbackReason: null },
   };
   // Tests change the library behind the window's back through this.
-  window.__status = status;
+  w.__status = status;
+  /**
+   * A token for an image's bytes: the same bytes give the same token (a
+   * 32-bit FNV-1a of the base64 here; the engine hashes the bytes).
+   * @param {string} data @returns {string}
+   */
+  const tokenOf = (data) => {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < data.length; i++) {
+      h ^= data.charCodeAt(i);
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    return "qimg-" + h.toString(16).padStart(8, "0");
+  };
+  /** @type {Handlers} */
   const handlers = {
     library_status: () => {
-      if (window.__failStatus) {
-        throw { code: "store_failed", message: "cannot open the library at /home/me/.local/share/clipdex/library: permission denied" };
+      if (w.__failStatus) {
+        throw refusal("store_failed", "cannot open the library at /home/me/.local/share/clipdex/library: permission denied");
       }
       // A fresh copy each time, as JSON over IPC would be.
       return JSON.parse(JSON.stringify(status));
     },
-    search: (a) => ({
-      hits: a.query || (a.images || []).length ? results(a.query || "similar", a.offset, a.limit) : [],
-      cutoff: 0.2,
-      defaultCutoff: true,
-      belowCutoff: 2,
-    }),
-    query_outline: (a) =>
-      window.__outlines[a.query] ?? {
-        parts: [{ start: 0, atomStart: 0, end: a.query.length, kind: "text", label: a.query.trim(), weight: 1 }],
-        error: null,
-      },
+    /** @param {SearchArgs} a @returns {SearchResult} */
+    search: (a) => {
+      const text = a.query.trim();
+      const images = a.images || [];
+      const unknown = images.find((t) => !queryImages.has(t));
+      if (unknown) throw refusal("bad_argument", `the query image ${unknown} is no longer held; add the picture again`);
+      const o = outline(text);
+      // A query that stops making sense: no hits, and no error.
+      if (o.error || (!text && images.length === 0)) {
+        return { hits: [], cutoff: null, defaultCutoff: false, belowCutoff: 0, outline: o };
+      }
+      return {
+        hits: results(text || "similar", a.offset, a.limit),
+        cutoff: 0.2,
+        defaultCutoff: true,
+        belowCutoff: 2,
+        outline: o,
+      };
+    },
+    // A dropped or pasted picture, registered once: refused unless it is a PNG or a JPEG.
+    /** @param {{ data: string }} a @returns {string} */
+    query_image: (a) => {
+      let head = "";
+      try {
+        head = atob(a.data.trim().slice(0, 12));
+      } catch (e) {
+        throw refusal("bad_argument", `the picture is not valid base64: ${e}`);
+      }
+      const png = head.startsWith("\x89PNG\r\n\x1a\n");
+      const jpeg = head.startsWith("\xff\xd8\xff");
+      if (!png && !jpeg) throw refusal("bad_image", "cannot read <query image>: the format could not be determined");
+      const token = tokenOf(a.data.trim());
+      queryImages.add(token);
+      return token;
+    },
     open_item: () => null,
     // The folder picker: what the test chose (null: the user cancelled).
-    "plugin:dialog|open": () => window.__pick ?? null,
+    "plugin:dialog|open": () => w.__pick ?? null,
     remove_folder: (a) => {
       const had = status.folders.includes(a.folder);
       status.folders = status.folders.filter((f) => f !== a.folder);
-      status.watching = status.watching.filter((w) => w.folder !== a.folder);
+      status.watching = status.watching.filter((x) => x.folder !== a.folder);
       return had;
     },
     cancel_indexing: () => {
-      window.__run && (window.__run.cancelled = true);
-      return !!window.__run;
+      w.__run && (w.__run.cancelled = true);
+      return !!w.__run;
     },
     pause_indexing: (a) => {
-      if (!window.__run) return false;
-      window.__run.paused = a.paused;
+      if (!w.__run) return false;
+      w.__run.paused = a.paused;
       return true;
     },
     // A scripted run: progress every 50 ms (none while paused) until done or cancelled.
@@ -140,49 +270,58 @@
     },
     "plugin:event|unlisten": () => null,
   };
+  /**
+   * A scripted index run over `channel`.
+   * @param {ChannelRef} channel @param {number} total @param {string[]} folders @returns {Promise<Summary>}
+   */
   function runIndex(channel, total, folders) {
-    const run = (window.__run = { paused: false, cancelled: false });
+    const run = (w.__run = { paused: false, cancelled: false });
     status.folders.push(...folders.filter((f) => !status.folders.includes(f)));
-    send(channel, { event: "started", data: { folders } });
+    sendEvent(channel, { event: "started", data: { folders } });
     return new Promise((resolve) => {
       let done = 0;
       const tick = () => {
         if (run.cancelled || done >= total) {
-          window.__run = null;
+          w.__run = null;
+          /** @type {Summary} */
           const summary = { indexed: done, reused: 0, skipped: 0, removed: 0, failed: [], cancelled: run.cancelled, seconds: 1 };
           status.items += done;
-          send(channel, { event: "finished", data: { summary } });
+          sendEvent(channel, { event: "finished", data: { summary } });
           resolve(summary);
           return;
         }
         if (!run.paused) {
           done = Math.min(total, done + 4);
-          send(channel, {
+          sendEvent(channel, {
             event: "progress",
             data: { phase: "indexing", total, done, indexed: done, reused: 0, skipped: 0, failed: 0, removed: 0, current: `/photos/new/img-${done}.jpg` },
           });
         }
-        setTimeout(tick, window.__tick ?? 50);
+        setTimeout(tick, w.__tick ?? 50);
       };
       tick();
     });
   }
   // Events the Rust side would emit: window.__emit("library-changed").
+  /** @type {{ event: string, handler: number }[]} */
   const listeners = [];
-  window.__emit = (event) => {
+  w.__emit = (event) => {
     for (const l of listeners.filter((l) => l.event === event)) {
       const cb = callbacks.get(l.handler);
       if (cb) cb({ event, id: 0, payload: null });
     }
   };
+  /** @param {ChannelRef} channel @param {unknown} message */
   function send(channel, message) {
-    const id = channel && channel.id;
-    const cb = callbacks.get(id);
+    const cb = channel && callbacks.get(channel.id);
     if (!cb) return;
-    channel.__index = (channel.__index || 0);
+    channel.__index = channel.__index || 0;
     cb({ message, index: channel.__index++ });
   }
-  window.__TAURI_INTERNALS__ = {
+  /** An index run's event, as the Rust side sends it. @param {ChannelRef} channel @param {IndexEvent} event */
+  const sendEvent = (channel, event) => send(channel, event);
+  w.__TAURI_INTERNALS__ = {
+    /** @param {(m: any) => void} cb @param {boolean} [once] */
     transformCallback(cb, once) {
       const id = nextId++;
       callbacks.set(id, (m) => {
@@ -191,10 +330,13 @@
       });
       return id;
     },
+    /** @param {number} id */
     unregisterCallback(id) {
       callbacks.delete(id);
     },
+    /** @param {string} cmd @param {Record<string, any>} [args] */
     async invoke(cmd, args = {}) {
+      /** @type {Call} */
       const call = {
         cmd,
         args: JSON.parse(JSON.stringify(args, (k, v) => (v && v.id && k === "onEvent" ? "channel" : v))),
@@ -205,15 +347,16 @@
         failed: null,
       };
       calls.push(call);
+      /** @param {boolean} failed */
       const settle = (failed) => {
         call.answered = answers++;
         call.answeredAt = performance.now();
         call.failed = failed;
       };
       try {
-        const h = handlers[cmd];
-        if (!h) throw { code: "internal", message: `no mock for ${cmd}` };
-        const delay = cmd === "search" ? window.__delays[args.query] || 0 : 0;
+        const h = /** @type {Record<string, ((a: any) => unknown) | undefined>} */ (/** @type {unknown} */ (handlers))[cmd];
+        if (!h) throw refusal("internal", `no mock for ${cmd}`);
+        const delay = cmd === "search" ? w.__delays[args.query] || 0 : 0;
         if (delay) await new Promise((r) => setTimeout(r, delay));
         const answer = await h(args);
         settle(false);
@@ -223,6 +366,7 @@
         throw e;
       }
     },
+    /** @param {string} p */
     convertFileSrc: (p) => p,
     metadata: { currentWindow: { label: "main" }, currentWebview: { windowLabel: "main", label: "main" } },
   };

@@ -1,5 +1,6 @@
 // The real built window in headless Chromium, its backend mocked
-// (mock-ipc.js): typing, stale answers, dropping and pasting images, the
+// (mock-ipc.js): typing (one IPC call per search), stale answers, dropping
+// and pasting images (registered once, searched by token), the
 // heatmap matrix and overlay, the failures list, keyboard use, the library
 // panel, settings, the query's outline, the virtualised grid, a backend
 // that fails at start, and WCAG AA checks (axe) in both themes.
@@ -14,6 +15,31 @@ const PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8A
 
 async function calls(page: Page, cmd: string) {
   return page.evaluate((c) => (window as any).__calls.filter((x: any) => x.cmd === c), cmd);
+}
+
+/** Every call made so far, in the order asked. */
+async function allCalls(page: Page): Promise<any[]> {
+  return page.evaluate(() => (window as any).__calls);
+}
+
+/** Drops (or pastes) files with `bytes` (base64) on the window, as the web view delivers them. */
+async function giveImages(page: Page, how: "drop" | "paste", files: { name: string; b64: string; type?: string }[]) {
+  await page.evaluate(
+    ([how, files]) => {
+      const dt = new DataTransfer();
+      for (const f of files as { name: string; b64: string; type?: string }[]) {
+        const bytes = Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0));
+        dt.items.add(new File([bytes], f.name, { type: f.type ?? "image/png" }));
+      }
+      if (how === "paste") {
+        window.dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
+      } else {
+        window.dispatchEvent(new DragEvent("dragover", { dataTransfer: dt, bubbles: true, cancelable: true }));
+        window.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+      }
+    },
+    [how, files] as const,
+  );
 }
 
 test.beforeEach(async ({ page }) => {
@@ -66,29 +92,65 @@ test("a slow answer to an older query never replaces a newer one", async ({ page
   await expect(page.getByRole("searchbox")).toHaveValue("dog");
 });
 
-test("dropping an image searches by its bytes", async ({ page }) => {
-  await page.evaluate((b64) => {
-    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-    const dt = new DataTransfer();
-    dt.items.add(new File([bytes], "beach.png", { type: "image/png" }));
-    window.dispatchEvent(new DragEvent("dragover", { dataTransfer: dt, bubbles: true, cancelable: true }));
-    window.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
-  }, PNG_B64);
+test("a dropped image is registered once by its bytes, then searched by its token", async ({ page }) => {
+  await giveImages(page, "drop", [{ name: "beach.png", b64: PNG_B64 }]);
   await expect(page.getByRole("list", { name: /Results for beach.png/ })).toBeVisible();
-  const sent = await calls(page, "search");
-  expect(sent.at(-1).args.images).toEqual([PNG_B64]);
   await expect(page.getByRole("button", { name: "Remove beach.png from the query" })).toBeVisible();
+  const registered = await calls(page, "query_image");
+  expect(registered.map((c: any) => c.args)).toEqual([{ data: PNG_B64 }]);
+  expect(registered[0].failed).toBe(false);
+  // The token the backend gave for it.
+  const tokens: string[] = await page.evaluate(() => Array.from((window as any).__queryImages));
+  expect(tokens).toHaveLength(1);
+  expect(tokens[0]).toMatch(/^qimg-/);
+  const sent = await calls(page, "search");
+  const images = sent.at(-1).args.images;
+  expect(images).toEqual(tokens);
+  // Searching again (text added, Enter) sends the token again: the picture is not registered again.
+  const box = page.getByRole("searchbox");
+  await box.fill("sunset");
+  await box.press("Enter");
+  await expect(page.getByRole("list", { name: /Results for sunset/ })).toBeVisible();
+  expect((await calls(page, "search")).at(-1).args).toMatchObject({ query: "sunset", images });
+  expect(await calls(page, "query_image")).toHaveLength(1);
+  expect(JSON.stringify((await calls(page, "search")).map((c: any) => c.args))).not.toContain(PNG_B64);
+  // The same picture dropped again is one more chip, registered once for it (the same bytes, the same token).
+  await giveImages(page, "drop", [{ name: "beach.png", b64: PNG_B64 }]);
+  await expect(page.getByRole("button", { name: "Remove beach.png from the query" })).toHaveCount(2);
+  await expect.poll(async () => (await calls(page, "search")).at(-1).args.images).toEqual([images[0], images[0]]);
+  expect((await calls(page, "query_image")).map((c: any) => c.args)).toEqual([{ data: PNG_B64 }, { data: PNG_B64 }]);
+  await box.press("Enter");
+  await expect.poll(async () => (await calls(page, "search")).length).toBe(sent.length + 3);
+  expect((await calls(page, "search")).at(-1).args.images).toEqual([images[0], images[0]]);
+  expect(await calls(page, "query_image")).toHaveLength(2);
 });
 
-test("pasting an image searches by its bytes", async ({ page }) => {
-  await page.evaluate((b64) => {
-    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-    const dt = new DataTransfer();
-    dt.items.add(new File([bytes], "", { type: "image/png" }));
-    window.dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
-  }, PNG_B64);
+test("a pasted image is registered once, then searched by its token", async ({ page }) => {
+  await giveImages(page, "paste", [{ name: "", b64: PNG_B64 }]);
   await expect(page.getByRole("list", { name: /Results for pasted image/ })).toBeVisible();
-  expect((await calls(page, "search")).at(-1).args.images).toEqual([PNG_B64]);
+  expect((await calls(page, "query_image")).map((c: any) => c.args)).toEqual([{ data: PNG_B64 }]);
+  const search = (await calls(page, "search")).at(-1);
+  expect(search.args.images).toHaveLength(1);
+  expect(search.args.images[0]).toMatch(/^qimg-/);
+});
+
+test("a file that is not a picture is refused with the engine's error and not added", async ({ page }) => {
+  const box = page.getByRole("searchbox");
+  await box.fill("sled");
+  await box.press("Enter");
+  await expect(page.getByRole("list", { name: /Results for sled/ }).getByRole("listitem")).toHaveCount(4);
+  const searches = (await calls(page, "search")).length;
+  // Says it is a PNG; its bytes say otherwise.
+  await giveImages(page, "drop", [{ name: "notes.png", b64: btoa("just some text, not a picture") }]);
+  const alert = page.getByRole("alert").filter({ hasText: "format" });
+  await expect(alert).toBeVisible();
+  const refused = await calls(page, "query_image");
+  expect(refused).toHaveLength(1);
+  expect(refused[0].failed).toBe(true);
+  await expect(page.getByRole("button", { name: "Remove notes.png from the query" })).toHaveCount(0);
+  // Nothing was searched with it: the results shown stay.
+  expect((await calls(page, "search")).length).toBe(searches);
+  await expect(page.getByRole("list", { name: /Results for sled/ }).getByRole("listitem")).toHaveCount(4);
 });
 
 test("the heatmap matrix colours cells and the overlay shows where it matches", async ({ page }) => {
@@ -151,6 +213,8 @@ test("keyboard: the models panel opens with Ctrl+Shift+M and closes with Esc", a
   await page.keyboard.press("Control+Shift+M");
   await expect(page.getByRole("dialog", { name: "Models" })).toBeVisible();
   await expect(page.getByText("Runs on")).toContainText("CPU");
+  // Where models are installed (the offline advice points here).
+  await expect(page.getByRole("dialog", { name: "Models" })).toContainText("Models folder: /models");
   await page.keyboard.press("Escape");
   await expect(page.getByRole("dialog", { name: "Models" })).toHaveCount(0);
 });
@@ -281,19 +345,65 @@ test("100,000 results: the grid keeps a screenful in the page, pages in as it sc
   console.log(`100k results: loaded in ${elapsed} ms; ${inPage} cards in the page; ${frame.toFixed(1)} ms per scrolled frame`);
 });
 
-test("a query that stops making sense is marked where, and not searched", async ({ page }) => {
+test("a query that stops making sense is marked where, and the results shown stay", async ({ page }) => {
   await page.evaluate(() => {
     (window as any).__outlines["cat after:someday"] = { parts: [], error: { position: 10, expected: "a date as YYYY-MM-DD" } };
   });
   const box = page.getByRole("searchbox");
   await box.focus();
   await expect(page.getByRole("region", { name: "Query syntax" })).toContainText("after:2024-06-01");
+  await box.fill("cat");
+  await box.press("Enter");
+  const results = page.getByRole("list", { name: /Results for cat/ });
+  await expect(results.getByRole("listitem")).toHaveCount(4);
   await box.fill("cat after:someday");
   const alert = page.locator("#syntax-error");
   await expect(alert).toContainText("expected a date as YYYY-MM-DD");
   await expect(alert.locator("mark")).toHaveText("s");
   await expect(box).toHaveAttribute("aria-invalid", "true");
-  expect((await calls(page, "search")).filter((c: any) => c.args.query === "cat after:someday")).toHaveLength(0);
+  // One search call, answered with the outline's error and no hits...
+  const asked = (await calls(page, "search")).filter((c: any) => c.args.query === "cat after:someday");
+  expect(asked).toHaveLength(1);
+  expect(asked[0].failed).toBe(false);
+  // ...and the previous results stay.
+  await expect(results.getByRole("listitem")).toHaveCount(4);
+  await expect(page.getByText("cat-0.jpg")).toBeVisible();
+  await expect(page.getByText(/No matches/)).toHaveCount(0);
+});
+
+test("one IPC call per keystroke burst: a search, whose answer carries the outline", async ({ page }) => {
+  const box = page.getByRole("searchbox");
+  await box.focus();
+  const before = (await allCalls(page)).length;
+  await box.pressSequentially("red sled", { delay: 20 });
+  await expect(page.getByRole("list", { name: /Results for red sled/ }).getByRole("listitem")).toHaveCount(4);
+  await expect(page.getByLabel("searching")).toHaveCount(0);
+  // Let any straggling call (a second timer, an outline) show up.
+  await page.waitForTimeout(400);
+  const since = (await allCalls(page)).slice(before);
+  expect(since.map((c: any) => [c.cmd, c.args.query])).toEqual([["search", "red sled"]]);
+  expect(since[0].failed).toBe(false);
+});
+
+test("leading spaces: the outline (counted in the trimmed query) edits the text as typed", async ({ page }) => {
+  await page.evaluate(() => {
+    (window as any).__outlines["cat 2:dog"] = {
+      parts: [
+        { start: 0, atomStart: 0, end: 3, kind: "text", label: "cat", weight: 1 },
+        { start: 4, atomStart: 6, end: 9, kind: "text", label: "dog", weight: 2 },
+      ],
+      error: null,
+    };
+  });
+  const box = page.getByRole("searchbox");
+  await box.fill("  cat 2:dog");
+  await box.press("Enter");
+  const weight = page.getByRole("region", { name: "Query terms and weights" }).getByRole("spinbutton", { name: "weight: dog" });
+  await expect(weight).toHaveValue("2");
+  expect((await calls(page, "search")).at(-1).args.query).toBe("cat 2:dog");
+  await weight.fill("3");
+  await weight.press("Enter");
+  await expect(box).toHaveValue("  cat 3:dog");
 });
 
 test("dragging a result into the search box adds it as a term whose weight can be set", async ({ page }) => {

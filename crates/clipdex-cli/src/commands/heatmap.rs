@@ -68,14 +68,10 @@ pub(crate) async fn heatmap(library: Option<PathBuf>, kind: HeatmapKind) -> Resu
                 })
                 .await?;
             bar.finish_and_clear();
-            let (lo, hi) =
-                map.cells.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), c| (a.min(*c), b.max(*c)));
-            let levels: Vec<f32> = map.cells.iter().map(|c| (c - lo) / (hi - lo).max(1e-6)).collect();
+            let levels = map.levels();
             if let Some(out_path) = &png {
-                let (_, path) = lib.image_file(&target).await?;
-                let img = clipdex_library::decode_image_file(&path)?;
-                clipdex_library::heat_overlay(&img, map.rows, map.cols, &levels, 0.45)
-                    .save(out_path)
+                lib.save_region_overlay(&target, &map, out_path)
+                    .await
                     .with_context(|| format!("cannot write {}", out_path.display()))?;
             }
             let (pr, pc) = map.peak();

@@ -40,20 +40,3 @@ fn warned(m: std::sync::Arc<clipdex_library::Model>) -> std::sync::Arc<clipdex_l
     }
     m
 }
-
-/// The model a library records, if the library exists (never creates one).
-async fn library_model_dir(library: Option<PathBuf>) -> Option<PathBuf> {
-    let dir = library.unwrap_or_else(paths::default_library_dir);
-    if !dir.join("db").is_dir() {
-        return None;
-    }
-    let lib = Library::open(&dir).await.ok()?;
-    lib.model_record().await.ok().flatten().map(|r| r.dir)
-}
-
-fn same_dir(a: &std::path::Path, b: &std::path::Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
-}

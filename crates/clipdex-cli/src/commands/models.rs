@@ -4,88 +4,26 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, Context, Result};
-use clipdex_library::{models, paths, LibraryError};
+use anyhow::Result;
+use clipdex_library::{paths, Fetched, Library, LibraryError, ModelListing, ModelShelf, Transfer};
 
-use super::{library_model_dir, open_library, open_model, same_dir};
+use super::{open_library, open_model};
 use crate::args::ModelsAction;
 use crate::output::{mb, FailureJson};
 use crate::progress::{bytes_bar, cancel_on_ctrl_c, progress_bar, show_progress};
 
 pub(crate) async fn run(library: Option<PathBuf>, action: ModelsAction) -> Result<ExitCode> {
-    let registry = models::Registry::builtin();
-    let store = models::Models::new(paths::models_dir());
+    let shelf = ModelShelf::new(paths::models_dir());
     match action {
         ModelsAction::List { json } => {
-            let installed = store.installed()?;
-            let lib_model = library_model_dir(library).await;
+            let lib = existing_library(library).await;
+            let listing = shelf.list(lib.as_ref()).await?;
             let mut out = std::io::stdout().lock();
-            let mut rows: Vec<(String, Option<&models::Entry>, Option<&models::Installed>)> = registry
-                .models
-                .iter()
-                .map(|e| (e.id.clone(), Some(e), installed.iter().find(|i| i.id == e.id)))
-                .collect();
-            for i in &installed {
-                if registry.get(&i.id).is_none() {
-                    rows.push((i.id.clone(), None, Some(i)));
-                }
-            }
-            for (id, entry, inst) in rows {
-                let in_library = inst.is_some_and(|i| lib_model.as_deref().is_some_and(|d| same_dir(d, &i.dir)));
+            for m in &listing {
                 if json {
-                    let commit = inst.and_then(|i| i.manifest.as_ref()).and_then(|m| match &m.source {
-                        models::manifest::Source::Hub { commit, .. } => Some(commit.clone()),
-                        models::manifest::Source::Local { .. } => None,
-                    });
-                    let v = serde_json::json!({
-                        "id": id,
-                        "default": id == registry.default,
-                        "installed": inst.is_some(),
-                        "dir": inst.map(|i| i.dir.display().to_string()),
-                        "bytes": inst.map(|i| i.bytes),
-                        "commit": commit,
-                        "library_model": in_library,
-                        "known": entry.is_some(),
-                        "repo": entry.map(|e| &e.repo),
-                        "dim": entry.map(|e| e.dim),
-                        "image_size": entry.map(|e| e.image_size),
-                        "context_length": entry.map(|e| e.context_length),
-                        "text_inputs": entry.map(|e| &e.text_inputs),
-                        "size_mb": entry.map(|e| e.size_mb),
-                        "languages": entry.map(|e| &e.languages),
-                        "languages_note": entry.and_then(|e| e.languages_note.as_ref()),
-                        "language_prefix": entry.map(|e| e.language_prefix),
-                        "licence": entry.map(|e| &e.licence),
-                        "quality": entry.map(|e| &e.quality),
-                        "summary": entry.map(|e| &e.summary),
-                    });
-                    writeln!(out, "{v}")?;
+                    writeln!(out, "{}", listing_json(m))?;
                 } else {
-                    let state = match inst {
-                        Some(i) if in_library => format!("installed, {} — this library's model", mb(i.bytes)),
-                        Some(i) => format!("installed, {}", mb(i.bytes)),
-                        None => "not installed".to_string(),
-                    };
-                    let star = if id == registry.default { " (default)" } else { "" };
-                    writeln!(out, "{id}{star}: {state}")?;
-                    if let Some(e) = entry {
-                        let langs = e.languages_note.clone().unwrap_or_else(|| e.languages.join(", "));
-                        writeln!(
-                            out,
-                            "    {} · {} dims · {} px · about {} MB · {langs}",
-                            e.repo, e.dim, e.image_size, e.size_mb
-                        )?;
-                        let q: Vec<String> = e
-                            .quality
-                            .iter()
-                            .take(2)
-                            .map(|q| format!("{} {} {}", q.benchmark, q.metric, q.value))
-                            .collect();
-                        writeln!(out, "    {}", q.join("; "))?;
-                        writeln!(out, "    licence: {}", e.licence)?;
-                    } else {
-                        writeln!(out, "    (not in the registry: installed from a folder or archive)")?;
-                    }
+                    write_listing(&mut out, m)?;
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -93,65 +31,49 @@ pub(crate) async fn run(library: Option<PathBuf>, action: ModelsAction) -> Resul
         ModelsAction::Pull { id, from, json } => {
             let cancel = cancel_on_ctrl_c(Some("the partial download is kept; pull again to resume"));
             let bar = bytes_bar(0);
-            let (dir, summary) = match from {
-                Some(src) => {
-                    let (store2, id2, cancel2, bar2) = (store.clone(), id.clone(), cancel.clone(), bar.clone());
-                    let inst = tokio::task::spawn_blocking(move || {
-                        store2.install_from(&id2, &src, cancel2.as_flag(), &mut |p| {
-                            bar2.set_length(p.total);
-                            bar2.set_position(p.done);
-                            bar2.set_prefix(p.file.clone());
-                        })
-                    })
-                    .await
-                    .map_err(|e| anyhow!("install task failed: {e}"))??;
-                    (inst.dir.clone(), format!("installed {} from {} ({})", inst.id, "a local copy", mb(inst.bytes)))
-                }
+            let b = bar.clone();
+            let on_progress = move |p: &Transfer| {
+                b.set_length(p.total);
+                b.set_position(p.done);
+                b.set_prefix(p.file.clone());
+            };
+            let got = match from {
+                Some(src) => shelf.install_from(&id, &src, &cancel, on_progress).await,
                 None => {
-                    let entry = registry.entry(&id)?;
-                    let hub = models::Hub::from_env()?;
-                    eprintln!("fetching {} from {} (about {} MB)…", entry.repo, hub.endpoint(), entry.size_mb);
-                    let b = bar.clone();
-                    let report = store
-                        .pull(&hub, entry, cancel.as_flag(), &mut |p| {
-                            b.set_length(p.total);
-                            b.set_position(p.done);
-                            b.set_prefix(p.file.clone());
-                        })
-                        .await?;
-                    let how = if report.up_to_date {
-                        "already installed and intact".to_string()
-                    } else {
-                        format!(
-                            "downloaded {}{}{}, every file checked against the hub's published digest",
-                            mb(report.received),
-                            if report.resumed > 0 {
-                                format!(", resumed {}", mb(report.resumed))
-                            } else {
-                                String::new()
-                            },
-                            if report.restarts > 0 {
-                                format!(", {} restart(s)", report.restarts)
-                            } else {
-                                String::new()
-                            }
-                        )
-                    };
-                    let short = &report.commit[..report.commit.len().min(12)];
-                    (report.installed.dir.clone(), format!("{id} @ {short}: {how}"))
+                    let src = shelf.download_source(&id)?;
+                    eprintln!("fetching {} from {} (about {} MB)…", src.repo, src.endpoint, src.size_mb);
+                    shelf.pull(&id, &cancel, on_progress).await
                 }
             };
             bar.finish_and_clear();
-            // Verified bytes are not yet a working model: open it.
-            let model = open_model(&dir, &[]).await.with_context(|| {
-                format!("{id} is installed in {} but does not load (its files are kept)", dir.display())
+            let got = got.map_err(|e| match e {
+                // Verified bytes that do not load: say the files are kept.
+                e @ LibraryError::Model(_) => anyhow::Error::new(e).context(format!(
+                    "{id} is installed in {} but does not load (its files are kept)",
+                    shelf.dir().join(&id).display()
+                )),
+                e => e.into(),
             })?;
+            let summary = match &got.fetched {
+                Fetched::Copied { bytes } => format!("installed {id} from a local copy ({})", mb(*bytes)),
+                Fetched::UpToDate { commit } => format!("{id} @ {}: already installed and intact", short(commit)),
+                Fetched::Downloaded { commit, received, resumed, restarts } => format!(
+                    "{id} @ {}: downloaded {}{}{}, every file checked against the hub's published digest",
+                    short(commit),
+                    mb(*received),
+                    if *resumed > 0 { format!(", resumed {}", mb(*resumed)) } else { String::new() },
+                    if *restarts > 0 { format!(", {restarts} restart(s)") } else { String::new() }
+                ),
+            };
+            let model = super::warned(got.model);
             let info = model.info();
-            if let Some(e) = registry.get(&id) {
-                if e.dim != info.dim {
-                    eprintln!("warning: the registry says {} dims, the model embeds to {}", e.dim, info.dim);
+            let listed = shelf.list(None).await?;
+            if let Some(k) = listed.iter().find(|m| m.id == id).and_then(|m| m.known.as_ref()) {
+                if k.dim != info.dim {
+                    eprintln!("warning: the registry says {} dims, the model embeds to {}", k.dim, info.dim);
                 }
             }
+            let dir = got.dir;
             let mut out = std::io::stdout().lock();
             if json {
                 let v = serde_json::json!({
@@ -183,19 +105,15 @@ pub(crate) async fn run(library: Option<PathBuf>, action: ModelsAction) -> Resul
             Ok(ExitCode::SUCCESS)
         }
         ModelsAction::Verify { id, json } => {
-            let s2 = store.clone();
-            let id2 = id.clone();
-            let report = tokio::task::spawn_blocking(move || s2.verify(&id2, models::Depth::Full))
-                .await
-                .map_err(|e| anyhow!("verify task failed: {e}"))??;
+            let report = shelf.verify(&id).await?;
             let mut out = std::io::stdout().lock();
             if json {
                 let v = serde_json::json!({
                     "id": id, "intact": report.is_intact(), "files": report.files,
-                    "hashed_bytes": report.hashed_bytes, "has_record": report.has_manifest, "problems": report.problems,
+                    "hashed_bytes": report.hashed_bytes, "has_record": report.has_record, "problems": report.problems,
                 });
                 writeln!(out, "{v}")?;
-            } else if !report.has_manifest {
+            } else if !report.has_record {
                 writeln!(
                     out,
                     "{id}: no install record (placed by hand); the layout's files are {}",
@@ -208,7 +126,7 @@ pub(crate) async fn run(library: Option<PathBuf>, action: ModelsAction) -> Resul
                 for p in &report.problems {
                     eprintln!("  {p}");
                 }
-                return Err(models::ModelsError::Damaged { id, problems: report.problems.join("; ") }.into());
+                return Err(ModelShelf::damaged(&id, &report).into());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -271,26 +189,88 @@ pub(crate) async fn run(library: Option<PathBuf>, action: ModelsAction) -> Resul
             }
         }
         ModelsAction::Remove { id, force } => {
-            let dir = store.path_of(&id)?;
-            if !dir.exists() {
-                return Err(models::ModelsError::NotInstalled(id).into());
-            }
-            if !force {
-                if let Some(lib_dir) = library_model_dir(library).await {
-                    if same_dir(&lib_dir, &dir) {
-                        return Err(anyhow!(
-                            "{id} is the model this library's vectors were made with; without it the library cannot be searched. \
-                             Pass --force to remove it anyway (pull it again later to search)"
-                        ));
-                    }
+            let lib = existing_library(library).await;
+            shelf.remove(&id, lib.as_ref(), force).await.map_err(|e| match e {
+                e @ LibraryError::BadArgument(_) => {
+                    crate::hint::with(e, "pass --force to remove it anyway (pull it again later to search)")
                 }
-            }
-            if store.remove(&id)? {
-                println!("removed {id}");
-                Ok(ExitCode::SUCCESS)
-            } else {
-                Err(models::ModelsError::NotInstalled(id).into())
-            }
+                e => e.into(),
+            })?;
+            println!("removed {id}");
+            Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// The library, if it exists (listing models never creates one).
+async fn existing_library(library: Option<PathBuf>) -> Option<Library> {
+    let dir = library.unwrap_or_else(paths::default_library_dir);
+    if !dir.join("db").is_dir() {
+        return None;
+    }
+    Library::open(&dir).await.ok()
+}
+
+fn short(commit: &str) -> &str {
+    &commit[..commit.len().min(12)]
+}
+
+fn listing_json(m: &ModelListing) -> serde_json::Value {
+    let (e, i) = (m.known.as_ref(), m.installed.as_ref());
+    serde_json::json!({
+        "id": m.id,
+        "default": m.default,
+        "installed": i.is_some(),
+        "dir": i.map(|i| i.dir.display().to_string()),
+        "library_dir": m.library.as_ref().map(|l| l.dir.display().to_string()),
+        "bytes": i.map(|i| i.bytes),
+        "commit": i.and_then(|i| i.commit.clone()),
+        "library_model": m.library.as_ref().is_some_and(|l| l.active),
+        "library_vectors": m.library.as_ref().map(|l| l.vectors),
+        "known": e.is_some(),
+        "repo": e.map(|e| &e.repo),
+        "dim": e.map(|e| e.dim).or(m.library.as_ref().map(|l| l.dim)),
+        "image_size": e.map(|e| e.image_size),
+        "context_length": e.map(|e| e.context_length),
+        "text_inputs": e.map(|e| &e.text_inputs),
+        "size_mb": e.map(|e| e.size_mb),
+        "languages": e.map(|e| &e.languages),
+        "languages_note": e.and_then(|e| e.languages_note.as_ref()),
+        "language_prefix": e.map(|e| e.language_prefix),
+        "licence": e.map(|e| &e.licence),
+        "quality": e.map(|e| e.quality.iter().map(|q| serde_json::json!({
+            "benchmark": q.benchmark, "metric": q.metric, "value": q.value, "source": q.source,
+        })).collect::<Vec<_>>()),
+        "summary": e.map(|e| &e.summary),
+    })
+}
+
+fn write_listing(out: &mut impl Write, m: &ModelListing) -> std::io::Result<()> {
+    let active = m.library.as_ref().is_some_and(|l| l.active);
+    let state = match (&m.installed, &m.library) {
+        (Some(i), _) if active => format!("installed, {} — this library's model", mb(i.bytes)),
+        (Some(i), _) => format!("installed, {}", mb(i.bytes)),
+        (None, Some(l)) => format!(
+            "not installed here; the library has its vectors ({}){}",
+            l.dir.display(),
+            if active { " — this library's model" } else { "" }
+        ),
+        (None, None) => "not installed".to_string(),
+    };
+    let star = if m.default { " (default)" } else { "" };
+    writeln!(out, "{}{star}: {state}", m.id)?;
+    match &m.known {
+        Some(e) => {
+            let langs = e.languages_note.clone().unwrap_or_else(|| e.languages.join(", "));
+            writeln!(out, "    {} · {} dims · {} px · about {} MB · {langs}", e.repo, e.dim, e.image_size, e.size_mb)?;
+            let q: Vec<String> =
+                e.quality.iter().take(2).map(|q| format!("{} {} {}", q.benchmark, q.metric, q.value)).collect();
+            writeln!(out, "    {}", q.join("; "))?;
+            writeln!(out, "    licence: {}", e.licence)
+        }
+        None if m.installed.is_some() => {
+            writeln!(out, "    (not in the registry: installed from a folder or archive)")
+        }
+        None => writeln!(out, "    (a model folder given by hand)"),
     }
 }

@@ -26,7 +26,7 @@ pub(crate) fn options(
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).context("cannot read the image on stdin")?;
         image_bytes.push(buf);
     }
-    Ok(SearchOptions { limit, offset: 0, paths_as_text: false, min_score, mode, sort, images, image_bytes, lang })
+    Ok(SearchOptions { limit, min_score, mode, sort, images, image_bytes, lang, ..SearchOptions::default() })
 }
 
 pub(crate) async fn search(

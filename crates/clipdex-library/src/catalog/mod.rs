@@ -1,10 +1,12 @@
 //! The library's models: which one is active (searches and new files use
 //! it), which others have vectors here, which one is being switched to, how
 //! fast each embedded on this library, and the one rule for which model may
-//! index. Switching ([`switch`]) and comparing ([`compare`]) are its flows.
+//! index; the models on this machine ([`shelf`]: the one model list, getting,
+//! checking and removing models). Switching a library to another model is
+//! an indexing flow (`index::switch`), comparing models a query flow
+//! (`query::compare`): the catalog depends on neither.
 
-pub(crate) mod compare;
-pub(crate) mod switch;
+pub(crate) mod shelf;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

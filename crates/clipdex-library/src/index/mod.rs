@@ -1,12 +1,13 @@
 //! Indexing, end to end: [`Indexer`] owns walk → plan → hash → decode and
 //! embed → write, flushing, housekeeping, retrying failures and removing
-//! folders; [`watch`] keeps the library equal to its folders by running it.
-//! The pure steps are in [`steps`]; how work is steered and reported, in
-//! [`control`].
+//! folders; [`watch`] keeps the library equal to its folders by running it,
+//! and [`switch`] re-embeds the library with another model. The pure steps
+//! are in [`steps`]; how long work is steered and reported, in
+//! [`crate::control`].
 
 pub(crate) mod activity;
-pub(crate) mod control;
 pub(crate) mod steps;
+pub(crate) mod switch;
 pub(crate) mod watch;
 
 use std::collections::HashSet;
@@ -17,8 +18,9 @@ use std::time::{Duration, Instant};
 use clipdex_embed::Model;
 use clipdex_store::{FailureRecord, FileStamp, IndexAction};
 
-pub use control::{Cancel, IndexSummary, Phase, Progress};
-pub(crate) use steps::{mtime_ns, now_ms, EMBED_BATCH};
+pub use crate::control::{Cancel, IndexSummary, Phase, Progress};
+pub(crate) use crate::state::now_ms;
+pub(crate) use steps::{mtime_ns, EMBED_BATCH};
 use steps::{Candidate, Found, Pending};
 
 use crate::catalog::Catalog;

@@ -11,6 +11,7 @@ use clipdex_store::{FailureRecord, FileRecord, FileStamp, ItemRecord, Known, Vec
 use rayon::prelude::*;
 
 use crate::error::error_chain;
+use crate::state::now_ms;
 
 /// Files hashed, decoded and embedded together.
 pub const EMBED_BATCH: usize = 32;
@@ -45,10 +46,6 @@ pub(crate) fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
 
 pub(crate) fn now_ns() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos().min(i64::MAX as u128) as i64)
-}
-
-pub(crate) fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 fn is_hidden(entry: &walkdir::DirEntry) -> bool {

@@ -26,6 +26,11 @@ impl Hit {
     pub fn date_ns(&self) -> i64 {
         self.details.as_ref().and_then(|d| d.taken_at_ms).map_or(self.mtime_ns, |ms| ms.saturating_mul(1_000_000))
     }
+
+    /// The EXIF date taken as ISO 8601 UTC (`2024-07-01T12:30:00Z`), if the photo has one.
+    pub fn taken_at_iso(&self) -> Option<String> {
+        self.details.as_ref().and_then(|d| d.taken_at_ms).map(clipdex_media::iso_utc)
+    }
 }
 
 impl From<Located> for Hit {

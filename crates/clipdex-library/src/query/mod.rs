@@ -3,10 +3,13 @@
 //! "more like this". The query language is in [`parse`], the pure fusion
 //! steps in [`fusion`], filters in [`filter`].
 
+pub(crate) mod compare;
 pub(crate) mod filter;
 pub mod fusion;
 mod hit;
+pub(crate) mod images;
 pub(crate) mod options;
+mod outline;
 pub mod parse;
 
 use std::collections::HashMap;
@@ -19,6 +22,7 @@ use clipdex_store::Scored;
 
 pub use hit::{Hit, Why};
 pub use options::{Mode, SearchOptions, SearchResults, Sort};
+pub use outline::{outline, Outline, OutlinePart, PartKind, SyntaxAt};
 pub use parse::{combine, parse, Filter, Piece, PieceOf, Query, QuerySyntaxError, Term, TermKind};
 
 use crate::calibration::Calibrator;
@@ -61,12 +65,14 @@ impl<'a> Searcher<'a> {
         for p in &opts.images {
             q.terms.push(Term { weight: 1.0, kind: TermKind::Image(p.clone()) });
         }
-        if q.terms.is_empty() && opts.image_bytes.is_empty() {
+        if q.terms.is_empty() && opts.image_bytes.is_empty() && opts.image_tokens.is_empty() {
             return Err(LibraryError::EmptyQuery);
         }
         let filters = ItemFilter::from_query(&q.filters)?;
         let has_text = q.terms.iter().any(|t| matches!(t.kind, TermKind::Text(_)));
-        let has_image = !opts.image_bytes.is_empty() || q.terms.iter().any(|t| !matches!(t.kind, TermKind::Text(_)));
+        let has_image = !opts.image_bytes.is_empty()
+            || !opts.image_tokens.is_empty()
+            || q.terms.iter().any(|t| !matches!(t.kind, TermKind::Text(_)));
         let keyword_text: String = q
             .terms
             .iter()
@@ -198,11 +204,14 @@ impl<'a> Searcher<'a> {
     }
 
     /// The query's unit vector: its terms (text, image files, `similar:`)
-    /// and the query images' bytes, weighted and combined.
+    /// and the query images (held by token, or as bytes), weighted and combined.
     pub async fn query_vector(&self, q: &Query, opts: &SearchOptions) -> Result<Vec<f32>> {
         let mut parts = Vec::new();
         for term in &q.terms {
             parts.push((term.weight, self.term_vector(&term.kind, opts.lang.as_deref()).await?));
+        }
+        for token in &opts.image_tokens {
+            parts.push((1.0, images::vector(self.state, &self.model, token).await?));
         }
         for (n, bytes) in opts.image_bytes.iter().enumerate() {
             let img = clipdex_media::decode(bytes).map_err(|e| LibraryError::Decode {

@@ -70,6 +70,9 @@ pub struct SearchOptions {
     /// Encoded images (dropped, pasted, uploaded, piped) to add as query
     /// terms (weight 1). Embedded on the fly, never added to the library.
     pub image_bytes: Vec<Vec<u8>>,
+    /// Query images registered before ([`crate::Library::register_query_image`]),
+    /// by token: added as query terms (weight 1) without sending or embedding them again.
+    pub image_tokens: Vec<String>,
     /// The language the query text is written in (BCP-47 tag or FLORES-200
     /// code). Only text towers that take a language code use it (NLLB-based
     /// exports); `None` means English for those.
@@ -87,6 +90,7 @@ impl Default for SearchOptions {
             sort: Sort::Relevance,
             images: Vec::new(),
             image_bytes: Vec::new(),
+            image_tokens: Vec::new(),
             lang: None,
         }
     }

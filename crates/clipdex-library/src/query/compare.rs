@@ -9,10 +9,10 @@ use std::time::Instant;
 
 use clipdex_embed::Model;
 
-use super::Catalog;
+use super::{self as query, Hit, Mode, SearchOptions, Searcher};
 use crate::calibration::Calibrator;
+use crate::catalog::Catalog;
 use crate::error::Result;
-use crate::query::{self, Hit, Mode, SearchOptions, Searcher};
 use crate::state::{blocking, State};
 
 /// Items sampled for a model's score distribution.
@@ -146,6 +146,7 @@ pub(crate) async fn compare(
     let parsed = query::parse(text)?;
     let has_text = parsed.terms.iter().any(|t| matches!(t.kind, query::TermKind::Text(_)));
     let only_text = opts.image_bytes.is_empty()
+        && opts.image_tokens.is_empty()
         && opts.images.is_empty()
         && parsed.terms.iter().all(|t| matches!(t.kind, query::TermKind::Text(_)));
     for model in models {

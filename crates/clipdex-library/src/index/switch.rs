@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 use clipdex_embed::Model;
 
 use super::Catalog;
+use crate::control::{Cancel, Phase, Progress};
 use crate::describe::Describer;
 use crate::error::{LibraryError, Result};
-use crate::index::{self, steps, Cancel, Phase, Progress};
+use crate::index::{self, steps};
 use crate::state::{blocking, State};
 
 /// Rounds of "embed what is missing" before giving up on items that keep

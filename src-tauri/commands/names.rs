@@ -1,0 +1,23 @@
+// The app's commands by name: the one list that `build.rs` turns into an
+// `allow-<command>` permission each (capabilities/default.json grants them to
+// the main window), and that the capability test walks. An expression, so
+// both can `include!` it. Keep it in step with `generate_handler!` in lib.rs.
+&[
+    "search",
+    "query_image",
+    "index_folders",
+    "library_status",
+    "cancel_indexing",
+    "pause_indexing",
+    "retry_failures",
+    "remove_folder",
+    "open_item",
+    "models_list",
+    "models_pull",
+    "models_use",
+    "cancel_model_task",
+    "compare",
+    "heatmap_matrix",
+    "heatmap_region",
+    "cancel_heatmap",
+]

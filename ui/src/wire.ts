@@ -1,0 +1,202 @@
+// Generated from the Rust DTOs (src-tauri/dto) and the engine's ErrorCode by
+// src-tauri/wire.rs. Do not edit: run `CLIPDEX_WRITE_WIRE=1 cargo test --lib wire`.
+
+/** Every code an error that reaches the window can carry. */
+export type ErrorCode =
+  | "model_not_found"
+  | "model_incomplete"
+  | "model_invalid"
+  | "model_mismatch"
+  | "runtime_missing"
+  | "inference_failed"
+  | "store_failed"
+  | "no_model"
+  | "path_not_found"
+  | "bad_image"
+  | "io"
+  | "query_syntax"
+  | "unsupported"
+  | "no_such_item"
+  | "empty_query"
+  | "not_in_library"
+  | "cancelled"
+  | "bad_argument"
+  | "library_busy"
+  | "watch_failed"
+  | "busy"
+  | "no_folders"
+  | "model_not_indexed"
+  | "model_not_installed"
+  | "model_damaged"
+  | "unknown_model"
+  | "offline"
+  | "download_failed"
+  | "corrupt_download"
+  | "disk_full"
+  | "bad_model"
+  | "open_failed"
+  | "nothing_to_retry"
+  | "internal"
+;
+
+/** Any error from a command. */
+export type IpcError = { code: ErrorCode, message: string };
+
+export type Hit = { id: string, path: string, 
+/**
+ * Every path holding this content (copies), `path` first.
+ */
+paths: Array<string>, score: number, width: number, height: number, 
+/**
+ * `thumb://localhost/<id>`: served by id, never by path.
+ */
+thumbnail: string, 
+/**
+ * `media://localhost/<id>`: the picture at preview size, by id.
+ */
+image: string, 
+/**
+ * EXIF date taken (ms since the epoch), if any.
+ */
+takenAt: number | null, 
+/**
+ * Date taken, else the file's modification time (ms).
+ */
+date: number, camera: string | null, lens: string | null, caption: string | null, tags: Array<Tag>, why: Why, };
+
+export type Tag = { label: string, score: number, };
+
+export type Why = { vectorRank: number | null, keywordRank: number | null, keywordFields: Array<string>, fused: number, };
+
+export type SearchResult = { hits: Array<Hit>, 
+/**
+ * The cosine cutoff applied to vector matches, if any.
+ */
+cutoff: number | null, 
+/**
+ * Whether it is the library's calibrated default (the slider's home).
+ */
+defaultCutoff: boolean, 
+/**
+ * Vector matches the cutoff left out.
+ */
+belowCutoff: number, 
+/**
+ * The query as the engine read it.
+ */
+outline: Outline, };
+
+export type Outline = { parts: Array<Part>, error: SyntaxAt | null, };
+
+export type Part = { start: number, atomStart: number, end: number, 
+/**
+ * `text`, `image` (a path), `similar` (a library item) or `filter`.
+ */
+kind: "text" | "image" | "similar" | "filter", 
+/**
+ * The phrase, path, item id, or `name:value` of a filter.
+ */
+label: string, 
+/**
+ * Terms only: the signed weight.
+ */
+weight: number | null, };
+
+export type SyntaxAt = { 
+/**
+ * Where the query stops making sense (UTF-16 offset).
+ */
+position: number, expected: string, };
+
+export type Status = { library: string, items: number, files: number, folders: Array<string>, modelId: string | null, modelDir: string | null, failures: Array<Failure>, indexing: boolean, 
+/**
+ * Whether the running index is paused.
+ */
+paused: boolean, 
+/**
+ * Files still to index by a running indexer or watcher.
+ */
+pending: number, 
+/**
+ * How each watched folder is watched: "events" or "polling (why)".
+ */
+watching: Array<Watching>, 
+/**
+ * Every model with vectors in the library: the active one first, and
+ * any being switched to.
+ */
+models: Array<LibModel>, 
+/**
+ * Where the loaded model runs, if one is loaded.
+ */
+device: Device | null, };
+
+export type Failure = { path: string, reason: string, };
+
+export type Watching = { folder: string, mode: string, };
+
+export type Summary = { indexed: number, reused: number, skipped: number, removed: number, failed: Array<Failure>, cancelled: boolean, seconds: number, };
+
+export type IndexEvent = { "event": "started", "data": { folders: Array<string>, } } | { "event": "progress", "data": { phase: "scanning" | "indexing" | "labels" | "describing" | "finished", total: number, done: number, indexed: number, reused: number, skipped: number, failed: number, removed: number, current: string | null, } } | { "event": "finished", "data": { summary: Summary, } };
+
+export type Device = { 
+/**
+ * The execution provider actually in use: "cpu", "cuda", …
+ */
+provider: string, 
+/**
+ * Why a requested accelerator is not in use, if one was requested.
+ */
+fallbackReason: string | null, };
+
+export type LibModel = { id: string, dir: string, dim: number, vectors: number, items: number, active: boolean, 
+/**
+ * Being switched to (indexing in the background).
+ */
+target: boolean, imagesPerSecond: number | null, };
+
+export type Quality = { benchmark: string, metric: string, value: number, source: string, };
+
+export type ModelEntry = { id: string, known: boolean, default: boolean, repo: string | null, dim: number | null, sizeMb: number | null, languages: Array<string>, languagesNote: string | null, languagePrefix: boolean, licence: string | null, quality: Array<Quality>, summary: string | null, installed: boolean, bytes: number | null, commit: string | null, 
+/**
+ * The library's vectors from this model, if any.
+ */
+library: LibModel | null, };
+
+export type ModelsList = { entries: Array<ModelEntry>, modelsDir: string, device: Device | null, };
+
+export type PullEvent = { file: string, done: number, total: number, };
+
+export type Switch = { modelId: string, embedded: number, remaining: number, activated: boolean, cancelled: boolean, failed: number, };
+
+export type Scores = { n: number, min: number, p50: number, p90: number, p99: number, max: number, histogram: Array<number>, };
+
+export type Run = { modelId: string, hits: Array<Hit>, latencyMs: number, scores: Scores, cutoff: number | null, imagesPerSecond: number | null, vectors: number, items: number, };
+
+export type Comparison = { k: number, runs: Array<Run>, jaccard: number, overlap: number, spearman: number, };
+
+export type MatrixItem = { id: string, path: string, thumbnail: string, };
+
+export type HeatMatrix = { prompts: Array<string>, items: Array<MatrixItem>, 
+/**
+ * `cosines[prompt][item]`.
+ */
+cosines: Array<Array<number>>, 
+/**
+ * The same cells on the model's calibrated scale, 0–1.
+ */
+levels: Array<Array<number>>, low: number, high: number, 
+/**
+ * "calibrated" or "matrix" (the matrix's own range).
+ */
+scale: string, };
+
+export type RegionMap = { rows: number, cols: number, cells: Array<number>, 
+/**
+ * Cells rescaled to 0–1 over this map.
+ */
+levels: Array<number>, whole: number, passes: number, 
+/**
+ * From the model's patch tokens (a dense map) rather than crops.
+ */
+dense: boolean, cached: boolean, };
