@@ -121,6 +121,25 @@ fn gif_with_frames(n: usize) -> Vec<u8> {
     out
 }
 
+/// An animated GIF of `frames` frames, each `side`×`side` pixels of a
+/// busy pattern. The frame is compressed once and written `frames` times, so
+/// the file is quick to make but slow to decode in full.
+fn gif_large_frames(side: u16, frames: usize) -> Vec<u8> {
+    let palette = [0, 0, 0, 255, 255, 255, 200, 40, 40, 40, 40, 200];
+    let n = side as usize;
+    let pixels: Vec<u8> = (0..n * n).map(|i| ((i % n / 5 + i / n / 3) % 4) as u8).collect();
+    let mut frame = gif::Frame::from_indexed_pixels(side, side, pixels, None);
+    frame.make_lzw_pre_encoded();
+    let mut out = Vec::new();
+    {
+        let mut enc = gif::Encoder::new(&mut out, side, side, &palette).expect("gif");
+        for _ in 0..frames {
+            enc.write_lzw_pre_encoded_frame(&frame).expect("frame");
+        }
+    }
+    out
+}
+
 /// Runs clipdex, sampling its peak resident memory (Linux) while it runs.
 fn run_measured(args: &[&str]) -> (std::process::Output, Option<u64>, Duration) {
     let started = Instant::now();
@@ -320,4 +339,49 @@ fn an_unreadable_folder_is_reported_and_its_indexed_files_are_kept() {
     let status = clipdex_unprivileged(&["--library", lib.path().to_str().expect("u"), "status", "--json"]);
     let status: Value = serde_json::from_slice(&status.stdout).expect("json");
     assert_eq!(status["files"], 2, "{status}");
+}
+
+/// An animated GIF of 200 large frames is indexed by its first frame, in
+/// bounded time and memory. The bound is checked against this machine:
+/// decoding every frame (timed here on a tenth of them) would break it.
+#[test]
+fn an_animated_gif_with_large_frames_is_read_by_its_first_frame() {
+    let (side, frames) = (1500u16, 200usize);
+    let lib = tempfile::tempdir().expect("lib");
+    let dir = tempfile::tempdir().expect("corpus");
+    let bytes = gif_large_frames(side, frames);
+    std::fs::write(dir.path().join("big-animation.gif"), &bytes).expect("write");
+
+    // What decoding every frame would cost: a tenth of them, decoded as any decoder would.
+    let started = Instant::now();
+    let decoder = image::codecs::gif::GifDecoder::new(std::io::Cursor::new(&bytes)).expect("decoder");
+    let tenth = image::AnimationDecoder::into_frames(decoder).take(frames / 10).count();
+    assert_eq!(tenth, frames / 10);
+    let every_frame = started.elapsed() * 10;
+
+    let model = fixtures().join("tiny-clip");
+    let (out, peak_kib, took) = run_measured(&[
+        "--library",
+        lib.path().to_str().expect("u"),
+        "index",
+        dir.path().to_str().expect("u"),
+        "--model",
+        model.to_str().expect("u"),
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(summary["indexed"], 1, "{summary}");
+    // Generous for a loaded 2-core machine (seen: 4 s here); decoding every frame took over a minute.
+    let bound = Duration::from_secs(20);
+    eprintln!(
+        "{} MB GIF: indexed in {took:?}; decoding every frame would take about {every_frame:?}",
+        bytes.len() >> 20
+    );
+    assert!(every_frame > bound, "the file is too easy to prove anything: every frame decodes in {every_frame:?}");
+    assert!(took < bound, "indexing one animated GIF took {took:?}: were all {frames} frames decoded?");
+    if let Some(kib) = peak_kib {
+        // All frames held at once would be 200 × 1500² × 4 bytes, 1.8 GB.
+        assert!(kib < 600_000, "memory stayed bounded: peak {kib} KiB");
+    }
 }

@@ -1,11 +1,12 @@
 //! The index stays equal to the folders: moves, copies, deletes, folder
 //! removal, one writer at a time, and SIGKILL at random moments.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
@@ -117,20 +118,6 @@ async fn a_second_writer_waits_then_fails_clearly() {
     assert_eq!(summary["indexed"], 1);
 }
 
-/// Copies of the test photos, each made unique by bytes after the image's
-/// end marker (which decoders ignore), so every file is its own item.
-fn unique_photos(dir: &Path, n: usize) {
-    let names = ["astronaut.png", "chelsea.png", "coffee.png", "motorcycle_left.png", "camera.png", "rocket.jpg"];
-    for i in 0..n {
-        let name = names[i % names.len()];
-        let mut bytes = std::fs::read(photo(name)).expect("read");
-        bytes.extend_from_slice(format!("clipdex-test-{i}").as_bytes());
-        let sub = dir.join(format!("set{}", i % 3));
-        std::fs::create_dir_all(&sub).expect("mkdir");
-        std::fs::write(sub.join(format!("{i:04}-{name}")), bytes).expect("write");
-    }
-}
-
 fn walk_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for sub in std::fs::read_dir(dir).expect("dir").flatten() {
@@ -148,29 +135,71 @@ fn verify(lib: &Path) -> Value {
         .unwrap_or_else(|_| panic!("verify failed: {}", String::from_utf8_lossy(&out.stderr)))
 }
 
-/// SIGKILL during indexing, at moments spread over the run (commits
-/// included), must leave a library that opens, has no duplicate or dangling
-/// rows, and whose every file is indexed with a matching hash or re-queued.
+/// What the library's own rows say, read straight from it (not through
+/// `verify`): every indexed path with its content id.
+fn indexed(lib: &Path) -> BTreeMap<PathBuf, String> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let l = clipdex_library::Library::open(lib).await.expect("the library opens after a kill");
+        l.files().await.expect("files").into_iter().map(|f| (PathBuf::from(f.path), f.id)).collect()
+    })
+}
+
+/// A file's content id, computed here from its bytes.
+fn id_of(path: &Path) -> String {
+    blake3::hash(&std::fs::read(path).expect("read")).to_hex().to_string()
+}
+
+/// A small PNG whose pixels are its own (`seed`), so every file is an item.
+fn write_png(path: &Path, seed: usize) {
+    let img = image::RgbImage::from_fn(40, 30, |x, y| {
+        image::Rgb([
+            (seed % 251) as u8,
+            ((seed / 251) % 251) as u8,
+            ((x as usize * 7 + y as usize * 3 + seed) % 256) as u8,
+        ])
+    });
+    img.save(path).expect("write png");
+}
+
+/// SIGKILL five times, each time after the run's first commit (so a commit
+/// is followed by more work that is killed midway). After every kill the
+/// library opens, and every file that was indexed and left unchanged before
+/// the run is still there with the same id, read from the library's rows.
+/// Every row is a file on disk, and new rows hold the id of the bytes on
+/// disk. A last run then makes the indexed paths equal to a directory walk,
+/// each with the id of its bytes.
 #[test]
-fn sigkill_at_random_moments_loses_nothing() {
+fn sigkill_after_commits_loses_nothing() {
     let lib = tempfile::tempdir().expect("lib");
     let dir = tempfile::tempdir().expect("photos");
-    let n = 150;
-    unique_photos(dir.path(), n);
     let model = fixtures().join("tiny-clip");
+    let mut seed = 0;
+    let add = |n: usize, seed: &mut usize| {
+        for _ in 0..n {
+            let sub = dir.path().join(format!("set{}", *seed % 3));
+            std::fs::create_dir_all(&sub).expect("mkdir");
+            write_png(&sub.join(format!("{:05}.png", *seed)), *seed);
+            *seed += 1;
+        }
+    };
+    // More than one write batch (256) of work per run, so a run commits before it ends.
+    add(400, &mut seed);
 
     let mut kills = 0;
-    // Deterministic spread of kill times (ms), from the very start to late in a run.
-    for (round, delay) in [40u64, 250, 600, 900, 1300].into_iter().enumerate() {
-        // Change a third of the files so every run has hashing, embedding and commits to be killed in.
+    for round in 0..10 {
+        if kills == 5 {
+            break;
+        }
+        let before = indexed(lib.path());
+        // Change every fourth indexed file and add new ones: work for this run.
+        let changed: Vec<PathBuf> = before.keys().filter(|p| p.is_file()).step_by(4).cloned().collect();
+        for p in &changed {
+            write_png(p, 100_000 + seed);
+            seed += 1;
+        }
         if round > 0 {
-            for (i, e) in walk_files(dir.path()).into_iter().enumerate() {
-                if (i + round) % 3 == 0 {
-                    let mut bytes = std::fs::read(&e).expect("read");
-                    bytes.extend_from_slice(format!("r{round}").as_bytes());
-                    std::fs::write(&e, bytes).expect("write");
-                }
-            }
+            add(300, &mut seed);
         }
         let mut child = Command::new(env!("CARGO_BIN_EXE_clipdex"))
             .arg("--library")
@@ -180,28 +209,55 @@ fn sigkill_at_random_moments_loses_nothing() {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn");
-        std::thread::sleep(Duration::from_millis(delay));
-        if child.try_wait().expect("poll").is_none() {
+        // Wait for the run's first commit: the rows differ from before.
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let committed = loop {
+            if child.try_wait().expect("poll").is_some() || Instant::now() > deadline {
+                break false;
+            }
+            if indexed(lib.path()) != before {
+                break true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        if committed && child.try_wait().expect("poll").is_none() {
             child.kill().expect("SIGKILL");
             kills += 1;
         }
         child.wait().expect("reap");
-        let v = verify(lib.path());
-        assert_eq!(v["consistent"], true, "after kill {round} at {delay} ms: {v}");
-        // New files this round are only ever added; nothing seen twice.
-        assert_eq!(v["duplicate_files"], 0);
-    }
-    assert!(kills >= 3, "the runs ended before they could be killed ({kills} kills); the test proves little");
 
-    // A final run completes the index: equal to the folder, consistent.
+        let after = indexed(lib.path());
+        for (p, id) in before.iter().filter(|(p, _)| !changed.contains(p)) {
+            assert_eq!(after.get(p), Some(id), "round {round}: {} was indexed and unchanged, and is lost", p.display());
+        }
+        for (p, id) in &after {
+            assert!(p.is_file(), "round {round}: a row for a file that is not there: {}", p.display());
+            if !before.contains_key(p) {
+                assert_eq!(id, &id_of(p), "round {round}: a new row does not hold its bytes' id: {}", p.display());
+            }
+        }
+        let v = verify(lib.path());
+        assert_eq!(v["consistent"], true, "after round {round}: {v}");
+        assert_eq!(v["duplicate_files"], 0, "{v}");
+    }
+    assert_eq!(kills, 5, "runs ended before their first commit could be followed by a kill; the test proves little");
+
+    // A last run completes the index: the folder's walk, each file with its bytes' id.
     let done = index(lib.path(), dir.path());
     assert_eq!(done["failed"].as_array().expect("failed").len(), 0, "{done}");
+    let on_disk: BTreeMap<PathBuf, String> =
+        walk_files(dir.path()).into_iter().map(|p| (p.clone(), id_of(&p))).collect();
+    let rows: BTreeMap<PathBuf, String> = indexed(lib.path());
+    let canon = |m: BTreeMap<PathBuf, String>| -> BTreeMap<PathBuf, String> {
+        m.into_iter().map(|(p, id)| (p.canonicalize().expect("canonical"), id)).collect()
+    };
+    assert_eq!(canon(rows), canon(on_disk));
     let v = verify(lib.path());
-    assert_eq!(v["consistent"], true, "{v}");
-    assert_eq!(v["files"], n, "{v}");
-    assert_eq!(v["items"], n, "{v}");
-    assert_eq!(v["stale"], 0, "{v}");
-    assert_eq!(v["unreferenced_items"], 0, "{v}");
+    assert_eq!(
+        (v["consistent"].clone(), v["stale"].clone(), v["unreferenced_items"].clone()),
+        (json!(true), json!(0), json!(0)),
+        "{v}"
+    );
 }
 
 /// A reconcile that finds nothing new (as the watcher runs often) writes no

@@ -143,3 +143,66 @@ pub(crate) fn calibrate(labels: &LabelSet, sample: &[Vec<f32>]) -> (Option<f32>,
     let floor = quantile(&mut text, 0.5);
     (quantile(&mut text, CALIBRATION_QUANTILE), quantile(&mut image, CALIBRATION_QUANTILE), floor)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(v: Vec<f32>) -> Vec<f32> {
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.into_iter().map(|x| x / n).collect()
+    }
+
+    /// One label along the first axis; 101 items whose first coordinate (so
+    /// their cosine to the label) runs from −1 to 1 in steps of 0.02. The
+    /// 0.99 quantile of those 101 cosines is the 100th smallest, 0.98; the
+    /// median is 0.
+    #[test]
+    fn the_text_cutoff_is_the_99th_percentile_of_item_label_cosines() {
+        let labels = LabelSet::from_vectors(vec!["axis".into()], vec![vec![1.0, 0.0]], "k".into());
+        let sample: Vec<Vec<f32>> = (0..=100)
+            .map(|k| {
+                let x = -1.0 + 0.02 * k as f32;
+                vec![x, (1.0 - x * x).max(0.0).sqrt()]
+            })
+            .collect();
+        let (text, image, floor) = calibrate(&labels, &sample);
+        assert!((text.expect("text") - 0.98).abs() < 1e-5, "{text:?}");
+        assert!(floor.expect("floor").abs() < 1e-5, "{floor:?}");
+        assert!(image.is_some(), "101 items are enough for an image cutoff");
+    }
+
+    /// 4 copies of u and 36 items w_j = c·u + √(1−c²)·e_j (e_j orthogonal
+    /// to u and to each other): item pairs score 1 (6 pairs), c (144) or c²
+    /// (630). Of the 780 sorted, the 0.99 quantile is index round(779 × 0.99)
+    /// = 771, which falls among the 144 at c. Below 20 items there is no
+    /// image cutoff.
+    #[test]
+    fn the_image_cutoff_is_the_99th_percentile_of_item_pairs() {
+        let (dim, c) = (40, 0.6f32);
+        let u: Vec<f32> = (0..dim).map(|i| if i == 0 { 1.0 } else { 0.0 }).collect();
+        let w = |j: usize| {
+            let mut v = vec![0.0; dim];
+            v[0] = c;
+            v[1 + j] = (1.0 - c * c).sqrt();
+            unit(v)
+        };
+        let mut sample = vec![u.clone(); 4];
+        sample.extend((0..36).map(w));
+        let labels = LabelSet::from_vectors(vec!["u".into()], vec![u], "k".into());
+        let (_, image, _) = calibrate(&labels, &sample);
+        assert!((image.expect("an image cutoff") - c).abs() < 1e-5, "{image:?}");
+        let (_, few, _) = calibrate(&labels, &sample[..19]);
+        assert_eq!(few, None);
+    }
+
+    #[test]
+    fn a_mixed_query_takes_the_lower_cutoff() {
+        let c = Calibration { text: 0.3, image: Some(0.8), items: 40, key: String::new(), text_floor: None };
+        assert_eq!(c.cutoff(true, false), Some(0.3));
+        assert_eq!(c.cutoff(false, true), Some(0.8));
+        assert_eq!(c.cutoff(true, true), Some(0.3));
+        let few = Calibration { image: None, ..c };
+        assert_eq!((few.cutoff(false, true), few.cutoff(true, true)), (None, Some(0.3)));
+    }
+}
