@@ -48,9 +48,7 @@ pub async fn models_pull(
                 let _ = on_event.send(PullEventDto { file: p.file.clone(), done: p.done, total: p.total });
             })
             .await?;
-        let listing = shelf.list(None).await?;
-        let row = listing.iter().find(|m| m.id == id).map(ModelEntryDto::from);
-        row.ok_or_else(|| IpcError::new(ErrorCode::Internal, format!("{id} was installed but is not listed")))
+        Ok(ModelEntryDto::from(&shelf.listing(&id).await?))
     }
     .await;
     state.model_task.finish(&cancel);
@@ -115,7 +113,8 @@ pub async fn compare(
         })?;
         opened.push(clipdex_library::open_model(&m.dir, library.runtime_dirs()).await?);
     }
-    let opts = SearchOptions { lang, ..SearchOptions::default() };
+    // As in search: a path-like word is words to match, never a file to read.
+    let opts = SearchOptions { lang, paths_as_text: true, ..SearchOptions::default() };
     let c = library.compare(&opened, &query, limit.unwrap_or(12).clamp(1, 100), &opts).await?;
     Ok(CompareDto::from(c))
 }

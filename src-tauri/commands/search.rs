@@ -44,7 +44,13 @@ pub async fn search(
     // The outline's offsets count in the text exactly as sent; the search reads it trimmed.
     let outline = OutlineDto::from(query::outline(&query));
     let text = query.trim();
-    let image_tokens = images.unwrap_or_default();
+    let mut image_tokens = images.unwrap_or_default();
+    image_tokens.dedup();
+    if image_tokens.len() > clipdex_library::QUERY_IMAGES_HELD {
+        let n = image_tokens.len();
+        let most = clipdex_library::QUERY_IMAGES_HELD;
+        return Err(IpcError::new(ErrorCode::BadArgument, format!("{n} query images; a query takes {most} at most")));
+    }
     if (text.is_empty() && image_tokens.is_empty()) || outline.error.is_some() {
         return Ok(SearchDto { outline, ..SearchDto::default() });
     }
@@ -74,6 +80,15 @@ pub async fn search(
 #[tauri::command]
 pub async fn query_image(state: State<'_, AppState>, data: String) -> Result<String, IpcError> {
     use base64::Engine;
+    // Base64 takes 4 characters for 3 bytes.
+    let most = clipdex_library::QUERY_IMAGE_MAX_BYTES;
+    if data.len() / 4 * 3 > most {
+        let mb = most >> 20;
+        return Err(IpcError::new(
+            ErrorCode::BadArgument,
+            format!("the picture is over {mb} MB; choose a smaller one"),
+        ));
+    }
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data.trim())
         .map_err(|e| IpcError::new(ErrorCode::BadArgument, format!("the picture is not valid base64: {e}")))?;

@@ -94,7 +94,7 @@ export function advice(e: IpcError): string | null {
   switch (e.code) {
     case "model_not_found":
     case "model_incomplete":
-      return "Download a CLIP model in the open_clip ONNX layout and set CLIPDEX_MODEL to its folder (see the README, “Getting a model”).";
+      return "Download a model in the Models panel (Ctrl+Shift+M), or start Clipdex with CLIPDEX_MODEL set to a model folder in the open_clip ONNX layout.";
     case "runtime_missing":
       return "Run the README's set-up to install ONNX Runtime, or set ORT_DYLIB_PATH.";
     case "model_mismatch":
@@ -103,6 +103,8 @@ export function advice(e: IpcError): string | null {
       return "Download the model again from the Models panel; it replaces the damaged files.";
     case "offline":
       return "Clipdex works offline once a model is installed. To install one without a network, copy its folder (named by the model's id) into the models folder shown in the Models panel.";
+    case "no_model":
+      return "Add a folder of photos first: Clipdex compares what you search for with your photos.";
     case "model_not_installed":
       return "Download it in the Models panel first.";
     case "model_not_indexed":

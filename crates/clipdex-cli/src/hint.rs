@@ -57,7 +57,7 @@ fn for_error(e: &LibraryError) -> Option<String> {
             "to install without a network: `clipdex models pull ID --from PATH` (a model folder or archive)".into()
         }
         ErrorCode::ModelNotFound | ErrorCode::ModelIncomplete => {
-            "`clipdex models pull` installs a model; --model or CLIPDEX_MODEL names another folder".into()
+            "`clipdex models list` shows the models to install with `clipdex models pull ID`; --model or CLIPDEX_MODEL names another folder".into()
         }
         ErrorCode::RuntimeMissing => "run the README's set-up, or set ORT_DYLIB_PATH".into(),
         _ => return None,

@@ -342,8 +342,9 @@ fn an_unreadable_folder_is_reported_and_its_indexed_files_are_kept() {
 }
 
 /// An animated GIF of 200 large frames is indexed by its first frame, in
-/// bounded time and memory. The bound is checked against this machine:
-/// decoding every frame (timed here on a tenth of them) would break it.
+/// bounded time and memory. The bound is this machine's own: indexing must
+/// take under a third of what decoding every frame takes (timed here on a
+/// tenth of them), so a reader that decodes them all cannot pass.
 #[test]
 fn an_animated_gif_with_large_frames_is_read_by_its_first_frame() {
     let (side, frames) = (1500u16, 200usize);
@@ -372,14 +373,16 @@ fn an_animated_gif_with_large_frames_is_read_by_its_first_frame() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let summary: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(summary["indexed"], 1, "{summary}");
-    // Generous for a loaded 2-core machine (seen: 4 s here); decoding every frame took over a minute.
-    let bound = Duration::from_secs(20);
+    // Seen here: indexed in 4 s, every frame decoded in about 72 s.
+    let bound = every_frame / 3;
     eprintln!(
         "{} MB GIF: indexed in {took:?}; decoding every frame would take about {every_frame:?}",
         bytes.len() >> 20
     );
-    assert!(every_frame > bound, "the file is too easy to prove anything: every frame decodes in {every_frame:?}");
-    assert!(took < bound, "indexing one animated GIF took {took:?}: were all {frames} frames decoded?");
+    assert!(
+        took < bound,
+        "indexing one animated GIF took {took:?} (bound {bound:?}): were all {frames} frames decoded?"
+    );
     if let Some(kib) = peak_kib {
         // All frames held at once would be 200 × 1500² × 4 bytes, 1.8 GB.
         assert!(kib < 600_000, "memory stayed bounded: peak {kib} KiB");

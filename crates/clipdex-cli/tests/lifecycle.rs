@@ -1,5 +1,6 @@
 //! The index stays equal to the folders: moves, copies, deletes, folder
-//! removal, one writer at a time, and SIGKILL at random moments.
+//! removal, one writer at a time, and SIGKILL after commits (kills at any
+//! moment, before the first commit too, are `scripts/kill-test.sh`'s soak).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

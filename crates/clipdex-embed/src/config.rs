@@ -222,9 +222,7 @@ pub fn check_layout(dir: &Path) -> Result<()> {
     if !dir.is_dir() {
         return Err(EmbedError::ModelNotFound {
             dir: dir.to_path_buf(),
-            hint: "pass --model DIR or set CLIPDEX_MODEL to a folder in the open_clip ONNX layout \
-                   (see the README, \"Getting a model\")"
-                .into(),
+            hint: "there is no folder there to hold a model in the open_clip ONNX layout".into(),
         });
     }
     let missing: Vec<String> = LAYOUT.iter().filter(|f| !dir.join(f).is_file()).map(|f| f.to_string()).collect();

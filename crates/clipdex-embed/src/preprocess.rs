@@ -50,15 +50,17 @@ fn resized_size(w: u32, h: u32, cfg: &Preprocess) -> (u32, u32) {
     }
 }
 
-fn resize(img: RgbImage, nw: u32, nh: u32, interpolation: Interpolation) -> RgbImage {
+/// The part `window` of `img` resized to `nw` × `nh` (the rest is never
+/// computed), as a `window`-sized image.
+fn resize(img: RgbImage, nw: u32, nh: u32, interpolation: Interpolation, window: resample::Window) -> RgbImage {
     let (w, h) = img.dimensions();
-    if (w, h) == (nw, nh) {
-        return img;
-    }
+    let crop =
+        |full: RgbImage| image::imageops::crop_imm(&full, window.x, window.y, window.width, window.height).to_image();
     match interpolation {
-        Interpolation::Bicubic => resample::resize(&img, nw, nh, resample::BICUBIC),
-        Interpolation::Bilinear => resample::resize(&img, nw, nh, resample::BILINEAR),
-        Interpolation::Nearest => nearest(img, nw, nh),
+        _ if (w, h) == (nw, nh) => crop(img),
+        Interpolation::Bicubic => resample::resize_window(&img, nw, nh, resample::BICUBIC, window),
+        Interpolation::Bilinear => resample::resize_window(&img, nw, nh, resample::BILINEAR, window),
+        Interpolation::Nearest => crop(nearest(img, nw, nh)),
     }
 }
 
@@ -83,7 +85,6 @@ pub fn to_tensor(img: RgbImage, cfg: &Preprocess) -> Vec<f32> {
     let (th, tw) = cfg.size;
     let (w, h) = img.dimensions();
     let (nw, nh) = resized_size(w.max(1), h.max(1), cfg);
-    let resized = resize(img, nw, nh, cfg.interpolation);
 
     // Centre crop (or pad, when the resized image is smaller): offsets of the
     // target window inside the resized image, which may be negative.
@@ -99,6 +100,15 @@ pub fn to_tensor(img: RgbImage, cfg: &Preprocess) -> Vec<f32> {
         let ct = round_half_even((ph - th as i64) as f64 / 2.0);
         (cl - pad_l, ct - pad_t)
     };
+    // Only the part of the resized image the crop keeps is computed.
+    let (wx, wy) = (left.max(0), top.max(0));
+    let window = resample::Window {
+        x: wx as u32,
+        y: wy as u32,
+        width: ((left + tw as i64).min(nw as i64) - wx).max(0) as u32,
+        height: ((top + th as i64).min(nh as i64) - wy).max(0) as u32,
+    };
+    let resized = resize(img, nw, nh, cfg.interpolation, window);
 
     let plane = (th * tw) as usize;
     let mut out = vec![0f32; 3 * plane];
@@ -109,8 +119,9 @@ pub fn to_tensor(img: RgbImage, cfg: &Preprocess) -> Vec<f32> {
         let sy = y + top;
         for x in 0..tw as i64 {
             let sx = x + left;
-            let px = if sx >= 0 && sy >= 0 && (sx as u32) < nw && (sy as u32) < nh {
-                let p = resized.get_pixel(sx as u32, sy as u32).0;
+            let (rx, ry) = (sx - wx, sy - wy);
+            let px = if rx >= 0 && ry >= 0 && (rx as u32) < window.width && (ry as u32) < window.height {
+                let p = resized.get_pixel(rx as u32, ry as u32).0;
                 [p[0] as f32, p[1] as f32, p[2] as f32]
             } else {
                 [fill; 3]

@@ -102,26 +102,51 @@ fn clip8(v: i32) -> u8 {
 /// `img` resized to `nw` × `nh` with `filter`, exactly as Pillow's
 /// `Image.resize` does for an RGB image (no reducing gap, no box).
 pub fn resize(img: &RgbImage, nw: u32, nh: u32, filter: Filter) -> RgbImage {
+    resize_window(img, nw, nh, filter, Window { x: 0, y: 0, width: nw, height: nh })
+}
+
+/// A rectangle of a resized image, in its pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Just `window` of `img` resized to `nw` × `nh`: the same pixels as
+/// cropping [`resize`]'s result (each output pixel depends only on its own
+/// weights), without computing or holding the rest. A model's input is a
+/// centre crop, so a panorama is never resized whole.
+pub fn resize_window(img: &RgbImage, nw: u32, nh: u32, filter: Filter, window: Window) -> RgbImage {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let (nw, nh) = (nw as usize, nh as usize);
-    if w == 0 || h == 0 || nw == 0 || nh == 0 {
-        return RgbImage::new(nw as u32, nh as u32);
+    let (x0, y0) = (window.x as usize, window.y as usize);
+    let (cw, ch) =
+        ((window.width as usize).min(nw.saturating_sub(x0)), (window.height as usize).min(nh.saturating_sub(y0)));
+    let empty = || RgbImage::new(cw as u32, ch as u32);
+    if w == 0 || h == 0 || cw == 0 || ch == 0 {
+        return empty();
     }
     let src = img.as_raw();
-    let horiz = weights(w, nw, filter);
     let vert = weights(h, nh, filter);
-    // Only the rows the vertical pass reads get a horizontal pass.
-    let first = vert.bounds[0].0;
-    let last = vert.bounds[nh - 1].0 + vert.bounds[nh - 1].1;
-    let (tmp, tw, row0) = if nw != w {
-        let rows = last - first;
-        let mut tmp = vec![0u8; rows * nw * 3];
+    // Only the rows the vertical pass reads get a horizontal pass (without
+    // a vertical pass, just the window's rows).
+    let (first, last) = if nh == h {
+        (y0, y0 + ch)
+    } else {
+        (vert.bounds[y0].0, vert.bounds[y0 + ch - 1].0 + vert.bounds[y0 + ch - 1].1)
+    };
+    let rows = last - first;
+    let stride = cw * 3;
+    let mut tmp = vec![0u8; rows * stride];
+    if nw != w {
+        let horiz = weights(w, nw, filter);
         for y in 0..rows {
             let line = &src[(y + first) * w * 3..(y + first + 1) * w * 3];
-            let out = &mut tmp[y * nw * 3..(y + 1) * nw * 3];
-            for (px, (&(xmin, xmax), k)) in
-                out.chunks_exact_mut(3).zip(horiz.bounds.iter().zip(horiz.k.chunks_exact(horiz.ksize)))
-            {
+            let out = &mut tmp[y * stride..(y + 1) * stride];
+            let cols = horiz.bounds[x0..x0 + cw].iter().zip(horiz.k.chunks_exact(horiz.ksize).skip(x0));
+            for (px, (&(xmin, xmax), k)) in out.chunks_exact_mut(3).zip(cols) {
                 let mut ss = [1i32 << (PRECISION_BITS - 1); 3];
                 for (p, &kx) in line[xmin * 3..(xmin + xmax) * 3].chunks_exact(3).zip(&k[..xmax]) {
                     ss[0] += i32::from(p[0]) * kx;
@@ -133,23 +158,26 @@ pub fn resize(img: &RgbImage, nw: u32, nh: u32, filter: Filter) -> RgbImage {
                 px[2] = clip8(ss[2]);
             }
         }
-        (tmp, nw, first)
     } else {
-        (src.to_vec(), w, 0)
-    };
-    if nh == h {
-        // No vertical pass: the horizontal result is the image.
-        return RgbImage::from_raw(nw as u32, nh as u32, tmp).unwrap_or_else(|| RgbImage::new(nw as u32, nh as u32));
+        // No horizontal pass: the window's columns of the source rows.
+        for y in 0..rows {
+            let start = ((y + first) * w + x0) * 3;
+            tmp[y * stride..(y + 1) * stride].copy_from_slice(&src[start..start + stride]);
+        }
     }
-    // Row by row: each output row sums whole input rows (contiguous, so the
-    // inner loop vectorises), in the same order of terms as Pillow.
-    let stride = nw * 3;
-    let mut out = vec![0u8; nw * nh * 3];
+    if nh == h {
+        // No vertical pass: the horizontal result is the window.
+        return RgbImage::from_raw(cw as u32, ch as u32, tmp).unwrap_or_else(empty);
+    }
+    // Row by row: each output row sums whole intermediate rows (contiguous,
+    // so the inner loop vectorises), in the same order of terms as Pillow.
+    let mut out = vec![0u8; ch * stride];
     let mut acc = vec![0i32; stride];
-    for (yy, (&(ymin, ymax), k)) in vert.bounds.iter().zip(vert.k.chunks_exact(vert.ksize)).enumerate() {
+    let rows_out = vert.bounds[y0..y0 + ch].iter().zip(vert.k.chunks_exact(vert.ksize).skip(y0));
+    for (yy, (&(ymin, ymax), k)) in rows_out.enumerate() {
         acc.fill(1 << (PRECISION_BITS - 1));
         for (y, &ky) in k[..ymax].iter().enumerate() {
-            let start = (y + ymin - row0) * tw * 3;
+            let start = (y + ymin - first) * stride;
             for (a, &p) in acc.iter_mut().zip(&tmp[start..start + stride]) {
                 *a += i32::from(p) * ky;
             }
@@ -158,7 +186,7 @@ pub fn resize(img: &RgbImage, nw: u32, nh: u32, filter: Filter) -> RgbImage {
             *o = clip8(a);
         }
     }
-    RgbImage::from_raw(nw as u32, nh as u32, out).unwrap_or_else(|| RgbImage::new(nw as u32, nh as u32))
+    RgbImage::from_raw(cw as u32, ch as u32, out).unwrap_or_else(empty)
 }
 
 #[cfg(test)]
@@ -177,5 +205,21 @@ mod tests {
         let flat = RgbImage::from_pixel(451, 300, image::Rgb([200, 10, 99]));
         let r = resize(&flat, 224, 149, BICUBIC);
         assert!(r.pixels().all(|p| p.0 == [200, 10, 99]));
+    }
+
+    /// A window of the resize is the same pixels as the whole resize,
+    /// cropped, for shrinking, enlarging and one-axis resizes.
+    #[test]
+    fn a_window_is_the_whole_resize_cropped() {
+        let img = RgbImage::from_fn(97, 61, |x, y| image::Rgb([(x * 5 + y) as u8, (y * 7) as u8, (x * y) as u8]));
+        for (nw, nh) in [(40, 30), (150, 90), (97, 30), (40, 61), (97, 61)] {
+            for filter in [BICUBIC, BILINEAR] {
+                let whole = resize(&img, nw, nh, filter);
+                let win = Window { x: nw / 4, y: nh / 3, width: nw / 2, height: nh / 2 };
+                let part = resize_window(&img, nw, nh, filter, win);
+                let want = image::imageops::crop_imm(&whole, win.x, win.y, win.width, win.height).to_image();
+                assert_eq!(part, want, "{nw}×{nh}");
+            }
+        }
     }
 }

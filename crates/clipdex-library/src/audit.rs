@@ -9,6 +9,24 @@ use crate::error::Result;
 use crate::index::{self, mtime_ns};
 use crate::state::{blocking, State};
 
+/// What `optimize` did to the active model's vector index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Optimized {
+    /// The index was (re)built over `rows` vectors in `partitions` partitions.
+    IndexBuilt { rows: usize, partitions: usize },
+    /// Compacted; the index was already up to date (or the library is too small for one).
+    UpToDate,
+}
+
+impl From<IndexAction> for Optimized {
+    fn from(a: IndexAction) -> Self {
+        match a {
+            IndexAction::Built { rows, partitions } => Optimized::IndexBuilt { rows, partitions },
+            IndexAction::None => Optimized::UpToDate,
+        }
+    }
+}
+
 /// One member of a near-duplicate group.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NearDuplicate {
@@ -57,7 +75,7 @@ impl<'a> Auditor<'a> {
     /// Runs the housekeeping an indexing run does after writing, now (for
     /// `clipdex optimize`, and after bulk loads), for every model's vectors.
     /// Returns what it did to the active model's index. Takes the writer lock.
-    pub async fn optimize(&self) -> Result<IndexAction> {
+    pub async fn optimize(&self) -> Result<Optimized> {
         let _lock = self.state.write_lock().await?;
         let mut action = IndexAction::None;
         for m in Catalog::new(self.state).models().await? {
@@ -66,7 +84,7 @@ impl<'a> Auditor<'a> {
                 action = a;
             }
         }
-        Ok(action)
+        Ok(action.into())
     }
 
     /// Checks the library against itself and the disk. Reads every indexed

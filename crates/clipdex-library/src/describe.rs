@@ -246,3 +246,27 @@ fn words_of(files: &[FileRecord]) -> String {
     }
     seen.join(" ")
 }
+
+/// The picture of an item (by id) for a preview: the file itself when every
+/// web view shows its format, else a JPEG at most `side` pixels on its
+/// longer side. Bytes and MIME type.
+pub(crate) async fn preview(state: &State, id: &str, side: u32) -> Result<(Vec<u8>, &'static str)> {
+    if !crate::state::is_item_id(id) {
+        return Err(LibraryError::BadArgument(format!("{id:?} is not an item id")));
+    }
+    let path = match state.image_file(id).await? {
+        (Some(_), path) => path,
+        (None, _) => return Err(LibraryError::NoSuchItem(id.to_string())),
+    };
+    if let Some(mime) = clipdex_media::web_mime(&path) {
+        let bytes = tokio::fs::read(&path).await.map_err(|source| LibraryError::Io { path, source })?;
+        return Ok((bytes, mime));
+    }
+    blocking(move || {
+        let img = crate::query::decode_image_file(&path)?;
+        let (bytes, _, _) = clipdex_media::jpeg_within(&img, side)
+            .map_err(|e| LibraryError::Decode { path: path.clone(), reason: e.to_string() })?;
+        Ok((bytes, "image/jpeg"))
+    })
+    .await?
+}

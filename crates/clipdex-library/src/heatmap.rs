@@ -290,6 +290,20 @@ impl<'a> Heatmaps<'a> {
     }
 }
 
+/// Writes `map` over an item's (or image file's) picture as a colour
+/// overlay, PNG or JPEG by `out`'s extension.
+pub(crate) async fn save_overlay(state: &State, path_or_id: &str, map: &RegionMap, out: &Path) -> Result<()> {
+    let (_, path) = state.image_file(path_or_id).await?;
+    let (map, out) = (map.clone(), out.to_path_buf());
+    blocking(move || {
+        let img = decode_image_file(&path)?;
+        clipdex_media::heat_overlay(&img, map.rows, map.cols, &map.levels(), 0.45)
+            .save(&out)
+            .map_err(|e| LibraryError::Io { path: out.clone(), source: std::io::Error::other(e) })
+    })
+    .await?
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,12 +30,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The model handle front ends hold: opened once ([`open_model`]), passed back in.
-pub use clipdex_embed::{cosine, Device, Model, ModelInfo};
-pub use clipdex_store::DEFAULT_ANN_THRESHOLD;
-pub use clipdex_store::{Audit, Details, FailureRecord, FileRecord, FileStamp, IndexAction, Tag, VectorIndexInfo};
+/// The model handle front ends hold: opened once ([`open_model`]), passed back
+/// in; the one type from below the engine that front ends name.
+pub use clipdex_embed::{Device, Model, ModelInfo};
+use clipdex_store::{Details, FileRecord, VectorIndexInfo};
+/// Items from which searches use an approximate vector index, by default.
+pub const DEFAULT_ANN_THRESHOLD: usize = clipdex_store::DEFAULT_ANN_THRESHOLD;
 
-pub use audit::{Duplicates, NearDuplicate, Verification};
+pub use audit::{Duplicates, NearDuplicate, Optimized, Verification};
 pub use calibration::Calibration;
 pub use catalog::shelf::{
     same_dir, DownloadSource, Fetched, Got, InstalledModel, KnownModel, ModelCheck, ModelListing, ModelShelf,
@@ -52,7 +54,9 @@ pub use index::{Cancel, IndexSummary, Phase, Progress};
 pub use labels::{LabelSet, RankedLabel};
 pub use lock::WriterLock;
 pub use query::compare::{Comparison, ModelRun, ScoreStats};
-pub use query::{decode_image_file, Hit, Mode, SearchOptions, SearchResults, Sort, Why};
+pub use query::{
+    decode_image_file, Hit, Mode, SearchOptions, SearchResults, Sort, Why, QUERY_IMAGES_HELD, QUERY_IMAGE_MAX_BYTES,
+};
 pub use state::{is_item_id, DEFAULT_LOCK_WAIT, DEFAULT_VERSION_RETENTION};
 pub use status::Status;
 
@@ -331,34 +335,12 @@ impl Library {
     /// every web view shows its format, else a JPEG at most `side` pixels on
     /// its longer side. Bytes and MIME type.
     pub async fn preview(&self, id: &str, side: u32) -> Result<(Vec<u8>, &'static str)> {
-        if !is_item_id(id) {
-            return Err(LibraryError::BadArgument(format!("{id:?} is not an item id")));
-        }
-        let (_, path) = self.state.image_file(id).await?;
-        if let Some(mime) = clipdex_media::web_mime(&path) {
-            let bytes = tokio::fs::read(&path).await.map_err(|source| LibraryError::Io { path, source })?;
-            return Ok((bytes, mime));
-        }
-        state::blocking(move || {
-            let img = query::decode_image_file(&path)?;
-            let (bytes, _, _) = clipdex_media::jpeg_within(&img, side)
-                .map_err(|e| LibraryError::Decode { path: path.clone(), reason: e.to_string() })?;
-            Ok((bytes, "image/jpeg"))
-        })
-        .await?
+        describe::preview(&self.state, id, side).await
     }
 
     /// Writes `map` over the item's picture as a colour overlay (PNG or JPEG, by `out`'s extension).
     pub async fn save_region_overlay(&self, path_or_id: &str, map: &RegionMap, out: &Path) -> Result<()> {
-        let (_, path) = self.state.image_file(path_or_id).await?;
-        let (map, out) = (map.clone(), out.to_path_buf());
-        state::blocking(move || {
-            let img = query::decode_image_file(&path)?;
-            clipdex_media::heat_overlay(&img, map.rows, map.cols, &map.levels(), 0.45)
-                .save(&out)
-                .map_err(|e| LibraryError::Io { path: out.clone(), source: std::io::Error::other(e) })
-        })
-        .await?
+        heatmap::save_overlay(&self.state, path_or_id, map, out).await
     }
 
     // ---- calibration, status, audits ----
@@ -390,7 +372,7 @@ impl Library {
     }
 
     /// Runs the housekeeping an indexing run does after writing, now.
-    pub async fn optimize(&self) -> Result<IndexAction> {
+    pub async fn optimize(&self) -> Result<Optimized> {
         Auditor::new(&self.state).optimize().await
     }
 

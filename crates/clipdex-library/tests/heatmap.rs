@@ -141,7 +141,7 @@ async fn a_composite_peaks_on_the_half_that_matches_and_the_matrix_agrees_with_e
         let img = clipdex_library::decode_image_file(Path::new(path)).expect("decode");
         let v = model.embed_images(vec![img]).expect("embed").remove(0);
         for (p, t) in texts.iter().enumerate() {
-            let direct = clipdex_library::cosine(t, &v);
+            let direct = clipdex_embed::cosine(t, &v);
             assert!((m.cosines[p][i] - direct).abs() < 1e-4, "cell {p},{i}: {} vs {direct}", m.cosines[p][i]);
         }
     }
@@ -173,7 +173,7 @@ async fn patch_tokens_give_a_dense_map_equal_to_the_reference() {
         patched.embed_images(vec![img.clone()]).expect("embed").remove(0),
         plain.embed_images(vec![img]).expect("embed").remove(0),
     );
-    assert!(clipdex_library::cosine(&a, &b) > 0.99999);
+    assert!(clipdex_embed::cosine(&a, &b) > 0.99999);
 
     let lib_dir = tempfile::tempdir().expect("lib");
     let lib = Library::open(lib_dir.path()).await.expect("open");

@@ -65,10 +65,10 @@ pub(crate) async fn optimize(library: Option<PathBuf>) -> Result<ExitCode> {
     let lib = open_library(library).await?;
     let action = lib.optimize().await?;
     match action {
-        clipdex_library::IndexAction::Built { rows, partitions } => {
+        clipdex_library::Optimized::IndexBuilt { rows, partitions } => {
             println!("built the vector index over {rows} items ({partitions} partitions); library compacted")
         }
-        clipdex_library::IndexAction::None => println!("library compacted; indexes up to date"),
+        clipdex_library::Optimized::UpToDate => println!("library compacted; indexes up to date"),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -67,8 +67,7 @@ pub(crate) async fn run(library: Option<PathBuf>, action: ModelsAction) -> Resul
             };
             let model = super::warned(got.model);
             let info = model.info();
-            let listed = shelf.list(None).await?;
-            if let Some(k) = listed.iter().find(|m| m.id == id).and_then(|m| m.known.as_ref()) {
+            if let Some(k) = shelf.listing(&id).await?.known {
                 if k.dim != info.dim {
                     eprintln!("warning: the registry says {} dims, the model embeds to {}", k.dim, info.dim);
                 }

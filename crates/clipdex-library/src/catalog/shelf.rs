@@ -176,6 +176,21 @@ impl ModelShelf {
         Ok(out)
     }
 
+    /// One model's row, without a library, read from its own folder only
+    /// (another model's damaged folder cannot fail it).
+    pub async fn listing(&self, id: &str) -> Result<ModelListing> {
+        let registry = Registry::builtin();
+        let (models, id2) = (self.models.clone(), id.to_string());
+        let installed = blocking(move || models.get(&id2)).await??;
+        Ok(ModelListing {
+            id: id.to_string(),
+            default: registry.default == id,
+            known: registry.get(id).map(known_of),
+            installed: installed.as_ref().map(installed_of),
+            library: None,
+        })
+    }
+
     /// Where `id` would be downloaded from.
     pub fn download_source(&self, id: &str) -> Result<DownloadSource> {
         let entry = Registry::builtin().entry(id)?;

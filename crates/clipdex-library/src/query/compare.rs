@@ -143,7 +143,10 @@ pub(crate) async fn compare(
     let k = k.max(1);
     let mut runs = Vec::new();
     let known = Catalog::new(state).models().await?;
-    let parsed = query::parse(text)?;
+    let mut parsed = query::parse(text)?;
+    if opts.paths_as_text {
+        parsed.paths_as_text();
+    }
     let has_text = parsed.terms.iter().any(|t| matches!(t.kind, query::TermKind::Text(_)));
     let only_text = opts.image_bytes.is_empty()
         && opts.image_tokens.is_empty()

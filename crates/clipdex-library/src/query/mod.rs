@@ -8,6 +8,7 @@ pub(crate) mod filter;
 pub mod fusion;
 mod hit;
 pub(crate) mod images;
+pub use images::{KEEP as QUERY_IMAGES_HELD, MAX_BYTES as QUERY_IMAGE_MAX_BYTES};
 pub(crate) mod options;
 mod outline;
 pub mod parse;
