@@ -178,6 +178,21 @@ fn bad_queries_get_clear_errors() {
     assert!(e.contains("error[empty_query]"), "{e}");
     let e = err(&["search", "--image", "/no/such.jpg"]);
     assert!(e.contains("error[path_not_found]"), "{e}");
+    // Limits at the edges: 0 is refused, not read as 1; the largest number does not overflow.
+    let e = err(&["search", "cat", "--limit", "0"]);
+    assert!(e.contains("error[bad_argument]") && e.contains("at least 1"), "{e}");
+    let e = err(&["similar", "chelsea.png", "--limit", "0"]);
+    assert!(e.contains("error[bad_argument]"), "{e}");
+    let all = clipdex(lib, &["search", "cat", "--limit", "18446744073709551615", "--min-score", "-1", "--json"]);
+    assert!(all.status.success(), "{}", String::from_utf8_lossy(&all.stderr));
+    // Dates past what nanoseconds reach are the far ends, not a crash.
+    for q in ["cat before:2300-01-01", "cat after:1600-01-01"] {
+        let out = clipdex(lib, &["search", q, "--min-score", "-1", "--json"]);
+        assert!(out.status.success(), "{q}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(!hits(&out).is_empty(), "{q} keeps every photo");
+    }
+    let out = clipdex(lib, &["search", "cat after:2300-01-01", "--min-score", "-1", "--json"]);
+    assert!(out.status.success() && hits(&out).is_empty(), "nothing is after 2300");
 }
 
 #[test]

@@ -23,10 +23,13 @@ pub(crate) struct ItemFilter {
     types: Vec<String>,
 }
 
-/// `YYYY-MM-DD` (already validated by the parser) to nanoseconds at UTC midnight.
+/// `YYYY-MM-DD` (already validated by the parser) to nanoseconds at UTC
+/// midnight, held to what nanoseconds in an `i64` reach (1677–2262): a date
+/// beyond is as far as a date can be, never an overflow.
 fn date_ns(s: &str) -> i64 {
     let n = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<i64>().ok()).unwrap_or(0);
-    days_from_civil(n(0..4), n(5..7), n(8..10)) * 86_400 * 1_000_000_000
+    let ns = i128::from(days_from_civil(n(0..4), n(5..7), n(8..10))) * 86_400 * 1_000_000_000;
+    ns.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
 }
 
 impl ItemFilter {
@@ -108,6 +111,9 @@ mod tests {
     fn dates_become_utc_midnight() {
         assert_eq!(date_ns("1970-01-01"), 0);
         assert_eq!(date_ns("1970-01-02"), 86_400 * 1_000_000_000);
+        // Past what i64 nanoseconds reach: the far ends, not an overflow panic.
+        assert_eq!((date_ns("2300-01-01"), date_ns("1600-01-01")), (i64::MAX, i64::MIN));
+        assert!(date_ns("2262-01-01") > date_ns("2261-12-31"));
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
         assert_eq!(days_from_civil(2024, 2, 29), 19_782);
     }

@@ -84,7 +84,10 @@ impl<'a> Searcher<'a> {
             })
             .collect::<Vec<_>>()
             .join(" ");
-        let limit = opts.limit.max(1);
+        if opts.limit == 0 {
+            return Err(LibraryError::BadArgument("a limit of 0 asks for no results; ask for at least 1".into()));
+        }
+        let limit = opts.limit;
         // Pages past the first rank everything before them too.
         let reach = opts.offset.saturating_add(limit).min(usize::MAX / 16);
         // Without filters or date sorting, only the page asked for needs its paths and details.
@@ -180,6 +183,9 @@ impl<'a> Searcher<'a> {
     /// fly). The item itself is left out. The default cutoff is the
     /// calibrated one for image queries.
     pub async fn similar(&self, path_or_id: &str, limit: usize, min_score: Option<f32>) -> Result<SearchResults> {
+        if limit == 0 {
+            return Err(LibraryError::BadArgument("a limit of 0 asks for no results; ask for at least 1".into()));
+        }
         let (store, model) = (&self.state.store, &self.model);
         self.check().await?;
         let (id, vector) = self.vector_of(path_or_id).await?;
@@ -190,7 +196,8 @@ impl<'a> Searcher<'a> {
                 (d, d.is_some())
             }
         };
-        let found = store.search(&model.info().id, &vector, limit + 1).await?;
+        // One more than asked: the item itself is among the nearest.
+        let found = store.search(&model.info().id, &vector, limit.saturating_add(1).min(usize::MAX / 16)).await?;
         let found: Vec<Hit> = found.into_iter().filter(|h| Some(&h.id) != id.as_ref()).map(Hit::from).collect();
         let below_cutoff = found.iter().filter(|h| cutoff.is_some_and(|c| h.score < c)).count();
         let mut hits: Vec<Hit> =

@@ -332,11 +332,18 @@ pub fn parse(src: &str) -> Result<Query, QuerySyntaxError> {
 /// The weighted sum of unit vectors, normalised; `None` if it cancels out.
 pub fn combine(parts: &[(f32, Vec<f32>)]) -> Option<Vec<f32>> {
     let dim = parts.first()?.1.len();
+    // Weights scaled by the largest first (the direction is the same), so
+    // huge weights cannot overflow the sum to infinity.
+    let scale = parts.iter().map(|(w, _)| w.abs()).fold(0f32, f32::max);
+    if !(scale.is_finite() && scale > 0.0) {
+        return None;
+    }
     let mut sum = vec![0f32; dim];
     for (w, v) in parts {
         if v.len() != dim {
             return None;
         }
+        let w = w / scale;
         for (s, x) in sum.iter_mut().zip(v) {
             *s += w * x;
         }
@@ -468,5 +475,10 @@ mod tests {
         assert!(v[0] > 0.89 && v[1] < -0.44);
         assert_eq!(combine(&[(1.0, vec![1.0, 0.0]), (-1.0, vec![1.0, 0.0])]), None, "cancels out");
         assert_eq!(combine(&[]), None);
+        // Huge weights give the direction small ones do, not inf or NaN.
+        let huge = combine(&[(3e38, vec![1.0, 0.0]), (3e38, vec![0.0, 1.0])]).expect("huge");
+        assert_eq!(huge, combine(&[(1.0, vec![1.0, 0.0]), (1.0, vec![0.0, 1.0])]).expect("one"));
+        let q = parse("3e38:\"a\" 3e38:\"a\"").expect("parses");
+        assert!(q.terms.iter().all(|t| t.weight == 3e38));
     }
 }
