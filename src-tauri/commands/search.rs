@@ -45,7 +45,9 @@ pub async fn search(
     let outline = OutlineDto::from(query::outline(&query));
     let text = query.trim();
     let mut image_tokens = images.unwrap_or_default();
-    image_tokens.dedup();
+    // A picture named twice counts once.
+    let mut seen = std::collections::HashSet::new();
+    image_tokens.retain(|t| seen.insert(t.clone()));
     if image_tokens.len() > clipdex_library::QUERY_IMAGES_HELD {
         let n = image_tokens.len();
         let most = clipdex_library::QUERY_IMAGES_HELD;

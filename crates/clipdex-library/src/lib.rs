@@ -40,8 +40,8 @@ pub const DEFAULT_ANN_THRESHOLD: usize = clipdex_store::DEFAULT_ANN_THRESHOLD;
 pub use audit::{Duplicates, NearDuplicate, Optimized, Verification};
 pub use calibration::Calibration;
 pub use catalog::shelf::{
-    same_dir, DownloadSource, Fetched, Got, InstalledModel, KnownModel, ModelCheck, ModelListing, ModelShelf,
-    QualityFigure, Transfer,
+    DownloadSource, Fetched, Got, InstalledModel, KnownModel, ModelCheck, ModelListing, ModelShelf, QualityFigure,
+    Transfer,
 };
 pub use catalog::{LibraryModel, ModelRecord};
 pub use code::ErrorCode;

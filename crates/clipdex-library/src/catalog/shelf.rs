@@ -95,7 +95,6 @@ pub enum Fetched {
 
 /// A model installed and opened once (verified bytes are not yet a working model).
 pub struct Got {
-    pub id: String,
     pub dir: PathBuf,
     pub fetched: Fetched,
     pub model: Arc<Model>,
@@ -220,7 +219,7 @@ impl ModelShelf {
                 restarts: report.restarts,
             }
         };
-        self.opened(id, report.installed.dir, fetched).await
+        self.opened(report.installed.dir, fetched).await
     }
 
     /// Installs a model from a local folder or archive, without a network, then opens it once.
@@ -239,12 +238,12 @@ impl ModelShelf {
             })
         })
         .await??;
-        self.opened(id, inst.dir, Fetched::Copied { bytes: inst.bytes }).await
+        self.opened(inst.dir, Fetched::Copied { bytes: inst.bytes }).await
     }
 
-    async fn opened(&self, id: &str, dir: PathBuf, fetched: Fetched) -> Result<Got> {
+    async fn opened(&self, dir: PathBuf, fetched: Fetched) -> Result<Got> {
         let model = open_model(&dir, &[]).await?;
-        Ok(Got { id: id.to_string(), dir, fetched, model })
+        Ok(Got { dir, fetched, model })
     }
 
     /// Rehashes every file of an installed model against its install record.
@@ -302,7 +301,7 @@ impl ModelShelf {
 }
 
 /// Whether two paths name one folder.
-pub fn same_dir(a: &Path, b: &Path) -> bool {
+fn same_dir(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(x), Ok(y)) => x == y,
         _ => a == b,

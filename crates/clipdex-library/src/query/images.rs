@@ -47,7 +47,7 @@ impl QueryImages {
 }
 
 /// The token of an image's bytes.
-pub fn token_of(bytes: &[u8]) -> String {
+fn token_of(bytes: &[u8]) -> String {
     format!("qimg-{}", &blake3::hash(bytes).to_hex()[..32])
 }
 
