@@ -107,6 +107,10 @@ export function advice(e: IpcError): string | null {
       return "Add a folder of photos first: Clipdex compares what you search for with your photos.";
     case "model_not_installed":
       return "Download it in the Models panel first.";
+    case "library_damaged":
+      return "Close other Clipdex windows and commands that are indexing, then open Clipdex again: it sets the damaged part aside and keeps everything else.";
+    case "model_exists":
+      return "Other files are already installed under this model's name. Remove that model in the Models panel first; the library then re-indexes with the new files.";
     case "model_not_indexed":
       return "This library has no vectors from that model yet. Switch to it in the Models panel; the current one stays searchable until the switch is done.";
     case "disk_full":

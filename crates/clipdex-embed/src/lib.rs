@@ -12,6 +12,7 @@
 
 pub mod config;
 mod error;
+pub mod identity;
 pub mod lang;
 mod model;
 pub mod preprocess;

@@ -2,7 +2,6 @@
 //! checked against the export's config files when opened.
 
 use std::borrow::Cow;
-use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -210,44 +209,6 @@ fn open_tower(path: &Path, tower: &'static str, runtime_dirs: &[PathBuf]) -> Res
     ))
 }
 
-/// Hash of the small files plus a cheap fingerprint of each graph: enough to
-/// tell two exports apart without reading gigabytes on every start.
-fn fingerprint(dir: &Path) -> Result<String> {
-    let mut h = blake3::Hasher::new();
-    for rel in config::LAYOUT {
-        let path = dir.join(rel);
-        let read_err = |source| EmbedError::ReadFile { path: path.clone(), source };
-        h.update(rel.as_bytes());
-        if rel.ends_with(".onnx") {
-            let mut f = std::fs::File::open(&path).map_err(read_err)?;
-            let len = f.metadata().map_err(read_err)?.len();
-            h.update(&len.to_le_bytes());
-            let mut buf = vec![0u8; 64 * 1024];
-            let n = read_up_to(&mut f, &mut buf).map_err(read_err)?;
-            h.update(&buf[..n]);
-            if len > buf.len() as u64 {
-                f.seek(SeekFrom::End(-(buf.len() as i64))).map_err(read_err)?;
-                let n = read_up_to(&mut f, &mut buf).map_err(read_err)?;
-                h.update(&buf[..n]);
-            }
-        } else {
-            h.update(&std::fs::read(&path).map_err(read_err)?);
-        }
-    }
-    Ok(h.finalize().to_hex()[..8].to_string())
-}
-
-fn read_up_to(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match f.read(&mut buf[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
-}
-
 fn run_tower(
     tower: &Tower,
     inputs: Vec<(Cow<'static, str>, SessionInputValue<'static>)>,
@@ -291,8 +252,16 @@ fn int_tensor(ty: TensorElementType, shape: [usize; 2], data: Vec<i64>) -> Resul
 
 impl Model {
     /// Opens a model directory in the open_clip ONNX layout. `runtime_dirs`
-    /// are extra places to look for the ONNX Runtime library.
+    /// are extra places to look for the ONNX Runtime library. Every file is
+    /// hashed to name the model; see [`Model::open_recorded`].
     pub fn open(dir: &Path, runtime_dirs: &[PathBuf]) -> Result<Self> {
+        Self::open_recorded(dir, runtime_dirs, None)
+    }
+
+    /// As [`Model::open`], with the digest of every file's full hash from an
+    /// install record the caller has checked the folder against (so the
+    /// files are not read twice).
+    pub fn open_recorded(dir: &Path, runtime_dirs: &[PathBuf], recorded: Option<&str>) -> Result<Self> {
         config::check_layout(dir)?;
         let model_cfg = config::read_model_config(&config::file(dir, "config.json"))?;
         let preprocess = config::read_preprocess(&config::file(dir, "visual/preprocess_cfg.json"))?;
@@ -321,7 +290,7 @@ impl Model {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "model".into());
-        let id = format!("{name}@{}", fingerprint(dir)?);
+        let id = format!("{name}@{}", crate::identity::fingerprint(dir, recorded)?);
         let mut model = Model {
             info: ModelInfo {
                 id,

@@ -53,6 +53,37 @@ fn model_reads_its_shape_from_the_export() {
     assert!(info.id.starts_with("tiny-clip@") && info.id.len() == "tiny-clip@".len() + 8, "{}", info.id);
 }
 
+/// A copy of the fixture model in a temporary folder of the same name.
+fn copy_of_fixture(tmp: &Path) -> PathBuf {
+    let dir = tmp.join("tiny-clip");
+    for rel in clipdex_embed::identity::model_files(&fixtures().join("tiny-clip")) {
+        let to = dir.join(&rel);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(fixtures().join("tiny-clip").join(&rel), to).expect("copy");
+    }
+    dir
+}
+
+#[test]
+fn a_changed_weight_byte_anywhere_changes_the_model_id() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = copy_of_fixture(tmp.path());
+    let before = Model::open(&dir, &[]).expect("open").info().id.clone();
+    assert_eq!(before, model().info().id, "the id is the content's, not the folder's");
+    // One byte in the middle of the text weights (far from either end).
+    let onnx = dir.join("textual/model.onnx");
+    let mut bytes = std::fs::read(&onnx).expect("read");
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x01;
+    std::fs::write(&onnx, &bytes).expect("write");
+    let after = Model::open(&dir, &[]).expect("still loads").info().id.clone();
+    assert_ne!(before, after, "other weights, same id");
+    // An install record's digest names the model instead of a rehash.
+    let a = Model::open_recorded(&dir, &[], Some("digest-a")).expect("open").info().id.clone();
+    let b = Model::open_recorded(&dir, &[], Some("digest-b")).expect("open").info().id.clone();
+    assert_ne!(a, b);
+}
+
 #[test]
 fn image_vectors_match_the_reference_implementation() {
     let m = model();

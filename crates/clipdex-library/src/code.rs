@@ -54,6 +54,8 @@ codes! {
     Cancelled = "cancelled",
     /// A request's argument is malformed or out of range.
     BadArgument = "bad_argument",
+    /// A table of the library does not decode; nothing was changed.
+    LibraryDamaged = "library_damaged",
     /// Another process writes to the library.
     LibraryBusy = "library_busy",
     WatchFailed = "watch_failed",
@@ -63,6 +65,8 @@ codes! {
     /// The library has no vectors from that model.
     ModelNotIndexed = "model_not_indexed",
     ModelNotInstalled = "model_not_installed",
+    /// Other files are already installed under that model id.
+    ModelExists = "model_exists",
     /// An installed model's files do not match its install record.
     ModelDamaged = "model_damaged",
     /// The registry has no model by that id.

@@ -100,6 +100,8 @@ impl LibraryError {
                 _ => C::InferenceFailed,
             },
             LibraryError::Store(StoreError::DimensionMismatch { .. }) => C::ModelMismatch,
+            LibraryError::Store(StoreError::Damaged { .. }) => C::LibraryDamaged,
+            LibraryError::Store(StoreError::Unreadable { .. }) => C::Io,
             LibraryError::Store(_) => C::StoreFailed,
             LibraryError::Models(e) => models_code(e),
             LibraryError::ModelMismatch { .. } => C::ModelMismatch,
@@ -149,7 +151,10 @@ fn models_code(e: &ModelsError) -> ErrorCode {
         ModelsError::BadArchive { .. } | ModelsError::NotAModel { .. } => C::BadModel,
         ModelsError::Damaged { .. } => C::ModelDamaged,
         ModelsError::NotInstalled(_) => C::ModelNotInstalled,
-        ModelsError::BadId(_) => C::BadArgument,
+        ModelsError::BadId(_) | ModelsError::BadEndpoint { .. } => C::BadArgument,
+        ModelsError::RevisionMoved { .. } => C::DownloadFailed,
+        ModelsError::WouldReplace { .. } => C::ModelExists,
+        ModelsError::TooLarge { .. } => C::BadModel,
         ModelsError::Cancelled => C::Cancelled,
     }
 }

@@ -77,8 +77,11 @@ pub async fn open_model(dir: &Path, runtime_dirs: &[PathBuf]) -> Result<Arc<Mode
     let model = state::blocking(move || {
         // An installed model is held to its install record first: a damaged
         // file is named before ONNX Runtime trips over it.
+        // Its identity is then the record's full hashes; a folder placed by
+        // hand is hashed in full.
         clipdex_models::check_before_use(&dir)?;
-        Model::open(&dir, &runtime_dirs).map_err(LibraryError::from)
+        let recorded = clipdex_models::manifest::content_digest(&dir)?;
+        Model::open_recorded(&dir, &runtime_dirs, recorded.as_deref()).map_err(LibraryError::from)
     })
     .await??;
     Ok(Arc::new(model))

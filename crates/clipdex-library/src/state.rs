@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use clipdex_store::Store;
+use clipdex_store::{Recovery, Store, StoreError};
 
 use crate::calibration::Calibration;
 use crate::error::{LibraryError, Result};
@@ -31,6 +31,21 @@ pub(crate) struct Settings {
     pub runtime_dirs: Vec<PathBuf>,
 }
 
+/// Opens the database. A damaged table is rolled back only by whoever holds
+/// the writer lock (so a reader never rewrites the library under a writer);
+/// with the lock held elsewhere the damage is reported and nothing changes.
+async fn open_store(dir: &Path) -> Result<Store> {
+    match Store::open(dir).await {
+        Err(damaged @ StoreError::Damaged { older: true, .. }) => {
+            let Ok(_lock) = WriterLock::acquire(dir, Duration::ZERO).await else {
+                return Err(damaged.into());
+            };
+            Ok(Store::open_with(dir, Recovery::RollBack).await?)
+        }
+        other => Ok(other?),
+    }
+}
+
 pub(crate) struct State {
     pub dir: PathBuf,
     pub store: Store,
@@ -47,7 +62,7 @@ impl State {
     pub async fn open(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|source| LibraryError::Io { path: dir.to_path_buf(), source })?;
         let dir = dir.canonicalize().map_err(|source| LibraryError::Io { path: dir.to_path_buf(), source })?;
-        let store = Store::open(&dir).await?;
+        let store = open_store(&dir).await?;
         Ok(Self {
             dir,
             store,

@@ -60,6 +60,25 @@ pub enum ModelsError {
     #[error("{0:?} is not a valid model id (letters, digits, '.', '_', '-', '@' and '+' only)")]
     BadId(String),
 
+    #[error("{endpoint} is not a usable hub address: {reason}")]
+    BadEndpoint { endpoint: String, reason: String },
+
+    #[error(
+        "{repo}'s {revision} now points at commit {got}, but Clipdex pins {id} to {pinned}; \
+         nothing was downloaded"
+    )]
+    RevisionMoved { id: String, repo: String, revision: String, pinned: String, got: String },
+
+    #[error(
+        "{id} is already installed ({have}), and installing {want} would replace it under every library \
+         indexed with it. Install the new one under another id, or remove {id} first \
+         (`clipdex models remove {id}`) and re-index with the new files"
+    )]
+    WouldReplace { id: String, have: String, want: String },
+
+    #[error("{path} would unpack to more than {limit_mb} MB; a model archive that large is refused")]
+    TooLarge { path: PathBuf, limit_mb: u64 },
+
     #[error("cancelled")]
     Cancelled,
 }

@@ -197,8 +197,37 @@ async fn hash_existing(path: &Path, digest: &Published, size: u64, len: u64) -> 
     .map_err(|e| ModelsError::Io { path: Path::new("").to_path_buf(), source: std::io::Error::other(e) })?
 }
 
+/// Weights come over TLS: a plain `http://` hub is refused unless it is on
+/// this machine (a test server, a local mirror behind its own proxy).
+fn check_endpoint(endpoint: &str) -> Result<()> {
+    let bad = |reason: &str| ModelsError::BadEndpoint { endpoint: endpoint.to_string(), reason: reason.to_string() };
+    let lower = endpoint.to_ascii_lowercase();
+    let (scheme, rest) = lower.split_once("://").ok_or_else(|| bad("it does not start with https://"))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.is_empty() || authority.contains('@') {
+        return Err(bad("it names no host, or carries a user name"));
+    }
+    match scheme {
+        "https" => Ok(()),
+        "http" => {
+            let host = match authority.strip_prefix('[') {
+                Some(v6) => v6.split(']').next().unwrap_or(""),
+                None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+            };
+            let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+            if loopback {
+                Ok(())
+            } else {
+                Err(bad("plain http is only allowed on this machine (127.0.0.1, ::1, localhost); use https://"))
+            }
+        }
+        _ => Err(bad("only https:// (or http:// on loopback) is supported")),
+    }
+}
+
 impl Hub {
     pub fn new(endpoint: &str) -> Result<Self> {
+        check_endpoint(endpoint.trim())?;
         let client = reqwest::Client::builder()
             .user_agent(concat!("clipdex/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(15))
@@ -247,14 +276,25 @@ impl Hub {
         if info.sha.len() < 7 || !info.sha.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(bad(format!("revision {:?} resolved to {:?}, not a commit", entry.revision, info.sha)));
         }
+        if let Some(pinned) = &entry.commit {
+            if !info.sha.eq_ignore_ascii_case(pinned) {
+                return Err(ModelsError::RevisionMoved {
+                    id: entry.id.clone(),
+                    repo: entry.repo.clone(),
+                    revision: entry.revision.clone(),
+                    pinned: pinned.clone(),
+                    got: info.sha,
+                });
+            }
+        }
         let mut wanted: Vec<&Sibling> = Vec::new();
         for want in &entry.files {
             if let Some(dir) = want.strip_suffix("/*") {
                 let prefix = format!("{dir}/");
                 wanted.extend(info.siblings.iter().filter(|s| {
-                    s.rfilename.strip_prefix(&prefix).is_some_and(|rest| {
-                        !rest.contains('/') && !rest.ends_with(".armnn") && !rest.ends_with(".rknn")
-                    })
+                    s.rfilename
+                        .strip_prefix(&prefix)
+                        .is_some_and(|rest| !rest.contains('/') && !clipdex_embed::identity::other_runtime(rest))
                 }));
             } else {
                 let s = info
@@ -275,6 +315,9 @@ impl Hub {
         let mut files = Vec::new();
         for s in wanted {
             let want = &s.rfilename;
+            // The name is joined onto the staging folder: it must stay inside.
+            crate::safe::check_relative(want)
+                .map_err(|reason| bad(format!("a listed file name is unsafe: {reason}")))?;
             let (size, digest) = match (&s.lfs, &s.blob_id, s.size) {
                 (Some(l), _, _) => (l.size, Published::Sha256(l.sha256.to_ascii_lowercase())),
                 (None, Some(b), Some(size)) => (size, Published::GitSha1(b.to_ascii_lowercase())),
@@ -466,6 +509,30 @@ mod tests {
     fn paths_are_percent_encoded_per_segment() {
         assert_eq!(encode_path("visual/model.onnx"), "visual/model.onnx");
         assert_eq!(encode_path("a b/c#d"), "a%20b/c%23d");
+    }
+
+    #[test]
+    fn plain_http_is_refused_off_this_machine() {
+        for ok in [
+            "https://huggingface.co",
+            "https://mirror.example:8443/hf",
+            "http://127.0.0.1:8080",
+            "http://localhost",
+            "http://[::1]:9000",
+        ] {
+            assert!(check_endpoint(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://huggingface.co",
+            "http://10.0.0.5:8080",
+            "http://127.0.0.1.evil.example",
+            "ftp://x",
+            "huggingface.co",
+            "https://user@host",
+            "http://",
+        ] {
+            assert!(matches!(check_endpoint(bad), Err(ModelsError::BadEndpoint { .. })), "{bad}");
+        }
     }
 
     #[test]

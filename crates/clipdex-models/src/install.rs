@@ -175,8 +175,18 @@ impl Models {
         check_id(&entry.id)?;
         let plan = hub.plan(entry).await?;
         if let Some(have) = self.get(&entry.id)? {
-            let same = matches!(&have.manifest, Some(Manifest { source: Source::Hub { commit, .. }, .. }) if *commit == plan.commit);
-            if same && manifest::check(&have.dir, &LAYOUT, Depth::Quick)?.is_intact() {
+            let same = matches!(&have.manifest, Some(Manifest { source: Source::Hub { repo, commit, .. }, .. })
+                if *commit == plan.commit && *repo == plan.repo);
+            if !same {
+                // Other bytes under the same id would change the model under
+                // every library indexed with it: never overwrite.
+                return Err(ModelsError::WouldReplace {
+                    id: entry.id.clone(),
+                    have: describe(have.manifest.as_ref()),
+                    want: format!("{} @ {}", plan.repo, short(&plan.commit)),
+                });
+            }
+            if manifest::check(&have.dir, &LAYOUT, Depth::Quick)?.is_intact() {
                 return Ok(PullReport {
                     installed: have,
                     commit: plan.commit,
@@ -188,8 +198,8 @@ impl Models {
                 });
             }
         }
-        let short = &plan.commit[..plan.commit.len().min(12)];
-        let staged = self.ensure_staging()?.join(format!("{}@{short}", entry.id));
+        // Same commit, damaged files: fetching again restores the same bytes.
+        let staged = self.ensure_staging()?.join(format!("{}@{}", entry.id, short(&plan.commit)));
         let total = plan.total_bytes();
         let mut base = Progress { total, ..Progress::default() };
         let mut files = Vec::new();
@@ -258,7 +268,7 @@ impl Models {
                 src.to_path_buf()
             } else if src.is_file() {
                 let unpacked = staging.join(format!("{id}@unpack-{stamp}"));
-                crate::archive::unpack(src, &unpacked)?;
+                crate::archive::unpack(src, &unpacked, cancel)?;
                 root_holder = unpacked;
                 find_model_root(&root_holder).ok_or_else(|| ModelsError::NotAModel {
                     path: src.to_path_buf(),
@@ -275,10 +285,11 @@ impl Models {
             if !missing.is_empty() {
                 return Err(ModelsError::NotAModel { path: src.to_path_buf(), missing: missing.join(", ") });
             }
-            let total: u64 = LAYOUT.iter().filter_map(|f| std::fs::metadata(root.join(f)).ok()).map(|m| m.len()).sum();
+            let wanted = model_files(&root);
+            let total: u64 = wanted.iter().filter_map(|f| std::fs::metadata(root.join(f)).ok()).map(|m| m.len()).sum();
             let mut p = Progress { total, ..Progress::default() };
             let mut files = Vec::new();
-            for rel in LAYOUT {
+            for rel in &wanted {
                 if cancel.load(Ordering::SeqCst) {
                     return Err(ModelsError::Cancelled);
                 }
@@ -303,6 +314,15 @@ impl Models {
                 files,
                 installed_at_ms: manifest::now_ms(),
             };
+            if let Some(have) = self.get(id)? {
+                if have.manifest.as_ref().map(Manifest::content_digest) != Some(m.content_digest()) {
+                    return Err(ModelsError::WouldReplace {
+                        id: id.to_string(),
+                        have: describe(have.manifest.as_ref()),
+                        want: format!("the files in {}", src.display()),
+                    });
+                }
+            }
             manifest::write(&staged, &m)?;
             let dir = self.place(&staged, id)?;
             Ok(Installed { id: id.to_string(), bytes: dir_size(&dir), dir, manifest: Some(m) })
@@ -311,6 +331,27 @@ impl Models {
         let _ = std::fs::remove_dir_all(&staged);
         let _ = std::fs::remove_dir_all(staging.join(format!("{id}@unpack-{stamp}")));
         result
+    }
+}
+
+/// Everything a local install copies: the model's files as the loader
+/// sees them (external-data weights included), with safe names only.
+fn model_files(root: &Path) -> Vec<String> {
+    let mut files = clipdex_embed::identity::model_files(root);
+    files.retain(|rel| crate::safe::check_relative(rel).is_ok());
+    files
+}
+
+fn short(commit: &str) -> &str {
+    &commit[..commit.len().min(12)]
+}
+
+/// Where an installed model came from, in words.
+fn describe(m: Option<&Manifest>) -> String {
+    match m {
+        Some(Manifest { source: Source::Hub { repo, commit, .. }, .. }) => format!("{repo} @ {}", short(commit)),
+        Some(Manifest { source: Source::Local { path }, .. }) => format!("copied from {path}"),
+        None => "a folder placed by hand".into(),
     }
 }
 

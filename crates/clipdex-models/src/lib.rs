@@ -12,12 +12,14 @@ pub mod hub;
 mod install;
 pub mod manifest;
 pub mod registry;
+mod safe;
 
 pub use error::{ModelsError, Result};
 pub use hub::{Hub, Progress};
 pub use install::{Installed, Models, PullReport, LAYOUT};
 pub use manifest::{Depth, Integrity, Manifest};
 pub use registry::{Entry, Quality, Registry};
+pub use safe::check_relative;
 
 /// Checks a model folder before it is used: every file of an install is
 /// there with its recorded size (and hash, if it changed since); a folder

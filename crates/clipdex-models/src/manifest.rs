@@ -48,6 +48,28 @@ impl Manifest {
     pub fn total_bytes(&self) -> u64 {
         self.files.iter().map(|f| f.size).sum()
     }
+
+    /// One SHA-256 over every file's path and full SHA-256, in path order:
+    /// it changes when any byte of any file does. Where the files came
+    /// from plays no part.
+    pub fn content_digest(&self) -> String {
+        let mut files: Vec<&ManifestFile> = self.files.iter().collect();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut h = sha2::Sha256::new();
+        for f in files {
+            h.update(f.path.as_bytes());
+            h.update([0]);
+            h.update(f.sha256.as_bytes());
+            h.update([b'\n']);
+        }
+        hex(&h.finalize())
+    }
+}
+
+/// The content digest of an installed model's files, when it has an
+/// install record (`None` for a folder placed by hand).
+pub fn content_digest(dir: &Path) -> Result<Option<String>> {
+    Ok(read(dir)?.map(|m| m.content_digest()))
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -134,6 +156,10 @@ pub fn check(dir: &Path, layout: &[&str], depth: Depth) -> Result<Integrity> {
     out.has_manifest = true;
     out.files = m.files.len();
     for f in &m.files {
+        if let Err(reason) = crate::safe::check_relative(&f.path) {
+            out.problems.push(format!("the install record names an unsafe path: {reason}"));
+            continue;
+        }
         let path: PathBuf = dir.join(&f.path);
         let meta = match std::fs::metadata(&path) {
             Ok(meta) if meta.is_file() => meta,

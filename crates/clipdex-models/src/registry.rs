@@ -28,6 +28,10 @@ pub struct Entry {
     pub repo: String,
     /// Branch, tag or commit to fetch; resolved to a commit before download.
     pub revision: String,
+    /// The commit `revision` must resolve to, when pinned: a hub whose
+    /// branch has moved is refused instead of followed.
+    #[serde(default)]
+    pub commit: Option<String>,
     /// The files Clipdex needs, relative to the repository root. `dir/*`
     /// means every file directly in `dir` (large graphs keep their weights
     /// in external-data files beside `model.onnx`), except other runtimes'
@@ -125,6 +129,12 @@ mod tests {
             check_id(&m.id).expect("id");
             assert!(ids.insert(m.id.clone()), "duplicate id {}", m.id);
             assert!(m.repo.split('/').count() == 2, "{}: repo {}", m.id, m.repo);
+            if let Some(c) = &m.commit {
+                assert!(c.len() == 40 && c.chars().all(|ch| ch.is_ascii_hexdigit()), "{}: commit {c}", m.id);
+            }
+            for f in &m.files {
+                crate::safe::check_relative(f.trim_end_matches("/*")).expect("registry file paths are plain");
+            }
             for f in layout {
                 let dir_glob = f.rsplit_once('/').map(|(d, _)| format!("{d}/*"));
                 assert!(m.files.iter().any(|x| x == f || Some(x) == dir_glob.as_ref()), "{} lacks {f}", m.id);

@@ -29,6 +29,8 @@ struct Behaviour {
     corrupt: Option<String>,
     /// Leave this file out of the listing.
     unlisted: Option<String>,
+    /// The commit `main` resolves to (default [`COMMIT`]).
+    commit: Option<&'static str>,
 }
 
 #[derive(Debug, Clone)]
@@ -47,7 +49,7 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn listing(files: &HashMap<String, Vec<u8>>, unlisted: Option<&str>) -> String {
+fn listing(files: &HashMap<String, Vec<u8>>, unlisted: Option<&str>, commit: &str) -> String {
     let siblings: Vec<serde_json::Value> = files
         .iter()
         .filter(|(p, _)| Some(p.as_str()) != unlisted)
@@ -64,7 +66,7 @@ fn listing(files: &HashMap<String, Vec<u8>>, unlisted: Option<&str>) -> String {
             }
         })
         .collect();
-    serde_json::json!({"id": "test/tiny-clip", "sha": COMMIT, "siblings": siblings}).to_string()
+    serde_json::json!({"id": "test/tiny-clip", "sha": commit, "siblings": siblings}).to_string()
 }
 
 fn serve(files: HashMap<String, Vec<u8>>, b: Behaviour) -> Server {
@@ -123,12 +125,12 @@ fn handle(
     };
     let api = "/api/models/test/tiny-clip/revision/main?blobs=true";
     if target == api {
-        let body = listing(files, b.unlisted.as_deref());
+        let body = listing(files, b.unlisted.as_deref(), b.commit.unwrap_or(COMMIT));
         log.lock().expect("log").push(Logged { path: target, range, status: 200 });
         respond(&mut conn, 200, "Content-Type: application/json\r\n", body.as_bytes(), body.len());
         return;
     }
-    let prefix = format!("/test/tiny-clip/resolve/{COMMIT}/");
+    let prefix = format!("/test/tiny-clip/resolve/{}/", b.commit.unwrap_or(COMMIT));
     let Some(path) = target.strip_prefix(&prefix).map(str::to_string) else {
         log.lock().expect("log").push(Logged { path: target, range, status: 404 });
         respond(&mut conn, 404, "", b"", 0);
@@ -177,6 +179,7 @@ fn entry() -> Entry {
         id: "tiny-clip-test".into(),
         repo: "test/tiny-clip".into(),
         revision: "main".into(),
+        commit: None,
         files: LAYOUT.iter().map(|s| s.to_string()).collect(),
         dim: 32,
         image_size: 224,
@@ -518,4 +521,155 @@ fn folder_patterns_fetch_external_data_but_not_other_runtimes() {
     // The external-data file is part of the integrity check.
     std::fs::remove_file(dir.join("textual/encoder.layer.0.weight")).expect("rm");
     assert!(clipdex_models::check_before_use(dir).is_err());
+}
+
+/// Every file under `dir`, relative, for "nothing was written there" checks.
+fn all_files(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(e.path());
+            } else {
+                out.push(e.path().strip_prefix(dir).expect("under").display().to_string());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_listed_name_that_would_escape_on_windows_is_refused_everywhere() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let evil = "visual/..\\..\\..\\PWNED.bat";
+    let mut files = fixture_files();
+    files.insert(evil.into(), b"@echo pwned".to_vec());
+    let server = serve(files, Behaviour::default());
+    let hub = Hub::new(&server.endpoint).expect("hub");
+    let models = Models::new(tmp.path().join("models"));
+    let mut e = entry();
+    e.files = vec!["config.json".into(), "visual/*".into(), "textual/*".into()];
+    let err = rt().block_on(models.pull(&hub, &e, &AtomicBool::new(false), &mut |_| {})).expect_err("refused");
+    assert!(matches!(err, ModelsError::BadListing { .. }) && err.to_string().contains("unsafe"), "{err}");
+    let log = server.log.lock().expect("log").clone();
+    assert_eq!(log.len(), 1, "only the listing was read, no file fetched: {log:?}");
+    assert!(all_files(tmp.path()).is_empty(), "nothing written: {:?}", all_files(tmp.path()));
+}
+
+#[test]
+fn a_pinned_commit_refuses_a_moved_branch() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let server = serve(fixture_files(), Behaviour::default());
+    let hub = Hub::new(&server.endpoint).expect("hub");
+    let models = Models::new(tmp.path().join("models"));
+    let mut e = entry();
+    e.commit = Some("89abcdef0123456789abcdef0123456789abcdef".into());
+    let err = rt().block_on(models.pull(&hub, &e, &AtomicBool::new(false), &mut |_| {})).expect_err("moved");
+    assert!(matches!(err, ModelsError::RevisionMoved { .. }) && err.to_string().contains(COMMIT), "{err}");
+    assert_eq!(server.log.lock().expect("log").len(), 1, "nothing fetched");
+    e.commit = Some(COMMIT.into());
+    rt().block_on(models.pull(&hub, &e, &AtomicBool::new(false), &mut |_| {})).expect("the pinned commit installs");
+}
+
+#[test]
+fn plain_http_off_this_machine_is_refused() {
+    let err = Hub::new("http://huggingface.co").err().expect("refused");
+    assert!(matches!(err, ModelsError::BadEndpoint { .. }) && err.to_string().contains("https"), "{err}");
+    Hub::new("https://huggingface.co").expect("https is fine");
+}
+
+#[test]
+fn a_pull_never_replaces_an_installed_model_with_other_bytes() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let models = Models::new(tmp.path().join("models"));
+    let first = serve(fixture_files(), Behaviour::default());
+    let hub = Hub::new(&first.endpoint).expect("hub");
+    let report = rt().block_on(models.pull(&hub, &entry(), &AtomicBool::new(false), &mut |_| {})).expect("pull");
+    let before = report.installed.manifest.expect("manifest").content_digest();
+
+    // The hub's main moved to a commit whose text weights differ by one byte.
+    let mut moved = fixture_files();
+    let w = moved.get_mut("textual/model.onnx").expect("weights");
+    let mid = w.len() / 2;
+    w[mid] ^= 0x01;
+    let second =
+        serve(moved, Behaviour { commit: Some("fedcba9876543210fedcba9876543210fedcba98"), ..Behaviour::default() });
+    let hub2 = Hub::new(&second.endpoint).expect("hub");
+    let err = rt().block_on(models.pull(&hub2, &entry(), &AtomicBool::new(false), &mut |_| {})).expect_err("kept");
+    assert!(matches!(err, ModelsError::WouldReplace { .. }), "{err}");
+    assert!(err.to_string().contains("remove tiny-clip-test first"), "says the way on: {err}");
+    assert_eq!(requests(&second, "textual/model.onnx").len(), 0, "nothing downloaded");
+    let kept = models.get("tiny-clip-test").expect("get").expect("still installed");
+    same_as_fixture(&kept.dir);
+    assert_eq!(kept.manifest.expect("manifest").content_digest(), before);
+
+    // A local copy with other bytes is refused too; the same bytes are fine.
+    let other = tmp.path().join("other");
+    copy_dir(&fixture(), &other);
+    let onnx = other.join("textual/model.onnx");
+    let mut bytes = std::fs::read(&onnx).expect("read");
+    bytes[mid] ^= 0x01;
+    std::fs::write(&onnx, bytes).expect("write");
+    let no = AtomicBool::new(false);
+    let err = models.install_from("tiny-clip-test", &other, &no, &mut |_| {}).expect_err("kept");
+    assert!(matches!(err, ModelsError::WouldReplace { .. }), "{err}");
+    same_as_fixture(&models.get("tiny-clip-test").expect("get").expect("installed").dir);
+    let other_id = models.install_from("tiny-clip-other", &other, &no, &mut |_| {}).expect("another id");
+    assert_ne!(other_id.manifest.expect("manifest").content_digest(), before, "a changed byte changes the digest");
+    models.install_from("same", &fixture(), &no, &mut |_| {}).expect("install");
+    models.install_from("same", &fixture(), &no, &mut |_| {}).expect("the same bytes again");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for rel in all_files(from) {
+        let dest = to.join(&rel);
+        std::fs::create_dir_all(dest.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(from.join(&rel), &dest).expect("copy");
+    }
+}
+
+#[test]
+fn offline_installs_keep_external_data_files() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let src = tmp.path().join("export");
+    copy_dir(&fixture(), &src);
+    std::fs::write(src.join("textual/encoder.layer.0.weight"), vec![7u8; 5000]).expect("write");
+    std::fs::write(src.join("visual/model.onnx.data"), vec![9u8; 3000]).expect("write");
+    std::fs::write(src.join("visual/model.rknn"), vec![1u8; 10]).expect("write");
+    let models = Models::new(tmp.path().join("models"));
+    let no = AtomicBool::new(false);
+    let tgz = tmp.path().join("export.tar.gz");
+    tar_gz_of(&src, "export", &tgz);
+    for (id, from) in [("from-folder", src.as_path()), ("from-tgz", tgz.as_path())] {
+        let m = models.install_from(id, from, &no, &mut |_| {}).expect("install");
+        assert_eq!(std::fs::read(m.dir.join("textual/encoder.layer.0.weight")).expect("copied"), vec![7u8; 5000]);
+        assert_eq!(std::fs::read(m.dir.join("visual/model.onnx.data")).expect("copied"), vec![9u8; 3000]);
+        assert!(!m.dir.join("visual/model.rknn").exists(), "other runtimes' files are left");
+        assert_eq!(m.manifest.expect("manifest").files.len(), LAYOUT.len() + 2, "{id}");
+    }
+}
+
+#[test]
+fn a_compression_bomb_stops_at_the_cap() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let bomb = tmp.path().join("bomb.tar.gz");
+    {
+        let f = std::fs::File::create(&bomb).expect("create");
+        let gz = flate2::write::GzEncoder::new(f, flate2::Compression::fast());
+        let mut t = tar::Builder::new(gz);
+        let size: u64 = 80 << 20; // well over the 64 MB floor for an archive this small
+        let mut h = tar::Header::new_gnu();
+        h.set_size(size);
+        h.set_mode(0o644);
+        h.set_path("m/visual/model.onnx").expect("path");
+        h.set_cksum();
+        t.append(&h, std::io::repeat(0).take(size)).expect("append");
+        t.into_inner().expect("tar").finish().expect("gz");
+    }
+    assert!(std::fs::metadata(&bomb).expect("meta").len() < 1 << 20, "the bomb is small");
+    let models = Models::new(tmp.path().join("models"));
+    let err = models.install_from("bomb", &bomb, &AtomicBool::new(false), &mut |_| {}).expect_err("refused");
+    assert!(matches!(err, ModelsError::TooLarge { .. }) && err.to_string().contains("64 MB"), "{err}");
+    assert!(all_files(&tmp.path().join("models")).is_empty(), "nothing left behind");
 }

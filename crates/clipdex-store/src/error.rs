@@ -20,6 +20,25 @@ pub enum StoreError {
     DimensionMismatch { stored: usize, given: usize },
     #[error("the library has no vectors for the model {0}")]
     NoSpace(String),
+    #[error("the {table} table's newest version ({}) is damaged: {why}. {hint}", file.display())]
+    Damaged {
+        table: String,
+        file: std::path::PathBuf,
+        why: String,
+        hint: String,
+        /// Whether an older version is kept to roll back to.
+        older: bool,
+    },
+    #[error(
+        "cannot read {} ({source}); nothing was changed. If another user wrote it (`sudo clipdex …`), \
+         give the library back to yourself (`sudo chown -R $USER` on its folder)",
+        path.display()
+    )]
+    Unreadable {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

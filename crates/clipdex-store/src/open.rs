@@ -1,7 +1,8 @@
 //! Opening the database: creating missing tables, rolling back unreadable versions, migrating old layouts.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use arrow_array::{FixedSizeListArray, Int64Array, StringArray, UInt32Array};
 use arrow_schema::SchemaRef;
@@ -14,50 +15,105 @@ use crate::records::VectorRecord;
 use crate::rows::{collect, column, in_list, row_vector};
 use crate::schema::{
     captions_schema, details_schema, failures_schema, files_schema, items_schema, meta_schema, roots_schema,
-    space_table, vector_width, vectors_batch, CAPTIONS, DETAILS, FAILURES, FILES, ITEMS, META, ROOTS,
+    space_of_table, space_table, vector_width, vectors_batch, CAPTIONS, DETAILS, FAILURES, FILES, ITEMS, META, ROOTS,
 };
 use crate::{Store, READ_CONSISTENCY};
 
 /// Versions a table may be rolled back by when opening, at most.
 const MAX_ROLLBACK: usize = 8;
 
-/// Moves the newest version manifest of a table into `<db>/quarantine/`, so
-/// the previous version becomes the newest. Returns the version moved, or
-/// `None` if there was none. Nothing is deleted.
-fn quarantine_newest(db_dir: &Path, name: &str) -> std::io::Result<Option<u64>> {
+/// How opening treats a table whose newest version does not decode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recovery {
+    /// Say so and change nothing (anyone without the writer lock).
+    Report,
+    /// Set the damaged version aside and open the one before. Only for a
+    /// caller holding the library's writer lock.
+    RollBack,
+}
+
+/// The version manifests of a table, newest first.
+fn manifests(db_dir: &Path, name: &str) -> Vec<(u64, PathBuf)> {
     let versions = db_dir.join(format!("{name}.lance")).join("_versions");
-    let mut newest: Option<(u64, std::path::PathBuf)> = None;
-    for entry in std::fs::read_dir(&versions)?.flatten() {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(&versions).into_iter().flatten().flatten() {
         let file = entry.file_name().to_string_lossy().into_owned();
         let Some(n) = file.strip_suffix(".manifest").and_then(|n| n.parse::<u64>().ok()) else { continue };
         // Lance names manifests `{version}` (V1) or `{u64::MAX - version}` (V2).
         let version = if n > u64::MAX / 2 { u64::MAX - n } else { n };
-        if newest.as_ref().is_none_or(|(v, _)| version > *v) {
-            newest = Some((version, entry.path()));
+        out.push((version, entry.path()));
+    }
+    out.sort_by(|a, b| b.0.cmp(&a.0));
+    out
+}
+
+/// The first file of a table that cannot be opened and read, if any: an
+/// I/O problem (permissions, a dangling link, a bad disk) is not damage,
+/// and setting a version aside would not fix it.
+fn unreadable(dir: &Path) -> Option<(PathBuf, std::io::Error)> {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let rd = match std::fs::read_dir(&d) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && d == dir => return None,
+            Err(e) => return Some((d, e)),
+        };
+        for entry in rd {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => return Some((d.clone(), e)),
+            };
+            let path = entry.path();
+            match std::fs::metadata(&path) {
+                Ok(m) if m.is_dir() => stack.push(path),
+                Ok(_) => {
+                    if let Err(e) = std::fs::File::open(&path).and_then(|mut f| f.read(&mut [0u8; 1])) {
+                        return Some((path, e));
+                    }
+                }
+                Err(e) => return Some((path, e)),
+            }
         }
     }
-    let Some((version, path)) = newest else { return Ok(None) };
+    None
+}
+
+/// Whether a table folder holds data files (so an empty table must never
+/// be made in its place).
+fn has_data(db_dir: &Path, name: &str) -> bool {
+    std::fs::read_dir(db_dir.join(format!("{name}.lance")).join("data")).is_ok_and(|mut d| d.next().is_some())
+}
+
+/// Moves one version manifest into `<db>/quarantine/` (and the version hint,
+/// which names it), so the previous version becomes the newest. Nothing is
+/// deleted: moving the file back restores the version.
+fn quarantine(db_dir: &Path, name: &str, version: u64, path: &Path) -> std::io::Result<()> {
     let dest = db_dir.join("quarantine");
     std::fs::create_dir_all(&dest)?;
-    std::fs::rename(&path, dest.join(format!("{name}-v{version}.manifest")))?;
-    // The hint names the version just moved; without it Lance lists the folder.
-    let hint = versions.join("latest_version_hint.json");
+    std::fs::rename(path, dest.join(format!("{name}-v{version}.manifest")))?;
+    let hint = db_dir.join(format!("{name}.lance")).join("_versions").join("latest_version_hint.json");
     if hint.exists() {
         std::fs::rename(&hint, dest.join(format!("{name}-v{version}-hint.json")))?;
     }
-    Ok(Some(version))
+    Ok(())
 }
 
-/// Opens a table. If its newest version cannot be read (an error, or a panic
-/// inside Lance on a damaged manifest), that version is quarantined and the
-/// previous one opened: the library loses at most the last commits, which
-/// the next indexing run redoes. `Ok(None)` if the table does not exist.
+/// Opens a table. `Ok(None)` if the table does not exist.
+///
+/// When it does not open: a file that cannot be read is named and nothing
+/// changes. A newest version that reads but does not decode (or crashes the
+/// reader) is damage: under [`Recovery::RollBack`], and only when an older
+/// version is kept, it is set aside and the one before opened (losing the
+/// last commits, which the next indexing run redoes). A table with data is
+/// never opened as, or replaced by, an empty one.
 pub(crate) async fn open_recovering(
     db: &Connection,
     db_dir: &Path,
     name: &str,
+    recovery: Recovery,
     rolled_back: &mut Vec<String>,
 ) -> Result<Option<Table>> {
+    let table_dir = db_dir.join(format!("{name}.lance"));
     for _ in 0..=MAX_ROLLBACK {
         let attempt = {
             let (db, name) = (db.clone(), name.to_string());
@@ -65,16 +121,45 @@ pub(crate) async fn open_recovering(
         };
         let why = match attempt {
             Ok(Ok(t)) => return Ok(Some(t)),
-            Ok(Err(lancedb::Error::TableNotFound { .. })) => return Ok(None),
+            Ok(Err(lancedb::Error::TableNotFound { .. })) if !has_data(db_dir, name) => return Ok(None),
             Ok(Err(e)) => e.to_string(),
             Err(panic) => format!("the reader crashed: {panic}"),
         };
-        match quarantine_newest(db_dir, name) {
-            Ok(Some(v)) => {
-                rolled_back.push(format!("{name}: version {v} was unreadable ({why}); opened the one before"))
-            }
-            _ => return Err(StoreError::Schema(format!("the {name} table cannot be read: {why}"))),
+        if let Some((path, source)) = unreadable(&table_dir) {
+            return Err(StoreError::Unreadable { path, source });
         }
+        let versions = manifests(db_dir, name);
+        let Some((version, newest)) = versions.first().cloned() else {
+            return Err(StoreError::Damaged {
+                table: name.to_string(),
+                file: table_dir.join("_versions"),
+                why,
+                hint: format!(
+                    "its data files are there but no version of the table is. Nothing was changed; restore \
+                     the folder from a backup, or move a manifest from {} back into it",
+                    db_dir.join("quarantine").display()
+                ),
+                older: false,
+            });
+        };
+        let older = versions.len() > 1;
+        if recovery == Recovery::Report || !older {
+            let hint = if older {
+                "Nothing was changed. The next time Clipdex opens the library with no other writer running, \
+                 it sets this version aside (in db/quarantine, nothing is deleted) and opens the one before"
+                    .to_string()
+            } else {
+                format!(
+                    "No older version is kept, so Clipdex will not open it as an empty table. Nothing was \
+                     changed; restore {} from a backup, or move {} aside to start that table afresh",
+                    newest.display(),
+                    table_dir.display()
+                )
+            };
+            return Err(StoreError::Damaged { table: name.to_string(), file: newest, why, hint, older });
+        }
+        quarantine(db_dir, name, version, &newest).map_err(|source| StoreError::Unreadable { path: newest, source })?;
+        rolled_back.push(format!("{name}: version {version} was damaged ({why}); opened the one before"));
     }
     Err(StoreError::Schema(format!("the {name} table cannot be read, even {MAX_ROLLBACK} versions back")))
 }
@@ -84,9 +169,10 @@ pub(crate) async fn open_or_create(
     db_dir: &Path,
     name: &str,
     schema: SchemaRef,
+    recovery: Recovery,
     rolled_back: &mut Vec<String>,
 ) -> Result<Table> {
-    match open_recovering(db, db_dir, name, rolled_back).await {
+    match open_recovering(db, db_dir, name, recovery, rolled_back).await {
         Ok(Some(t)) => Ok(t),
         Ok(None) => match db.create_empty_table(name, schema).execute().await {
             Ok(t) => Ok(t),
@@ -153,8 +239,15 @@ async fn migrate_single_model_items(db: &Connection, meta: &Table, items: &Table
 }
 
 impl Store {
-    /// Opens (creating if needed) the database inside `dir`.
+    /// Opens (creating if needed) the database inside `dir`. A damaged
+    /// table is reported, never rolled back: see [`Store::open_with`].
     pub async fn open(dir: &Path) -> Result<Self> {
+        Self::open_with(dir, Recovery::Report).await
+    }
+
+    /// Opens the database, treating damaged tables as `recovery` says.
+    /// [`Recovery::RollBack`] only while holding the library's writer lock.
+    pub async fn open_with(dir: &Path, recovery: Recovery) -> Result<Self> {
         let db_dir = dir.join("db");
         std::fs::create_dir_all(&db_dir)
             .map_err(|source| StoreError::CreateDir { path: db_dir.display().to_string(), source })?;
@@ -167,14 +260,24 @@ impl Store {
             .await
             .map_err(lance("opening the database"))?;
         let mut rolled_back = Vec::new();
-        let files = open_or_create(&db, &db_dir, FILES, files_schema(), &mut rolled_back).await?;
-        let failures = open_or_create(&db, &db_dir, FAILURES, failures_schema(), &mut rolled_back).await?;
-        let roots = open_or_create(&db, &db_dir, ROOTS, roots_schema(), &mut rolled_back).await?;
-        let meta = open_or_create(&db, &db_dir, META, meta_schema(), &mut rolled_back).await?;
-        let details = open_or_create(&db, &db_dir, DETAILS, details_schema(), &mut rolled_back).await?;
-        let captions = open_or_create(&db, &db_dir, CAPTIONS, captions_schema(), &mut rolled_back).await?;
-        let items = open_or_create(&db, &db_dir, ITEMS, items_schema(), &mut rolled_back).await?;
+        let files = open_or_create(&db, &db_dir, FILES, files_schema(), recovery, &mut rolled_back).await?;
+        let failures = open_or_create(&db, &db_dir, FAILURES, failures_schema(), recovery, &mut rolled_back).await?;
+        let roots = open_or_create(&db, &db_dir, ROOTS, roots_schema(), recovery, &mut rolled_back).await?;
+        let meta = open_or_create(&db, &db_dir, META, meta_schema(), recovery, &mut rolled_back).await?;
+        let details = open_or_create(&db, &db_dir, DETAILS, details_schema(), recovery, &mut rolled_back).await?;
+        let captions = open_or_create(&db, &db_dir, CAPTIONS, captions_schema(), recovery, &mut rolled_back).await?;
+        let items = open_or_create(&db, &db_dir, ITEMS, items_schema(), recovery, &mut rolled_back).await?;
         migrate_single_model_items(&db, &meta, &items).await?;
+        // Every model's vectors table is opened now too, so damage there is
+        // found (and, under the writer lock, recovered) here, not mid-search.
+        let mut spaces = HashMap::new();
+        for table in db.table_names().execute().await.map_err(lance("listing tables"))? {
+            if let Some(space) = space_of_table(&table) {
+                if let Some(t) = open_recovering(&db, &db_dir, &table, recovery, &mut rolled_back).await? {
+                    spaces.insert(space, t);
+                }
+            }
+        }
         let fts_ready = details
             .list_indices()
             .await
@@ -185,7 +288,7 @@ impl Store {
             db,
             db_dir,
             items,
-            spaces: std::sync::RwLock::new(HashMap::new()),
+            spaces: std::sync::RwLock::new(spaces),
             files,
             failures,
             roots,

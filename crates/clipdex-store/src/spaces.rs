@@ -6,7 +6,7 @@ use lancedb::Table;
 
 use crate::error::{lance, Result, StoreError};
 use crate::meta::ann_keys;
-use crate::open::{open_or_create, open_recovering};
+use crate::open::{open_or_create, open_recovering, Recovery};
 use crate::rows::in_list;
 use crate::schema::{space_of_table, space_table, vector_width, vectors_schema};
 use crate::Store;
@@ -17,7 +17,7 @@ impl Store {
         if let Some(t) = self.spaces.read().unwrap_or_else(|p| p.into_inner()).get(space) {
             return Ok(Some(t.clone()));
         }
-        let t = open_recovering(&self.db, &self.db_dir, &space_table(space), &mut Vec::new()).await?;
+        let t = open_recovering(&self.db, &self.db_dir, &space_table(space), Recovery::Report, &mut Vec::new()).await?;
         if let Some(t) = &t {
             self.spaces.write().unwrap_or_else(|p| p.into_inner()).insert(space.to_string(), t.clone());
         }
@@ -60,8 +60,15 @@ impl Store {
         if let Some(stored) = self.space_dimension(space).await? {
             return if stored == dim { Ok(()) } else { Err(StoreError::DimensionMismatch { stored, given: dim }) };
         }
-        let table =
-            open_or_create(&self.db, &self.db_dir, &space_table(space), vectors_schema(dim), &mut Vec::new()).await?;
+        let table = open_or_create(
+            &self.db,
+            &self.db_dir,
+            &space_table(space),
+            vectors_schema(dim),
+            Recovery::Report,
+            &mut Vec::new(),
+        )
+        .await?;
         self.spaces.write().unwrap_or_else(|p| p.into_inner()).insert(space.to_string(), table);
         match self.space_dimension(space).await? {
             Some(stored) if stored != dim => Err(StoreError::DimensionMismatch { stored, given: dim }),

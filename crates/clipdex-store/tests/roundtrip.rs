@@ -2,8 +2,8 @@
 //! back, search; content identity; garbage collection; version pruning.
 
 use clipdex_store::{
-    CalibrationRecord, FailureRecord, FileRecord, FileStamp, ItemRecord, ModelEntry, Store, StoreError, Throughput,
-    VectorRecord,
+    CalibrationRecord, FailureRecord, FileRecord, FileStamp, ItemRecord, ModelEntry, Recovery, Store, StoreError,
+    Throughput, VectorRecord,
 };
 
 /// The one model (vector space) most tests use.
@@ -200,7 +200,13 @@ async fn an_unreadable_newest_version_falls_back_to_the_previous_one() {
         .expect("a manifest");
     std::fs::write(&newest, b"\x00garbage, not a manifest\xff").expect("damage");
 
-    let store = Store::open(dir.path()).await.expect("opens despite the damage");
+    // A reader (no writer lock) is told, and nothing moves.
+    let err = Store::open(dir.path()).await.err().expect("damage is reported");
+    assert!(matches!(err, StoreError::Damaged { older: true, .. }), "{err}");
+    assert!(err.to_string().contains("Nothing was changed"), "{err}");
+    assert!(newest.exists() && !dir.path().join("db/quarantine").exists(), "a reader never sets a version aside");
+
+    let store = Store::open_with(dir.path(), Recovery::RollBack).await.expect("opens despite the damage");
     assert_eq!(store.rolled_back().len(), 1, "{:?}", store.rolled_back());
     assert!(store.rolled_back()[0].starts_with("files: version"), "{:?}", store.rolled_back());
     assert_eq!(store.quarantined(), 1, "the damaged manifest is kept aside, not deleted");
@@ -210,6 +216,73 @@ async fn an_unreadable_newest_version_falls_back_to_the_previous_one() {
     // And the table takes new writes again.
     store.write_files(&[file("/r/b.jpg", "bb")]).await.expect("write after recovery");
     assert_eq!(store.count_files().await.expect("count"), 2);
+}
+
+/// The manifests of a table, by name (V2 names count down: the first is the newest).
+fn manifests_of(dir: &std::path::Path, table: &str) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(dir.join("db").join(format!("{table}.lance/_versions")))
+        .expect("versions")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "manifest"))
+        .collect();
+    v.sort();
+    v
+}
+
+async fn two_files_commits(dir: &std::path::Path) {
+    let store = Store::open(dir).await.expect("open");
+    store.ensure_space(S, 3).await.expect("create");
+    store.write_items(&[item("aa", unit([1.0, 0.0, 0.0])), item("bb", unit([0.0, 1.0, 0.0]))]).await.expect("items");
+    store.write_files(&[file("/r/a.jpg", "aa")]).await.expect("first files commit");
+    store.write_files(&[file("/r/b.jpg", "bb")]).await.expect("second files commit");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn an_unreadable_version_is_named_and_never_set_aside() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    two_files_commits(dir.path()).await;
+    // The newest manifest is there but cannot be read (as one left by
+    // `sudo` with no read permission, or on a failing disk): a link to nowhere.
+    let newest = manifests_of(dir.path(), "files")[0].clone();
+    let kept = dir.path().join("kept.manifest");
+    std::fs::rename(&newest, &kept).expect("move");
+    std::os::unix::fs::symlink(dir.path().join("nowhere"), &newest).expect("link");
+    let err = Store::open_with(dir.path(), Recovery::RollBack).await.err().expect("not opened");
+    assert!(matches!(err, StoreError::Unreadable { .. }), "{err}");
+    assert!(err.to_string().contains("nothing was changed"), "{err}");
+    assert!(!dir.path().join("db/quarantine").exists(), "an I/O error is not damage: nothing set aside");
+    // Once readable again, every commit is there.
+    std::fs::remove_file(&newest).expect("unlink");
+    std::fs::rename(&kept, &newest).expect("restore");
+    let store = Store::open(dir.path()).await.expect("open");
+    assert_eq!(store.count_files().await.expect("count"), 2);
+}
+
+#[tokio::test]
+async fn a_damaged_only_version_is_never_replaced_by_an_empty_table() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    two_files_commits(dir.path()).await;
+    Store::open(dir.path()).await.expect("open").optimize(0).await.expect("prune to one version");
+    let only = manifests_of(dir.path(), "files");
+    assert_eq!(only.len(), 1, "pruning keeps one version");
+    std::fs::write(&only[0], b"\x00garbage, not a manifest\xff").expect("damage");
+    for _ in 0..2 {
+        let err = Store::open_with(dir.path(), Recovery::RollBack).await.err().expect("not opened as empty");
+        assert!(matches!(err, StoreError::Damaged { older: false, .. }), "{err}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("will not open it as an empty table") && msg.contains(&only[0].display().to_string()),
+            "{msg}"
+        );
+        assert_eq!(std::fs::read(&only[0]).expect("still there"), b"\x00garbage, not a manifest\xff");
+    }
+    // With no version at all but data files present, no empty table is made either.
+    std::fs::remove_file(&only[0]).expect("rm");
+    let err = Store::open_with(dir.path(), Recovery::RollBack).await.err().expect("not opened as empty");
+    assert!(matches!(err, StoreError::Damaged { .. }) && err.to_string().contains("data files are there"), "{err}");
+    assert!(manifests_of(dir.path(), "files").is_empty(), "no new empty version was written");
 }
 
 /// Clustered unit vectors, reproducibly (xorshift).
