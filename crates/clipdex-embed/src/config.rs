@@ -141,11 +141,22 @@ pub struct ModelConfig {
 /// open_clip's default when `text_cfg.context_length` is absent.
 pub const DEFAULT_CONTEXT_LENGTH: usize = 77;
 
+/// Bounds on what a model folder may ask for, far above any published
+/// export (context 64–248, images 224–518, widths up to 1,536) and far below
+/// what would exhaust memory: a hostile config is refused at load, before
+/// anything is allocated for it.
+pub const MAX_CONTEXT_LENGTH: usize = 1024;
+pub const MAX_IMAGE_SIDE: u32 = 1024;
+pub const MAX_EMBED_DIM: usize = 16_384;
+
 pub fn read_model_config(path: &Path) -> Result<ModelConfig> {
     let raw: RawConfig = read_json(path)?;
     let context_length = raw.text_cfg.context_length.unwrap_or(DEFAULT_CONTEXT_LENGTH);
-    if context_length < 2 {
-        return Err(bad(path, format!("text_cfg.context_length is {context_length}")));
+    if !(2..=MAX_CONTEXT_LENGTH).contains(&context_length) {
+        return Err(bad(path, format!("text_cfg.context_length is {context_length}, outside 2–{MAX_CONTEXT_LENGTH}")));
+    }
+    if raw.embed_dim.is_some_and(|d| d == 0 || d > MAX_EMBED_DIM) {
+        return Err(bad(path, format!("embed_dim {:?} is outside 1–{MAX_EMBED_DIM}", raw.embed_dim)));
     }
     let clean = match raw.text_cfg.tokenizer_kwargs.and_then(|k| k.clean).as_deref() {
         None | Some("whitespace") => Clean::Whitespace,
@@ -164,8 +175,8 @@ pub fn read_preprocess(path: &Path) -> Result<Preprocess> {
         RawSize::Pair(v) if v.len() == 2 => (v[0], v[1]),
         RawSize::Pair(v) => return Err(bad(path, format!("size has {} values, expected 1 or 2", v.len()))),
     };
-    if size.0 == 0 || size.1 == 0 || size.0 > 4096 || size.1 > 4096 {
-        return Err(bad(path, format!("size {size:?} is out of range")));
+    if size.0 == 0 || size.1 == 0 || size.0 > MAX_IMAGE_SIDE || size.1 > MAX_IMAGE_SIDE {
+        return Err(bad(path, format!("size {size:?} is outside 1–{MAX_IMAGE_SIDE}")));
     }
     let three = |name: &str, v: &[f32]| -> Result<[f32; 3]> {
         match v {

@@ -66,8 +66,8 @@ pub struct Pixels(Vec<f32>);
 /// Identity and shape of an opened model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelInfo {
-    /// `<folder name>@<8 hex digits>`; the hash covers the config files and
-    /// a fingerprint (size, first and last 64 KiB) of each graph.
+    /// `<folder name>@<8 hex digits>`; the digits change with any byte of
+    /// any file the model loads (see `identity`).
     pub id: String,
     pub name: String,
     pub dir: PathBuf,
@@ -111,6 +111,48 @@ fn bad_graph(path: &Path, tower: &'static str, reason: impl Into<String>) -> Emb
 
 fn is_int(ty: TensorElementType) -> bool {
     matches!(ty, TensorElementType::Int32 | TensorElementType::Int64)
+}
+
+/// The largest batch a graph may fix (public exports fix 1 or none).
+const MAX_FIXED_BATCH: i64 = 256;
+
+/// The config must agree with every dimension the graphs fix: pixels in
+/// `[batch, 3, height, width]`, tokens in `[batch, context]`.
+fn check_against_graphs(
+    visual: &Tower,
+    textual: &Tower,
+    preprocess: &Preprocess,
+    context_length: usize,
+    dir: &Path,
+) -> Result<()> {
+    let want = [3, i64::from(preprocess.size.0), i64::from(preprocess.size.1)];
+    if let Some(px) = visual.inputs.iter().find(|s| s.role == InputRole::Pixels) {
+        for (axis, (got, want)) in px.shape[1..].iter().zip(want).enumerate() {
+            if *got > 0 && *got != want {
+                let what = ["channels", "height", "width"][axis];
+                return Err(EmbedError::BadConfig {
+                    path: config::file(dir, "visual/preprocess_cfg.json"),
+                    reason: format!(
+                        "the graph takes images with {what} {got}, but the config asks for {want} \
+                         (size {:?})",
+                        preprocess.size
+                    ),
+                });
+            }
+        }
+    }
+    for spec in textual.inputs.iter().filter(|s| s.role != InputRole::Pixels) {
+        if spec.shape[1] > 0 && spec.shape[1] as usize != context_length {
+            return Err(EmbedError::BadConfig {
+                path: config::file(dir, "config.json"),
+                reason: format!(
+                    "the text graph's {:?} takes {} tokens, but text_cfg.context_length is {context_length}",
+                    spec.name, spec.shape[1]
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn open_tower(path: &Path, tower: &'static str, runtime_dirs: &[PathBuf]) -> Result<(Tower, Device, Option<String>)> {
@@ -165,6 +207,9 @@ fn open_tower(path: &Path, tower: &'static str, runtime_dirs: &[PathBuf]) -> Res
                 }
             }
         };
+        if shape[0] > MAX_FIXED_BATCH {
+            return Err(bad_graph(path, tower, format!("input {name:?} fixes a batch of {}", shape[0])));
+        }
         if shape[0] > 0 {
             fixed_batch = Some(shape[0] as usize);
         }
@@ -272,6 +317,7 @@ impl Model {
         let (visual, device, device_note) =
             open_tower(&config::file(dir, "visual/model.onnx"), "visual", runtime_dirs)?;
         let (textual, _, _) = open_tower(&config::file(dir, "textual/model.onnx"), "textual", runtime_dirs)?;
+        check_against_graphs(&visual, &textual, &preprocess, text_settings.context_length, dir)?;
 
         let dim = match (visual.out_dim, textual.out_dim, model_cfg.embed_dim) {
             (Some(a), Some(b), _) if a != b => {

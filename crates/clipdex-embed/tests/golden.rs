@@ -303,3 +303,35 @@ fn a_missing_or_incomplete_model_is_named_not_panicked() {
     let err = Model::open(dir.path(), &[]).err().expect("damaged");
     assert!(err.to_string().contains("textual/model.onnx"), "{err}");
 }
+
+#[test]
+fn hostile_configs_are_refused_at_load_before_anything_is_allocated() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = copy_of_fixture(tmp.path());
+    let edit = |rel: &str, f: &dyn Fn(&mut Value)| {
+        let path = fixtures().join("tiny-clip").join(rel);
+        let mut v: Value = serde_json::from_slice(&std::fs::read(path).expect("read")).expect("json");
+        f(&mut v);
+        std::fs::write(dir.join(rel), serde_json::to_vec(&v).expect("json")).expect("write");
+    };
+    let refused = |what: &str, needle: &str| {
+        let err = Model::open(&dir, &[]).err().unwrap_or_else(|| panic!("{what}: opened"));
+        assert!(matches!(err, EmbedError::BadConfig { .. }), "{what}: {err}");
+        assert!(err.to_string().contains(needle), "{what}: {err}");
+    };
+    for (n, needle) in [
+        (serde_json::json!(1_000_000_000u64), "outside 2–1024"),
+        (serde_json::json!(u64::MAX), "outside 2–1024"),
+        (serde_json::json!(100), "takes 77 tokens"),
+    ] {
+        edit("config.json", &|v| v["text_cfg"]["context_length"] = n.clone());
+        refused(&format!("context_length {n}"), needle);
+    }
+    edit("config.json", &|_| {});
+    for (size, needle) in [(4096, "outside 1–1024"), (448, "height 224")] {
+        edit("visual/preprocess_cfg.json", &|v| v["size"] = serde_json::json!([size, size]));
+        refused(&format!("image size {size}"), needle);
+    }
+    edit("visual/preprocess_cfg.json", &|_| {});
+    Model::open(&dir, &[]).expect("the untouched copy opens");
+}
