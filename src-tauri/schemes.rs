@@ -52,8 +52,11 @@ pub fn register<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         })
 }
 
-fn thumbnail_response(bytes: Option<Vec<u8>>) -> Response<Vec<u8>> {
-    let builder = Response::builder().header(header::CACHE_CONTROL, "max-age=31536000, immutable");
+pub fn thumbnail_response(bytes: Option<Vec<u8>>) -> Response<Vec<u8>> {
+    let builder = Response::builder()
+        .header(header::CACHE_CONTROL, "max-age=31536000, immutable")
+        // The type is ours, from the bytes' format: the web view must not guess another.
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     let response = match bytes {
         Some(b) => builder.status(StatusCode::OK).header(header::CONTENT_TYPE, "image/jpeg").body(b),
         None => builder.status(StatusCode::NOT_FOUND).body(Vec::new()),
@@ -69,7 +72,8 @@ pub async fn preview_bytes(state: &AppState, id: &str) -> Option<(Vec<u8>, &'sta
 
 pub fn preview_response(found: Option<(Vec<u8>, &'static str)>) -> Response<Vec<u8>> {
     // Not cached for long: the file at an item's first path may change.
-    let builder = Response::builder().header(header::CACHE_CONTROL, "no-cache");
+    let builder =
+        Response::builder().header(header::CACHE_CONTROL, "no-cache").header(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     let response = match found {
         Some((b, mime)) => builder.status(StatusCode::OK).header(header::CONTENT_TYPE, mime).body(b),
         None => builder.status(StatusCode::NOT_FOUND).body(Vec::new()),

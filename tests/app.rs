@@ -436,6 +436,21 @@ fn library_panel_preview_and_outline_through_ipc() {
     assert_eq!((bytes, mime), (std::fs::read(photos.path().join("chelsea.png")).expect("read"), "image/png"));
     assert!(tauri::async_runtime::block_on(schemes::preview_bytes(&state, "../../etc/passwd")).is_none());
     assert!(tauri::async_runtime::block_on(schemes::preview_bytes(&state, &"0".repeat(64))).is_none());
+    // Only the item's own bytes: a file swapped for a link to another file is not served.
+    #[cfg(unix)]
+    {
+        let file = photos.path().join("chelsea.png");
+        let kept = photos.path().join(".chelsea.kept");
+        std::fs::rename(&file, &kept).expect("move");
+        std::os::unix::fs::symlink(fixtures().join("tiny-clip/config.json"), &file).expect("link");
+        assert!(tauri::async_runtime::block_on(schemes::preview_bytes(&state, &chelsea.id)).is_none());
+        std::fs::remove_file(&file).expect("unlink");
+        std::fs::rename(&kept, &file).expect("restore");
+    }
+    // Media responses carry their type as final: the web view never sniffs another.
+    for r in [schemes::preview_response(Some((vec![1], "image/png"))), schemes::thumbnail_response(Some(vec![1]))] {
+        assert_eq!(r.headers().get("x-content-type-options").and_then(|v| v.to_str().ok()), Some("nosniff"));
+    }
 
     // Open and reveal hand the item's path to the desktop's tools (stand-ins here, on PATH).
     #[cfg(target_os = "linux")]

@@ -142,9 +142,14 @@ fn gif_large_frames(side: u16, frames: usize) -> Vec<u8> {
 
 /// Runs clipdex, sampling its peak resident memory (Linux) while it runs.
 fn run_measured(args: &[&str]) -> (std::process::Output, Option<u64>, Duration) {
+    run_measured_with(args, &[])
+}
+
+fn run_measured_with(args: &[&str], env: &[(&str, &str)]) -> (std::process::Output, Option<u64>, Duration) {
     let started = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_clipdex"))
         .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -387,4 +392,51 @@ fn an_animated_gif_with_large_frames_is_read_by_its_first_frame() {
         // All frames held at once would be 200 × 1500² × 4 bytes, 1.8 GB.
         assert!(kib < 600_000, "memory stayed bounded: peak {kib} KiB");
     }
+}
+
+/// Memory in flight is bounded by the engine, not by the core count: four
+/// sparse 1,000 MB "photos" (no disk used) and three 14,000² PNGs (561 MiB
+/// each, decoded), indexed with four decoding threads. Read 32 to a batch,
+/// the sparse files alone take 4 GB; decoded all at once, the PNGs 3.3 GB
+/// (with their thumbnails' copies). Bounded: about one of each at a time.
+#[cfg(target_os = "linux")]
+#[test]
+fn memory_in_flight_is_bounded_whatever_the_core_count() {
+    let lib = tempfile::tempdir().expect("lib");
+    let dir = tempfile::tempdir().expect("corpus");
+    let d = dir.path();
+    for i in 0..4 {
+        std::fs::File::create(d.join(format!("sparse-{i}.jpg")))
+            .and_then(|f| f.set_len(1000 << 20))
+            .expect("sparse file");
+    }
+    let big = solid_png(14_000);
+    let iend = big.len() - 12;
+    for i in 0..3 {
+        // Four different files (a text chunk each) with the same pixels.
+        let mut png = big[..iend].to_vec();
+        chunk(&mut png, b"tEXt", format!("Comment\0copy {i}").as_bytes());
+        png.extend_from_slice(&big[iend..]);
+        std::fs::write(d.join(format!("big-{i}.png")), png).expect("write");
+    }
+    let model = fixtures().join("tiny-clip");
+    let (out, peak_kib, took) = run_measured_with(
+        &[
+            "--library",
+            lib.path().to_str().expect("u"),
+            "index",
+            d.to_str().expect("u"),
+            "--model",
+            model.to_str().expect("u"),
+            "--json",
+        ],
+        &[("RAYON_NUM_THREADS", "4")],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(summary["indexed"], 3, "{summary}");
+    assert_eq!(summary["failed"].as_array().expect("failed").len(), 4, "{summary}");
+    let kib = peak_kib.expect("peak memory sampled");
+    eprintln!("peak memory {} MiB in {took:?}", kib / 1024);
+    assert!(kib < 2_000_000, "memory in flight stayed bounded: peak {} MiB", kib / 1024);
 }

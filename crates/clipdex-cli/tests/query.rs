@@ -178,6 +178,29 @@ fn bad_queries_get_clear_errors() {
     assert!(e.contains("error[empty_query]"), "{e}");
     let e = err(&["search", "--image", "/no/such.jpg"]);
     assert!(e.contains("error[path_not_found]"), "{e}");
+    // An image term is a regular file under the query-image cap: a device or
+    // an endless pipe is refused at once, never read until memory runs out.
+    #[cfg(unix)]
+    {
+        let started = std::time::Instant::now();
+        let e = err(&["search", "/dev/zero"]);
+        assert!(e.contains("error[bad_image]") && e.contains("not a regular file"), "{e}");
+        let e = err(&["search", "--image", "/dev/zero"]);
+        assert!(e.contains("not a regular file"), "{e}");
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_clipdex"))
+            .args(["--library", lib.to_str().expect("utf-8"), "search", "--image", "-"])
+            .stdin(std::fs::File::open("/dev/zero").expect("/dev/zero"))
+            .output()
+            .expect("run");
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && e.contains("over 48 MB"), "{e}");
+        let big = s.photos.path().join("huge.jpg");
+        std::fs::File::create(&big).and_then(|f| f.set_len(49 << 20)).expect("sparse file");
+        let e = err(&["search", big.to_str().expect("utf-8")]);
+        assert!(e.contains("error[bad_image]") && e.contains("over 48 MiB"), "{e}");
+        std::fs::remove_file(&big).expect("rm");
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "refused at once: {:?}", started.elapsed());
+    }
     // Limits at the edges: 0 is refused, not read as 1; the largest number does not overflow.
     let e = err(&["search", "cat", "--limit", "0"]);
     assert!(e.contains("error[bad_argument]") && e.contains("at least 1"), "{e}");

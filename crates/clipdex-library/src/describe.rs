@@ -11,13 +11,15 @@ use clipdex_store::{Details, FileRecord};
 
 use crate::calibration::Calibrator;
 use crate::control::{Cancel, Phase, Progress};
-use crate::error::{LibraryError, Result};
+use crate::error::{error_chain, LibraryError, Result};
 use crate::labels::{self, LabelSet};
 use crate::query::{fusion, Searcher};
 use crate::state::{blocking, cache, now_ms, State};
 
 /// Items described per commit.
 const DESCRIBE_BATCH: usize = 256;
+/// Largest file a preview sends as it is (larger ones are re-encoded).
+const PASS_THROUGH_MAX_BYTES: u64 = 48 << 20;
 
 /// A ranked description of one image (see [`Describer::describe`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -258,12 +260,27 @@ pub(crate) async fn preview(state: &State, id: &str, side: u32) -> Result<(Vec<u
         (Some(_), path) => path,
         (None, _) => return Err(LibraryError::NoSuchItem(id.to_string())),
     };
-    if let Some(mime) = clipdex_media::web_mime(&path) {
-        let bytes = tokio::fs::read(&path).await.map_err(|source| LibraryError::Io { path, source })?;
-        return Ok((bytes, mime));
-    }
+    let id = id.to_string();
     blocking(move || {
-        let img = crate::query::decode_image_file(&path)?;
+        // Only the item's own bytes are served: a regular file whose content
+        // still hashes to the id (not whatever a link or a swap put there).
+        let bytes = clipdex_media::read_capped(&path, clipdex_media::MAX_FILE_BYTES)
+            .map_err(|e| LibraryError::Decode { path: path.clone(), reason: error_chain(&e) })?;
+        if blake3::hash(&bytes).to_hex().as_str() != id {
+            return Err(LibraryError::Decode {
+                path: path.clone(),
+                reason: "the file has changed since it was indexed".into(),
+            });
+        }
+        // A format the web view shows as it is passes through if small
+        // enough; anything else is decoded and re-encoded.
+        if let Some(mime) = clipdex_media::web_mime(&path) {
+            if bytes.len() as u64 <= PASS_THROUGH_MAX_BYTES {
+                return Ok((bytes, mime));
+            }
+        }
+        let img = clipdex_media::decode(&bytes)
+            .map_err(|e| LibraryError::Decode { path: path.clone(), reason: error_chain(&e) })?;
         let (bytes, _, _) = clipdex_media::jpeg_within(&img, side)
             .map_err(|e| LibraryError::Decode { path: path.clone(), reason: e.to_string() })?;
         Ok((bytes, "image/jpeg"))

@@ -273,9 +273,9 @@ impl<'a> Heatmaps<'a> {
         if let Some(hit) = cache.as_deref().and_then(read_cached) {
             return Ok(hit);
         }
-        let img = decode_image_file(&path)?;
         let (m, t, lang, cancel) = (model.clone(), text.to_string(), lang.map(str::to_string), cancel.clone());
         let map = blocking(move || {
+            let img = decode_image_file(&path)?;
             let q = m.embed_texts_in(&[t], lang.as_deref())?.pop().ok_or(LibraryError::EmptyQuery)?;
             match patch_map(&m, &img, &q)? {
                 Some(map) => Ok(map),

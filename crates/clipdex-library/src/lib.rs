@@ -66,7 +66,7 @@ use catalog::Catalog;
 use describe::Describer;
 use heatmap::Heatmaps;
 use index::switch::Switcher;
-use index::Indexer;
+use index::{Folders, Indexer};
 use query::Searcher;
 use state::State;
 
@@ -207,7 +207,7 @@ impl Library {
         cancel: &Cancel,
         progress: impl FnMut(&Progress),
     ) -> Result<IndexSummary> {
-        Indexer::new(&self.state, model).run(roots, cancel, None, progress).await
+        Indexer::new(&self.state, model).run(roots, Folders::Add, cancel, None, progress).await
     }
 
     /// [`Library::index`], leaving files modified less than `settle` ago for a
@@ -220,7 +220,7 @@ impl Library {
         settle: Option<Duration>,
         progress: impl FnMut(&Progress),
     ) -> Result<IndexSummary> {
-        Indexer::new(&self.state, model).run(roots, cancel, settle, progress).await
+        Indexer::new(&self.state, model).run(roots, Folders::Add, cancel, settle, progress).await
     }
 
     /// Tries files that failed again (those in `paths`, or all when empty).

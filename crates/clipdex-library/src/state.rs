@@ -79,8 +79,11 @@ impl State {
     }
 
     /// The library's writer lock (one writer per library, across processes).
+    /// Once held, the store reads what the last writer committed.
     pub async fn write_lock(&self) -> Result<WriterLock> {
-        WriterLock::acquire(&self.dir, self.settings.lock_wait).await
+        let lock = WriterLock::acquire(&self.dir, self.settings.lock_wait).await?;
+        self.store.refresh().await?;
+        Ok(lock)
     }
 
     /// The item a path (indexed) or content id names; `Ok(None)` for an

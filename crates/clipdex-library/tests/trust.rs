@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use clipdex_library::{open_model, Cancel, ErrorCode, Library, Model, WriterLock};
+use clipdex_library::{open_model, Cancel, ErrorCode, Library, Model, WatchEvent, WatchOptions, WriterLock};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
@@ -67,4 +67,117 @@ async fn only_the_writer_sets_a_damaged_version_aside() {
     // The next run redoes the lost commit.
     let again = lib.index(&[photos.path().to_path_buf()], m, &Cancel::new(), |_| {}).await.expect("index");
     assert_eq!(lib.files().await.expect("files").len(), 2, "{again:?}");
+}
+
+/// Waits (up to 30 s) for the watcher to finish a pass over its folder.
+fn next_pass(rx: &std::sync::mpsc::Receiver<WatchEvent>) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(WatchEvent::Reconciled { .. }) => return,
+            Ok(WatchEvent::Failed { message, .. }) => panic!("the pass failed: {message}"),
+            Ok(_) => continue,
+            Err(e) => panic!("no pass: {e}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_folder_is_not_brought_back_by_a_running_watcher() {
+    let lib_dir = tempfile::tempdir().expect("lib");
+    let photos = tempfile::tempdir().expect("photos");
+    save(photos.path(), 0);
+    save(photos.path(), 1);
+    let m = model().await;
+    let lib = Arc::new(Library::open(lib_dir.path()).await.expect("open"));
+    lib.index(&[photos.path().to_path_buf()], m.clone(), &Cancel::new(), |_| {}).await.expect("index");
+
+    let cancel = Cancel::new();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let opts = WatchOptions {
+        debounce: Duration::from_millis(100),
+        max_delay: Duration::from_millis(500),
+        settle: Duration::ZERO,
+        ..WatchOptions::default()
+    };
+    let watcher = {
+        let (lib, m, cancel) = (lib.clone(), m.clone(), cancel.clone());
+        tokio::spawn(async move { lib.watch(&[], m, opts, &cancel, |e| drop(tx.send(e))).await })
+    };
+    let rx = tokio::task::spawn_blocking(move || {
+        next_pass(&rx);
+        rx
+    })
+    .await
+    .expect("first pass");
+
+    // Another process removes the folder; then something changes in it.
+    let other = Library::open(lib_dir.path()).await.expect("open");
+    assert!(other.remove_folder(photos.path()).await.expect("remove"));
+    save(photos.path(), 2);
+    tokio::task::spawn_blocking(move || next_pass(&rx)).await.expect("a pass after the removal");
+    cancel.cancel();
+    watcher.await.expect("join").expect("watch");
+
+    let after = Library::open(lib_dir.path()).await.expect("open");
+    assert!(after.folders().await.expect("folders").is_empty(), "the folder stays removed");
+    let left: Vec<_> = after.files().await.expect("files").into_iter().map(|f| (f.path, f.root)).collect();
+    assert!(left.is_empty(), "nothing of it was indexed again: {left:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nested_folders_each_keep_their_files_and_removing_one_loses_none_the_other_covers() {
+    let lib_dir = tempfile::tempdir().expect("lib");
+    let photos = tempfile::tempdir().expect("photos");
+    let (outer, inner) =
+        (photos.path().canonicalize().expect("canonical"), photos.path().canonicalize().expect("c").join("sub"));
+    save(&outer, 0);
+    for i in 1..4 {
+        save(&inner, i);
+    }
+    let m = model().await;
+    let lib = Library::open(lib_dir.path()).await.expect("open");
+    let run = |root: &Path| {
+        let (root, m) = (root.to_path_buf(), m.clone());
+        let lib = &lib;
+        async move { lib.index(&[root], m, &Cancel::new(), |_| {}).await.expect("index") }
+    };
+    run(&outer).await;
+    let first = run(&inner).await;
+    assert_eq!(first.reused, 3, "the inner folder takes over its files once: {first:?}");
+    // From now on neither run touches the other's files: no ping-pong.
+    for _ in 0..2 {
+        for root in [&outer, &inner] {
+            let s = run(root).await;
+            assert_eq!((s.indexed, s.reused, s.removed), (0, 0, 0), "{}: {s:?}", root.display());
+        }
+    }
+    let roots_of = |files: Vec<clipdex_store::FileRecord>| {
+        let mut v: Vec<(String, String)> = files
+            .into_iter()
+            .map(|f| (Path::new(&f.path).strip_prefix(&outer).expect("under").display().to_string(), f.root))
+            .collect();
+        v.sort();
+        v
+    };
+    let o = outer.display().to_string();
+    let i = inner.display().to_string();
+    assert_eq!(
+        roots_of(lib.files().await.expect("files")),
+        vec![
+            ("pic-000.png".into(), o.clone()),
+            ("sub/pic-001.png".into(), i.clone()),
+            ("sub/pic-002.png".into(), i.clone()),
+            ("sub/pic-003.png".into(), i.clone())
+        ],
+        "each file belongs to the innermost folder"
+    );
+
+    // Removing the inner folder keeps its files: the outer one covers them.
+    assert!(lib.remove_folder(&inner).await.expect("remove"));
+    assert_eq!(lib.files().await.expect("files").len(), 4, "no file the outer folder covers was dropped");
+    let s = run(&outer).await;
+    assert_eq!((s.indexed, s.reused, s.removed, s.skipped), (0, 0, 0, 4), "{s:?}");
+    assert!(roots_of(lib.files().await.expect("files")).iter().all(|(_, r)| *r == o));
 }

@@ -31,6 +31,8 @@ pub const THUMBNAIL_SIZE: u32 = 256;
 /// [`decode`] checks the decoded size itself before decoding.
 pub const MAX_SIDE: u32 = 40_000;
 pub const MAX_DECODED_BYTES: u64 = 768 << 20;
+/// Files larger than this are not read (no photo is this big).
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
@@ -46,6 +48,8 @@ pub enum DecodeError {
     Unsupported(String),
     #[error("the file is empty")]
     Empty,
+    #[error("not a regular file (a device, a pipe or a folder)")]
+    NotAFile,
 }
 
 /// What kind of media a path holds, by its extension: `photo` (still
@@ -94,6 +98,14 @@ fn classify(e: image::ImageError) -> DecodeError {
 
 /// Decodes an image held in memory into upright, opaque 8-bit RGB.
 pub fn decode(bytes: &[u8]) -> Result<RgbImage, DecodeError> {
+    decode_with(bytes, |_| ()).map(|(img, ())| img)
+}
+
+/// Decodes like [`decode`], first calling `reserve` with the bytes the
+/// decode will hold at its peak (the decoded pixels and their RGB copy),
+/// once the header is read and before any pixel is allocated; what it
+/// returns (a memory permit) comes back with the picture.
+pub fn decode_with<R>(bytes: &[u8], reserve: impl FnOnce(u64) -> R) -> Result<(RgbImage, R), DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
@@ -117,11 +129,34 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, DecodeError> {
     if needed > MAX_DECODED_BYTES {
         return Err(DecodeError::TooLarge(format!("{w}×{h} pixels would take {} MiB", needed >> 20)));
     }
+    let rgb_copy = if decoder.color_type() == image::ColorType::Rgb8 { 0 } else { w as u64 * h as u64 * 3 };
+    let permit = reserve(needed + rgb_copy);
     // A broken EXIF block is no reason to drop a picture: keep it unrotated.
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder).map_err(classify)?;
     img.apply_orientation(orientation);
-    Ok(flatten(img))
+    Ok((flatten(img), permit))
+}
+
+/// Reads a regular file of at most `cap` bytes (a device, a FIFO or a
+/// folder is refused; a file that grows past the cap while being read is
+/// refused too, never read to the end).
+pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, DecodeError> {
+    use std::io::Read as _;
+    let f = std::fs::File::open(path).map_err(DecodeError::Read)?;
+    let meta = f.metadata().map_err(DecodeError::Read)?;
+    if !meta.is_file() {
+        return Err(DecodeError::NotAFile);
+    }
+    if meta.len() > cap {
+        return Err(DecodeError::TooLarge(format!("the file is {} MiB, over {} MiB", meta.len() >> 20, cap >> 20)));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    f.take(cap + 1).read_to_end(&mut bytes).map_err(DecodeError::Read)?;
+    if bytes.len() as u64 > cap {
+        return Err(DecodeError::TooLarge(format!("the file grew past {} MiB while being read", cap >> 20)));
+    }
+    Ok(bytes)
 }
 
 /// A JPEG's last scan (SOS marker) must be followed by an end-of-image marker.
@@ -134,10 +169,9 @@ fn jpeg_truncated(bytes: &[u8]) -> bool {
     }
 }
 
-/// Reads and decodes a file.
+/// Reads (a regular file, at most [`MAX_FILE_BYTES`]) and decodes a file.
 pub fn decode_file(path: &Path) -> Result<RgbImage, DecodeError> {
-    let bytes = std::fs::read(path).map_err(DecodeError::Read)?;
-    decode(&bytes)
+    decode(&read_capped(path, MAX_FILE_BYTES)?)
 }
 
 /// Any colour type to 8-bit RGB, compositing transparency over white.

@@ -12,6 +12,19 @@ use crate::rows::{collect, column, delete_in};
 use crate::Store;
 
 impl Store {
+    /// Reads every table at its newest commit from now on. A writer calls
+    /// this once it holds the writer lock, so what it checks (the library's
+    /// folders, its files) is what another process last committed, not a
+    /// view up to [`crate::READ_CONSISTENCY`] old.
+    pub async fn refresh(&self) -> Result<()> {
+        let mut tables = self.small_tables();
+        tables.extend(self.spaces.read().unwrap_or_else(|p| p.into_inner()).values().cloned());
+        for t in tables {
+            t.checkout_latest().await.map_err(lance("reading the newest version"))?;
+        }
+        Ok(())
+    }
+
     /// Every table but the vector tables.
     fn small_tables(&self) -> Vec<Table> {
         vec![

@@ -25,6 +25,18 @@ impl Store {
         upsert(&self.roots, "path", batch, "recording library folders").await
     }
 
+    /// Hands a folder's files and failures to another library folder (one
+    /// that contains it) and forgets the folder, in place of deleting them.
+    pub async fn reassign_root(&self, from: &str, to: &str) -> Result<()> {
+        let filter = format!("root = {}", quote(from));
+        for (table, what) in [(&self.files, "moving a folder's files"), (&self.failures, "moving a folder's failures")]
+        {
+            table.update().only_if(filter.as_str()).column("root", quote(to)).execute().await.map_err(lance(what))?;
+        }
+        self.roots.delete(format!("path = {}", quote(from)).as_str()).await.map_err(lance("removing a folder"))?;
+        Ok(())
+    }
+
     /// Forgets a library folder: its files and failures go, then items no path holds.
     pub async fn remove_root(&self, root: &str) -> Result<()> {
         let filter = format!("root = {}", quote(root));

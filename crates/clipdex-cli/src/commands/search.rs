@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
-use clipdex_library::{Mode, SearchOptions, Sort};
+use anyhow::{bail, Context, Result};
+use clipdex_library::{Mode, SearchOptions, Sort, QUERY_IMAGE_MAX_BYTES};
 
 use super::{open_library, warned};
 use crate::output::print_hits;
@@ -22,8 +22,14 @@ pub(crate) fn options(
     let (piped, images): (Vec<PathBuf>, Vec<PathBuf>) = images.into_iter().partition(|p| p.as_os_str() == "-");
     let mut image_bytes = Vec::new();
     if !piped.is_empty() {
+        // At most the query-image cap, whatever is piped in (`< /dev/zero`).
+        let cap = QUERY_IMAGE_MAX_BYTES as u64;
         let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).context("cannot read the image on stdin")?;
+        std::io::Read::read_to_end(&mut std::io::Read::take(std::io::stdin(), cap + 1), &mut buf)
+            .context("cannot read the image on stdin")?;
+        if buf.len() as u64 > cap {
+            bail!("the image on stdin is over {} MB, the most a query image may be", cap >> 20);
+        }
         image_bytes.push(buf);
     }
     Ok(SearchOptions { limit, min_score, mode, sort, images, image_bytes, lang, ..SearchOptions::default() })

@@ -6,8 +6,10 @@
 //! [`crate::control`].
 
 pub(crate) mod activity;
+mod budget;
 pub(crate) mod steps;
 pub(crate) mod switch;
+mod walk;
 pub(crate) mod watch;
 
 use std::collections::HashSet;
@@ -21,7 +23,8 @@ use clipdex_store::{FailureRecord, FileStamp, IndexAction};
 pub use crate::control::{Cancel, IndexSummary, Phase, Progress};
 pub(crate) use crate::state::now_ms;
 pub(crate) use steps::{mtime_ns, EMBED_BATCH};
-use steps::{Candidate, Found, Pending};
+use steps::{Candidate, Pending};
+use walk::Found;
 
 use crate::catalog::Catalog;
 use crate::describe::{self, Describer};
@@ -50,13 +53,14 @@ impl<'a> Indexer<'a> {
     pub async fn run(
         &self,
         roots: &[PathBuf],
+        folders: Folders,
         cancel: &Cancel,
         settle: Option<Duration>,
         mut progress: impl FnMut(&Progress),
     ) -> Result<IndexSummary> {
         let started = Instant::now();
         let (state, store, model) = (self.state, &self.state.store, &self.model);
-        let mut resolved = Vec::new();
+        let mut resolved: Vec<PathBuf> = Vec::new();
         for r in roots {
             let abs = r.canonicalize().map_err(|_| LibraryError::PathNotFound { path: r.clone() })?;
             resolved.push(abs);
@@ -67,11 +71,20 @@ impl<'a> Indexer<'a> {
         catalog.register(model).await?;
         // Record the model and folders only when they are new: an idle run commits nothing.
         catalog.adopt(model).await?;
-        let known_roots = store.roots().await?;
+        let mut known_roots = store.roots().await?;
+        if folders == Folders::Existing {
+            // Checked under the writer lock: a folder removed since this run
+            // was asked for (by another process) is not brought back.
+            resolved.retain(|r| known_roots.contains(&r.to_string_lossy().into_owned()));
+            if resolved.is_empty() {
+                return Ok(IndexSummary { elapsed: started.elapsed(), ..Default::default() });
+            }
+        }
         let root_keys: Vec<String> = resolved.iter().map(|r| r.to_string_lossy().into_owned()).collect();
         let new_roots: Vec<String> = root_keys.iter().filter(|r| !known_roots.contains(r)).cloned().collect();
         if !new_roots.is_empty() {
             store.add_roots(&new_roots, now_ms()).await?;
+            known_roots.extend(new_roots);
         }
         // Whatever an interrupted run left: items no file points at.
         store.drop_dangling_files().await?;
@@ -83,12 +96,16 @@ impl<'a> Indexer<'a> {
         let exclude = state.dir.clone();
         let walk_cancel = cancel.clone();
         let walk_roots = resolved.clone();
+        let all_roots: Vec<PathBuf> = known_roots.iter().map(PathBuf::from).collect();
         let (found, problems) = blocking(move || {
             let mut files: Vec<Candidate> = Vec::new();
             let mut problems: Vec<(String, String, String)> = Vec::new();
             for root in &walk_roots {
                 let root_key = root.to_string_lossy().into_owned();
-                steps::walk(root, &exclude, |f| {
+                // Folders inside this one that are library folders too hold their own files.
+                let inner: Vec<PathBuf> =
+                    all_roots.iter().filter(|r| *r != root && r.starts_with(root)).cloned().collect();
+                walk::walk(root, &exclude, &inner, |f| {
                     match f {
                         Found::File(c) => files.push(c),
                         Found::Problem(path, reason) => problems.push((path, reason, root_key.clone())),
@@ -158,7 +175,8 @@ impl<'a> Indexer<'a> {
         let mut pending = Pending::default();
         let mut embed_time = 0.0;
         let mut todo = plan.todo.into_iter().peekable();
-        while todo.peek().is_some() {
+        let mut held_back = None;
+        while held_back.is_some() || todo.peek().is_some() {
             if cancel.is_paused() {
                 // What is done stays written while the run waits.
                 self.flush(&mut pending).await?;
@@ -167,7 +185,7 @@ impl<'a> Indexer<'a> {
             if cancel.is_cancelled() {
                 break;
             }
-            let batch: Vec<Candidate> = todo.by_ref().take(EMBED_BATCH).collect();
+            let batch: Vec<Candidate> = budget::next_batch(&mut todo, EMBED_BATCH, &mut held_back);
             let (hashed, mut failures) = blocking(move || steps::hash_batch(batch)).await?;
             let ids = steps::ids_of(&hashed);
             let mut have = store.existing_ids(&model.info().id, &ids).await?;
@@ -266,8 +284,17 @@ impl<'a> Indexer<'a> {
             // No roots would mean "every folder": there is nothing left to try.
             return Ok(IndexSummary { removed: chosen.len(), ..Default::default() });
         }
-        self.run(&roots, cancel, None, progress).await
+        self.run(&roots, Folders::Existing, cancel, None, progress).await
     }
+}
+
+/// Whether an indexing run may make its folders library folders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Folders {
+    /// The user chose them (`index`, the window's "Add folder"): they are added.
+    Add,
+    /// A reconcile (watcher, retry): only those still the library's are walked.
+    Existing,
 }
 
 /// Forgets one of the library's folders: its files, failures, and items no
@@ -280,7 +307,13 @@ pub(crate) async fn remove_folder(state: &State, folder: &Path) -> Result<bool> 
     }
     let _lock = state.write_lock().await?;
     let held: Vec<String> = state.store.known_under(&key).await?.files.into_values().map(|(id, _)| id).collect();
-    state.store.remove_root(&key).await?;
+    // Files another library folder still covers stay: the innermost folder
+    // holding this one takes them over (its next walk sees them as its own).
+    let outer = roots.iter().filter(|r| **r != key && Path::new(&key).starts_with(r)).max_by_key(|r| r.len());
+    match outer {
+        Some(outer) => state.store.reassign_root(&key, outer).await?,
+        None => state.store.remove_root(&key).await?,
+    }
     // Items also held elsewhere lose this folder's path words.
     describe::refresh_words(state, &held).await?;
     Ok(true)

@@ -19,8 +19,9 @@ pub const EMBED_BATCH: usize = 32;
 const WRITE_BATCH: usize = 256;
 /// A commit at least this often while indexing, so progress is durable.
 const WRITE_EVERY: Duration = Duration::from_secs(5);
-/// Files larger than this are not read (no photo is this big).
-pub const MAX_FILE_BYTES: u64 = 1 << 30;
+use clipdex_media::MAX_FILE_BYTES;
+
+use crate::index::budget::{FILE_BYTES, PIXELS};
 
 /// A file found by the walk.
 #[derive(Debug, Clone)]
@@ -29,12 +30,6 @@ pub(crate) struct Candidate {
     pub key: String,
     pub stamp: FileStamp,
     pub root: String,
-}
-
-pub(crate) enum Found {
-    File(Candidate),
-    /// A path the walk could not enter or name, with the reason.
-    Problem(String, String),
 }
 
 pub(crate) fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
@@ -46,60 +41,6 @@ pub(crate) fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
 
 pub(crate) fn now_ns() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos().min(i64::MAX as u128) as i64)
-}
-
-fn is_hidden(entry: &walkdir::DirEntry) -> bool {
-    entry.depth() > 0 && entry.file_name().to_str().is_some_and(|n| n.starts_with('.'))
-}
-
-/// Walks one library folder, yielding supported media and problems.
-/// Hidden files and folders, and anything under `exclude` (the library
-/// itself), are passed over; symlinks are followed, with loops reported.
-pub(crate) fn walk(root: &Path, exclude: &Path, mut each: impl FnMut(Found) -> bool) {
-    let root_key = root.to_string_lossy().into_owned();
-    let walker = walkdir::WalkDir::new(root)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| !is_hidden(e) && !e.path().starts_with(exclude));
-    for entry in walker {
-        let found = match entry {
-            Err(e) => {
-                let path = e.path().map_or_else(|| root_key.clone(), |p| p.display().to_string());
-                let reason = if e.loop_ancestor().is_some() {
-                    "symbolic link loop".to_string()
-                } else {
-                    match e.io_error() {
-                        Some(io) => format!("cannot read: {io}"),
-                        None => e.to_string(),
-                    }
-                };
-                Found::Problem(path, reason)
-            }
-            Ok(e) if !e.file_type().is_file() || !clipdex_media::is_supported_path(e.path()) => continue,
-            Ok(e) => {
-                let Some(key) = e.path().to_str().map(str::to_string) else {
-                    let lossy = e.path().to_string_lossy().into_owned();
-                    if !each(Found::Problem(lossy, "the file name is not valid UTF-8".into())) {
-                        return;
-                    }
-                    continue;
-                };
-                match e.metadata() {
-                    Ok(m) => Found::File(Candidate {
-                        path: e.path().to_path_buf(),
-                        key,
-                        stamp: FileStamp { size: m.len(), mtime_ns: mtime_ns(&m) },
-                        root: root_key.clone(),
-                    }),
-                    Err(err) => Found::Problem(key, format!("cannot read: {err}")),
-                }
-            }
-        };
-        if !each(found) {
-            return;
-        }
-    }
 }
 
 /// What the walk found against what the library knew, for one run.
@@ -163,9 +104,9 @@ pub(crate) fn hash_batch(batch: Vec<Candidate>) -> (Vec<Hashed>, Vec<FailureReco
             if c.stamp.size > MAX_FILE_BYTES {
                 return Err(failure(&c, format!("the file is larger than {} GiB", MAX_FILE_BYTES >> 30)));
             }
-            match std::fs::read(&c.path) {
+            match clipdex_media::read_capped(&c.path, MAX_FILE_BYTES) {
                 Ok(bytes) => Ok(Hashed { id: blake3::hash(&bytes).to_hex().to_string(), candidate: c, bytes }),
-                Err(e) => Err(failure(&c, format!("cannot read the file: {e}"))),
+                Err(e) => Err(failure(&c, format!("cannot read the file: {}", error_chain(&e)))),
             }
         })
         .collect();
@@ -210,7 +151,9 @@ pub(crate) fn embed_batch(hashed: Vec<Hashed>, known_ids: &HashSet<String>, mode
     let prepared: Vec<Result<(ItemRecord, Pixels, Hashed), FailureRecord>> = to_embed
         .into_par_iter()
         .map(|h| {
-            let img = clipdex_media::decode(&h.bytes).map_err(|e| failure(&h.candidate, error_chain(&e)))?;
+            // Pixels in flight are shared by every thread: wait for room.
+            let (img, _permit) = clipdex_media::decode_with(&h.bytes, |n| PIXELS.take(n))
+                .map_err(|e| failure(&h.candidate, error_chain(&e)))?;
             let (width, height) = img.dimensions();
             let (thumbnail, _, _) =
                 clipdex_media::thumbnail(&img).map_err(|e| failure(&h.candidate, error_chain(&e)))?;
@@ -304,20 +247,12 @@ pub(crate) fn embed_known(
         .map(|(id, paths)| {
             let mut why = "no file holds it any more".to_string();
             for path in &paths {
-                let bytes = match std::fs::metadata(path) {
-                    Ok(m) if m.len() > MAX_FILE_BYTES => {
-                        why = format!("{path}: larger than {} GiB", MAX_FILE_BYTES >> 30);
-                        continue;
-                    }
-                    Ok(_) => match std::fs::read(path) {
-                        Ok(b) => b,
-                        Err(e) => {
-                            why = format!("{path}: cannot read the file: {e}");
-                            continue;
-                        }
-                    },
+                let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+                let _bytes_permit = FILE_BYTES.take(size);
+                let bytes = match clipdex_media::read_capped(Path::new(path), MAX_FILE_BYTES) {
+                    Ok(b) => b,
                     Err(e) => {
-                        why = format!("{path}: {e}");
+                        why = format!("{path}: cannot read the file: {}", error_chain(&e));
                         continue;
                     }
                 };
@@ -325,8 +260,8 @@ pub(crate) fn embed_known(
                     why = format!("{path}: changed since it was indexed (the next indexing run picks it up)");
                     continue;
                 }
-                let img = match clipdex_media::decode(&bytes) {
-                    Ok(img) => img,
+                let (img, _pixels_permit) = match clipdex_media::decode_with(&bytes, |n| PIXELS.take(n)) {
+                    Ok(decoded) => decoded,
                     Err(e) => return Err((path.clone(), error_chain(&e))),
                 };
                 let (width, height) = img.dimensions();
@@ -412,8 +347,8 @@ mod tests {
 
     fn walk_all(root: &Path) -> Vec<Candidate> {
         let mut out = Vec::new();
-        walk(root, Path::new("/nonexistent-library"), |f| {
-            if let Found::File(c) = f {
+        crate::index::walk::walk(root, Path::new("/nonexistent-library"), &[], |f| {
+            if let crate::index::walk::Found::File(c) = f {
                 out.push(c);
             }
             true

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use clipdex_embed::Model;
 use notify::{Config, Event, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
 
-use super::{activity, Cancel, IndexSummary, Indexer};
+use super::{activity, Cancel, Folders, IndexSummary, Indexer};
 use crate::error::{error_chain, LibraryError, Result};
 use crate::state::State;
 
@@ -145,7 +145,8 @@ fn start(folder: &Path, i: usize, tx: &Tx, opts: &WatchOptions) -> Result<(Activ
         }
     };
     let poll = |why: String| -> Result<(Active, WatchMode)> {
-        let mut w = PollWatcher::new(handler.clone(), Config::default().with_poll_interval(opts.poll_interval))
+        let config = Config::default().with_poll_interval(opts.poll_interval).with_follow_symlinks(false);
+        let mut w = PollWatcher::new(handler.clone(), config)
             .map_err(|e| LibraryError::Watch(format!("cannot poll {}: {e}", folder.display())))?;
         w.watch(folder, RecursiveMode::Recursive)
             .map_err(|e| LibraryError::Watch(format!("cannot poll {}: {e}", folder.display())))?;
@@ -154,7 +155,10 @@ fn start(folder: &Path, i: usize, tx: &Tx, opts: &WatchOptions) -> Result<(Activ
     if let Some(why) = polling_reason(folder, opts.force_polling) {
         return poll(why);
     }
-    let mut w = match notify::recommended_watcher(handler.clone()) {
+    // Links are not followed: a link to `/usr` inside a folder must not set
+    // thousands of watches (links inside the folder are seen by the
+    // periodic reconcile).
+    let mut w = match RecommendedWatcher::new(handler.clone(), Config::default().with_follow_symlinks(false)) {
         Ok(w) => w,
         Err(e) => return poll(format!("no change notifications: {e}")),
     };
@@ -166,6 +170,11 @@ fn start(folder: &Path, i: usize, tx: &Tx, opts: &WatchOptions) -> Result<(Activ
         }
         Err(e) => Err(LibraryError::Watch(format!("cannot watch {}: {e}", folder.display()))),
     }
+}
+
+/// A folder that is itself a folder, not a link to one, at its own canonical path.
+fn is_real_dir(p: &Path) -> bool {
+    std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir()) && p.canonicalize().is_ok_and(|c| c == p)
 }
 
 /// Does this event concern the folder's media (and not the library's own files)?
@@ -194,7 +203,19 @@ pub(crate) async fn watch(
         list.push(f.canonicalize().map_err(|_| LibraryError::PathNotFound { path: f.clone() })?);
     }
     if list.is_empty() {
-        list = state.store.roots().await?.into_iter().map(PathBuf::from).filter(|p| p.is_dir()).collect();
+        // A library folder since replaced by a link is not watched: its
+        // target never becomes a library folder unasked.
+        list = state.store.roots().await?.into_iter().map(PathBuf::from).filter(|p| is_real_dir(p)).collect();
+    } else {
+        // Folders named here are the user's choice: they join the library now,
+        // and every pass after this one only reconciles library folders.
+        let _lock = state.write_lock().await?;
+        let known = state.store.roots().await?;
+        let new: Vec<String> =
+            list.iter().map(|p| p.to_string_lossy().into_owned()).filter(|k| !known.contains(k)).collect();
+        if !new.is_empty() {
+            state.store.add_roots(&new, crate::state::now_ms()).await?;
+        }
     }
     if list.is_empty() {
         return Err(LibraryError::Watch("the library has no folders yet; give one to watch".into()));
@@ -251,7 +272,7 @@ pub(crate) async fn watch(
             dirty.remove(&i);
             let folder = list[i].display().to_string();
             let indexer = Indexer::new(state, model.clone());
-            match indexer.run(&list[i..=i], cancel, Some(opts.settle), |_| {}).await {
+            match indexer.run(&list[i..=i], Folders::Existing, cancel, Some(opts.settle), |_| {}).await {
                 Ok(summary) => {
                     if summary.deferred > 0 {
                         // Something is still being written: look again once it settles.

@@ -222,12 +222,17 @@ impl<'a> Searcher<'a> {
             parts.push((1.0, images::vector(self.state, &self.model, token).await?));
         }
         for (n, bytes) in opts.image_bytes.iter().enumerate() {
-            let img = clipdex_media::decode(bytes).map_err(|e| LibraryError::Decode {
-                path: PathBuf::from(format!("<query image {}>", n + 1)),
-                reason: error_chain(&e),
-            })?;
-            let m = self.model.clone();
-            let v = blocking(move || m.embed_images(vec![img])).await??.pop().ok_or(LibraryError::EmptyQuery)?;
+            let (m, bytes) = (self.model.clone(), bytes.clone());
+            let v = blocking(move || {
+                let img = clipdex_media::decode(&bytes).map_err(|e| LibraryError::Decode {
+                    path: PathBuf::from(format!("<query image {}>", n + 1)),
+                    reason: error_chain(&e),
+                })?;
+                Ok::<_, LibraryError>(m.embed_images(vec![img])?)
+            })
+            .await??
+            .pop()
+            .ok_or(LibraryError::EmptyQuery)?;
             parts.push((1.0, v));
         }
         combine(&parts).ok_or(LibraryError::EmptyQuery)
@@ -242,10 +247,15 @@ impl<'a> Searcher<'a> {
                 blocking(move || m.embed_texts_in(&[t], lang.as_deref())).await??.pop()
             }
             TermKind::Image(p) => {
-                let path = expand_home(p);
-                let img = decode_image_file(&path)?;
-                let m = model.clone();
-                blocking(move || m.embed_images(vec![img])).await??.pop()
+                // A path the user typed (the CLI): a regular file under the
+                // query-image cap, read and decoded off the async threads.
+                let (path, m) = (expand_home(p), model.clone());
+                blocking(move || {
+                    let img = decode_image_capped(&path, images::MAX_BYTES as u64)?;
+                    Ok::<_, LibraryError>(m.embed_images(vec![img])?)
+                })
+                .await??
+                .pop()
             }
             TermKind::Similar(id) => Some(
                 self.state
@@ -274,11 +284,18 @@ impl<'a> Searcher<'a> {
     }
 }
 
-/// Decodes an image file the way the indexer does (upright, opaque RGB).
+/// Decodes an image file the way the indexer does (upright, opaque RGB): a
+/// regular file of at most `clipdex_media::MAX_FILE_BYTES`. Blocking.
 pub fn decode_image_file(path: &Path) -> Result<RgbImage> {
+    decode_image_capped(path, clipdex_media::MAX_FILE_BYTES)
+}
+
+/// As [`decode_image_file`], for a file of at most `cap` bytes. Blocking.
+pub(crate) fn decode_image_capped(path: &Path, cap: u64) -> Result<RgbImage> {
     if !path.exists() {
         return Err(LibraryError::PathNotFound { path: path.to_path_buf() });
     }
-    clipdex_media::decode_file(path)
+    clipdex_media::read_capped(path, cap)
+        .and_then(|bytes| clipdex_media::decode(&bytes))
         .map_err(|e| LibraryError::Decode { path: path.to_path_buf(), reason: error_chain(&e) })
 }

@@ -208,6 +208,26 @@ impl Query {
 
 /// Parses a query. Bare words are text; see the module docs for the rest.
 pub fn parse(src: &str) -> Result<Query, QuerySyntaxError> {
+    // Bounded before any work: each term is one embedding.
+    if let Some((at, _)) = src.char_indices().nth(MAX_QUERY_CHARS) {
+        return Err(err(
+            src[..at].chars().count(),
+            &format!("the end: a query has at most {MAX_QUERY_CHARS} characters"),
+        ));
+    }
+    let q = parse_unbounded(src)?;
+    if let Some(p) = q.pieces.iter().filter(|p| matches!(p.of, PieceOf::Term(_))).nth(MAX_TERMS) {
+        return Err(err(p.start, &format!("the end: a query has at most {MAX_TERMS} terms")));
+    }
+    Ok(q)
+}
+
+/// The longest query accepted, in characters.
+pub const MAX_QUERY_CHARS: usize = 1_000;
+/// The most terms (texts, pictures, `similar:`) one query may combine.
+pub const MAX_TERMS: usize = 32;
+
+fn parse_unbounded(src: &str) -> Result<Query, QuerySyntaxError> {
     let mut lx = Lexer { chars: src.chars().collect(), pos: 0 };
     let mut q = Query::default();
     let mut run = Run::default();
@@ -480,5 +500,31 @@ mod tests {
         assert_eq!(huge, combine(&[(1.0, vec![1.0, 0.0]), (1.0, vec![0.0, 1.0])]).expect("one"));
         let q = parse("3e38:\"a\" 3e38:\"a\"").expect("parses");
         assert!(q.terms.iter().all(|t| t.weight == 3e38));
+    }
+}
+
+#[cfg(test)]
+mod bounds {
+    use super::*;
+
+    #[test]
+    fn long_queries_are_refused_before_any_work() {
+        let t = std::time::Instant::now();
+        let huge = "\"a\" ".repeat(20_000);
+        let e = parse(&huge).expect_err("too long");
+        assert_eq!(e.position, MAX_QUERY_CHARS);
+        assert!(e.expected.contains("at most 1000 characters"), "{e}");
+        assert!(t.elapsed() < std::time::Duration::from_millis(200), "refused at once: {:?}", t.elapsed());
+
+        let many = (0..40).map(|i| format!("\"w{i}\"")).collect::<Vec<_>>().join(" ");
+        let e = parse(&many).expect_err("too many terms");
+        assert!(e.expected.contains("at most 32 terms"), "{e}");
+        assert_eq!(e.position, many.find("\"w32\"").expect("33rd"));
+        assert_eq!(
+            parse(&(0..32).map(|i| format!("\"w{i}\"")).collect::<Vec<_>>().join(" ")).expect("32").terms.len(),
+            32
+        );
+        // Characters, not bytes: 1,000 accented letters are fine.
+        assert!(parse(&"é".repeat(MAX_QUERY_CHARS)).is_ok());
     }
 }
