@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use clipdex_library::{open_model, Cancel, ErrorCode, Library, Model, WatchEvent, WatchOptions, WriterLock};
+use clipdex_library::{
+    open_model, Cancel, ErrorCode, Library, Model, SearchOptions, WatchEvent, WatchOptions, WriterLock,
+};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
@@ -180,4 +182,45 @@ async fn nested_folders_each_keep_their_files_and_removing_one_loses_none_the_ot
     let s = run(&outer).await;
     assert_eq!((s.indexed, s.reused, s.removed, s.skipped), (0, 0, 0, 4), "{s:?}");
     assert!(roots_of(lib.files().await.expect("files")).iter().all(|(_, r)| *r == o));
+}
+
+/// A search with a large picture as its query keeps the async runtime free:
+/// the picture is decoded on a blocking thread. On a one-thread runtime, a
+/// ticker task would stall for the whole decode otherwise.
+#[tokio::test(flavor = "current_thread")]
+async fn decoding_a_query_picture_never_stalls_the_async_runtime() {
+    let lib_dir = tempfile::tempdir().expect("lib");
+    let photos = tempfile::tempdir().expect("photos");
+    save(photos.path(), 0);
+    let m = model().await;
+    let lib = Library::open(lib_dir.path()).await.expect("open");
+    lib.index(&[photos.path().to_path_buf()], m.clone(), &Cancel::new(), |_| {}).await.expect("index");
+    let big = tempfile::tempdir().expect("big");
+    let query = big.path().join("query.png");
+    image::RgbImage::new(14_000, 14_000).save(&query).expect("a 14,000² picture (588 MB decoded)");
+
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let ticker = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut worst = Duration::ZERO;
+            let mut last = std::time::Instant::now();
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                worst = worst.max(last.elapsed());
+                last = std::time::Instant::now();
+            }
+            worst
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let t = std::time::Instant::now();
+    let opts = SearchOptions { images: vec![query.clone()], min_score: Some(-1.0), ..SearchOptions::default() };
+    lib.search(m, "", &opts).await.expect("search with the picture");
+    let took = t.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let worst = ticker.await.expect("ticker");
+    eprintln!("search {took:?}, longest stall {worst:?}");
+    assert!(took > Duration::from_millis(400), "the decode took long enough to tell: {took:?}");
+    assert!(worst < Duration::from_millis(250), "the runtime stalled for {worst:?} of a {took:?} search");
 }
