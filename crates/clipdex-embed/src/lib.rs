@@ -19,6 +19,7 @@ pub mod preprocess;
 pub mod resample;
 pub mod runtime;
 pub mod text;
+mod tower;
 
 pub use error::{EmbedError, Result};
 pub use model::{normalized, Model, ModelInfo, PatchTokens, Pixels};

@@ -14,10 +14,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde::Deserialize;
-use sha2::Digest as _;
 
+use crate::digest::{hash_existing, Hasher};
 use crate::error::{io_err, ModelsError, Result};
-use crate::manifest::hex;
 use crate::registry::Entry;
 
 /// The public hub, unless `CLIPDEX_HUB_ENDPOINT` (or `HF_ENDPOINT`, which
@@ -134,100 +133,9 @@ fn encode_path(path: &str) -> String {
         .join("/")
 }
 
-enum Hasher {
-    Sha256(sha2::Sha256),
-    /// Git's blob SHA-1 alongside the SHA-256 the manifest records.
-    Git(sha1_smol::Sha1, sha2::Sha256),
-}
-
-impl Hasher {
-    fn new(digest: &Published, size: u64) -> Self {
-        match digest {
-            Published::Sha256(_) => Hasher::Sha256(sha2::Sha256::new()),
-            Published::GitSha1(_) => {
-                let mut s = sha1_smol::Sha1::new();
-                s.update(format!("blob {size}\0").as_bytes());
-                Hasher::Git(s, sha2::Sha256::new())
-            }
-        }
-    }
-    fn update(&mut self, b: &[u8]) {
-        match self {
-            Hasher::Sha256(h) => h.update(b),
-            Hasher::Git(s, h) => {
-                s.update(b);
-                h.update(b);
-            }
-        }
-    }
-    /// (published-algorithm digest, SHA-256)
-    fn finish(self) -> (String, String) {
-        match self {
-            Hasher::Sha256(h) => {
-                let d = hex(&h.finalize());
-                (d.clone(), d)
-            }
-            Hasher::Git(s, h) => (s.digest().to_string(), hex(&h.finalize())),
-        }
-    }
-}
-
-/// Hashes what is already on disk (a partial from an earlier attempt) on a
-/// blocking thread.
-async fn hash_existing(path: &Path, digest: &Published, size: u64, len: u64) -> Result<Hasher> {
-    let (path, digest) = (path.to_path_buf(), digest.clone());
-    tokio::task::spawn_blocking(move || {
-        use std::io::Read;
-        let mut h = Hasher::new(&digest, size);
-        let mut f = std::fs::File::open(&path).map_err(|source| ModelsError::Io { path: path.clone(), source })?;
-        let mut left = len;
-        let mut buf = vec![0u8; 1 << 20];
-        while left > 0 {
-            let want = buf.len().min(left as usize);
-            let n = f.read(&mut buf[..want]).map_err(|source| ModelsError::Io { path: path.clone(), source })?;
-            if n == 0 {
-                break;
-            }
-            h.update(&buf[..n]);
-            left -= n as u64;
-        }
-        Ok(h)
-    })
-    .await
-    .map_err(|e| ModelsError::Io { path: Path::new("").to_path_buf(), source: std::io::Error::other(e) })?
-}
-
-/// Weights come over TLS: a plain `http://` hub is refused unless it is on
-/// this machine (a test server, a local mirror behind its own proxy).
-fn check_endpoint(endpoint: &str) -> Result<()> {
-    let bad = |reason: &str| ModelsError::BadEndpoint { endpoint: endpoint.to_string(), reason: reason.to_string() };
-    let lower = endpoint.to_ascii_lowercase();
-    let (scheme, rest) = lower.split_once("://").ok_or_else(|| bad("it does not start with https://"))?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if authority.is_empty() || authority.contains('@') {
-        return Err(bad("it names no host, or carries a user name"));
-    }
-    match scheme {
-        "https" => Ok(()),
-        "http" => {
-            let host = match authority.strip_prefix('[') {
-                Some(v6) => v6.split(']').next().unwrap_or(""),
-                None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
-            };
-            let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
-            if loopback {
-                Ok(())
-            } else {
-                Err(bad("plain http is only allowed on this machine (127.0.0.1, ::1, localhost); use https://"))
-            }
-        }
-        _ => Err(bad("only https:// (or http:// on loopback) is supported")),
-    }
-}
-
 impl Hub {
     pub fn new(endpoint: &str) -> Result<Self> {
-        check_endpoint(endpoint.trim())?;
+        crate::safe::check_endpoint(endpoint.trim())?;
         let client = reqwest::Client::builder()
             .user_agent(concat!("clipdex/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(15))
@@ -509,37 +417,5 @@ mod tests {
     fn paths_are_percent_encoded_per_segment() {
         assert_eq!(encode_path("visual/model.onnx"), "visual/model.onnx");
         assert_eq!(encode_path("a b/c#d"), "a%20b/c%23d");
-    }
-
-    #[test]
-    fn plain_http_is_refused_off_this_machine() {
-        for ok in [
-            "https://huggingface.co",
-            "https://mirror.example:8443/hf",
-            "http://127.0.0.1:8080",
-            "http://localhost",
-            "http://[::1]:9000",
-        ] {
-            assert!(check_endpoint(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "http://huggingface.co",
-            "http://10.0.0.5:8080",
-            "http://127.0.0.1.evil.example",
-            "ftp://x",
-            "huggingface.co",
-            "https://user@host",
-            "http://",
-        ] {
-            assert!(matches!(check_endpoint(bad), Err(ModelsError::BadEndpoint { .. })), "{bad}");
-        }
-    }
-
-    #[test]
-    fn git_blob_sha1_matches_git() {
-        // `printf 'hello\n' | git hash-object --stdin`
-        let mut h = Hasher::new(&Published::GitSha1(String::new()), 6);
-        h.update(b"hello\n");
-        assert_eq!(h.finish().0, "ce013625030ba8dba906f756967f9e9ca394464a");
     }
 }

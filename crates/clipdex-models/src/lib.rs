@@ -7,6 +7,7 @@
 //! layout this crate installs). It knows files, bytes and digests.
 
 mod archive;
+mod digest;
 mod error;
 pub mod hub;
 mod install;

@@ -43,7 +43,7 @@ fn manifests(db_dir: &Path, name: &str) -> Vec<(u64, PathBuf)> {
         let version = if n > u64::MAX / 2 { u64::MAX - n } else { n };
         out.push((version, entry.path()));
     }
-    out.sort_by(|a, b| b.0.cmp(&a.0));
+    out.sort_by_key(|v| std::cmp::Reverse(v.0));
     out
 }
 
