@@ -69,6 +69,8 @@ describe("errors", () => {
     expect(advice({ code: "bad_argument", message: "" })).toBeNull();
     expect(advice({ code: "model_not_installed", message: "" })).toBe("Download it in the Models panel first.");
     expect(advice({ code: "model_not_indexed", message: "" })).toMatch(/Switch to it in the Models panel/);
+    expect(advice({ code: "model_exists", message: "" })).toMatch(/Remove that model in the Models panel/);
+    expect(advice({ code: "library_damaged", message: "" })).toMatch(/keeps everything else/);
     // The window's own words: no CLI commands.
     expect(advice({ code: "offline", message: "" })).toMatch(/models folder shown in the Models panel/);
     expect(advice({ code: "offline", message: "" })).not.toMatch(/clipdex |--from/);

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use clipdex_embed::Model;
-use clipdex_store::{Details, FileRecord};
+use clipdex_store::{Details, FileRecord, Store};
 
 use crate::calibration::Calibrator;
 use crate::control::{Cancel, Phase, Progress};
@@ -202,12 +202,20 @@ pub(crate) async fn set_caption(state: &State, path_or_id: &str, caption: Option
     let id = state.resolve_item(path_or_id).await?.ok_or_else(|| LibraryError::NotInLibrary(path_or_id.into()))?;
     let caption = caption.map(str::trim).filter(|c| !c.is_empty());
     let _lock = state.write_lock().await?;
-    state.store.set_caption(&id, caption, now_ms()).await?;
-    if let Some(mut d) = state.store.details_of(std::slice::from_ref(&id)).await?.remove(&id) {
-        d.caption = caption.map(str::to_string);
-        state.store.write_details(&[d]).await?;
-    }
+    let now = now_ms();
+    crate::journal::append(&state.dir, &id, caption, now)?;
+    store_caption(&state.store, &id, caption, now).await?;
     Ok(id)
+}
+
+/// Writes a caption to the captions table and the item's details.
+pub(crate) async fn store_caption(store: &Store, id: &str, caption: Option<&str>, now: i64) -> Result<()> {
+    store.set_caption(id, caption, now).await?;
+    if let Some(mut d) = store.details_of(&[id.to_string()]).await?.remove(id) {
+        d.caption = caption.map(str::to_string);
+        store.write_details(&[d]).await?;
+    }
+    Ok(())
 }
 
 /// Everything known about one library item (by path or id).

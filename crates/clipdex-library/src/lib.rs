@@ -19,6 +19,7 @@ mod describe;
 mod error;
 pub mod heatmap;
 mod index;
+mod journal;
 pub mod labels;
 mod lock;
 pub mod paths;

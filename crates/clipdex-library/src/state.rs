@@ -40,7 +40,14 @@ async fn open_store(dir: &Path) -> Result<Store> {
             let Ok(_lock) = WriterLock::acquire(dir, Duration::ZERO).await else {
                 return Err(damaged.into());
             };
-            Ok(Store::open_with(dir, Recovery::RollBack).await?)
+            let mut store = Store::open_with(dir, Recovery::RollBack).await?;
+            // Captions are the user's own words: the journal puts back any
+            // the rollback lost (other tables are redone by the next run).
+            let restored = crate::journal::replay(dir, &store, now_ms()).await?;
+            if restored > 0 {
+                store.note(format!("captions: {restored} restored from {}", crate::journal::JOURNAL));
+            }
+            Ok(store)
         }
         other => Ok(other?),
     }

@@ -224,3 +224,32 @@ async fn decoding_a_query_picture_never_stalls_the_async_runtime() {
     assert!(took > Duration::from_millis(400), "the decode took long enough to tell: {took:?}");
     assert!(worst < Duration::from_millis(250), "the runtime stalled for {worst:?} of a {took:?} search");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn captions_survive_a_rollback_of_their_table() {
+    let lib_dir = tempfile::tempdir().expect("lib");
+    let photos = tempfile::tempdir().expect("photos");
+    save(photos.path(), 0);
+    let pic = photos.path().join("pic-000.png");
+    let pic = pic.to_str().expect("utf-8");
+    let id = {
+        let lib = Library::open(lib_dir.path()).await.expect("open");
+        lib.index(&[photos.path().to_path_buf()], model().await, &Cancel::new(), |_| {}).await.expect("index");
+        lib.set_caption(pic, Some("first try")).await.expect("caption");
+        lib.set_caption(pic, Some("our dog Rex on the sled")).await.expect("caption")
+    };
+    let newest = newest_manifest(lib_dir.path(), "captions");
+    std::fs::write(&newest, b"\x00garbage, not a manifest\xff").expect("damage");
+
+    let lib = Library::open(lib_dir.path()).await.expect("rolled back");
+    let notes = lib.rolled_back().join("; ");
+    assert!(notes.contains("captions: version") && notes.contains("1 restored"), "{notes}");
+    drop(lib);
+    let store = clipdex_store::Store::open(lib_dir.path()).await.expect("store");
+    let captions = store.captions(None).await.expect("captions");
+    assert_eq!(
+        captions.get(&id).map(String::as_str),
+        Some("our dog Rex on the sled"),
+        "the user's last words are back"
+    );
+}

@@ -301,6 +301,11 @@ impl Store {
         })
     }
 
+    /// Adds a line to what opening reports (a caller's own recovery step).
+    pub fn note(&mut self, line: String) {
+        self.rolled_back.push(line);
+    }
+
     /// What was rolled back when opening, for people to read.
     pub fn rolled_back(&self) -> &[String] {
         &self.rolled_back
