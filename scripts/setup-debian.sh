@@ -20,9 +20,11 @@ APT_PACKAGES=(
 )
 # `--test`: also what the test suite needs: headless Chromium for the
 # window's browser tests; Xvfb and WebKitWebDriver for the end-to-end test
-# of the real app (scripts/e2e.sh installs tauri-driver itself).
+# of the real app (scripts/e2e.sh installs tauri-driver itself); for the
+# package test (scripts/package-test.sh), rpm to read the .rpm and xdotool
+# to type into the real file dialog.
 if [[ "${1:-}" == "--test" ]]; then
-  APT_PACKAGES+=(chromium xvfb webkit2gtk-driver)
+  APT_PACKAGES+=(chromium xvfb webkit2gtk-driver rpm xdotool)
 fi
 
 missing=()
@@ -81,6 +83,8 @@ if [[ "${1:-}" == "--test" ]]; then
   need chromium "chromium" command -v chromium
   need xvfb "Xvfb" command -v Xvfb
   need webkit2gtk-driver "WebKitWebDriver" command -v WebKitWebDriver
+  need rpm "rpm" command -v rpm
+  need xdotool "xdotool" command -v xdotool
 fi
 if ((${#problems[@]})); then
   echo "The set-up is incomplete; missing:" >&2

@@ -171,6 +171,8 @@ pub fn build_app<R: Runtime>(
             commands::models::models_list,
             commands::models::models_pull,
             commands::models::models_use,
+            commands::models::models_install,
+            commands::library::app_info,
             commands::models::cancel_model_task,
             commands::models::compare,
             commands::heatmap::heatmap_matrix,
@@ -189,16 +191,16 @@ pub fn build_app<R: Runtime>(
 pub fn run() {
     let library_dir = paths::default_library_dir();
     let model_dir = paths::default_model_dir();
-    let builder = tauri::Builder::default().plugin(tauri_plugin_dialog::init()).setup(|app| {
-        restart_watcher(app.handle());
-        Ok(())
-    });
-    // An ONNX Runtime shipped beside the app (onnxruntime/) wins over the defaults.
-    let mut runtime_dirs = Vec::new();
-    if let Some(exe_dir) = std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.to_path_buf())) {
-        runtime_dirs.push(exe_dir.join("onnxruntime"));
-    }
-    let state = AppState::new(library_dir, model_dir, runtime_dirs).with_watching();
+    let builder = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .setup(|app| {
+            restart_watcher(app.handle());
+            Ok(())
+        });
+    // The ONNX Runtime a package ships is found from the executable's folder
+    // (clipdex_embed's bundled_dirs), so the app needs no extra folders here.
+    let state = AppState::new(library_dir, model_dir, Vec::new()).with_watching();
     let app = match build_app(builder, tauri::generate_context!(), state) {
         Ok(app) => app,
         Err(e) => {

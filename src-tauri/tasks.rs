@@ -35,6 +35,18 @@ impl TaskSlot {
         Ok(cancel)
     }
 
+    /// Runs `task` holding the slot (refused with `busy` while another task
+    /// holds it), and frees the slot when it ends, however it ends.
+    pub async fn exclusive<T, Fut>(&self, busy: &str, task: impl FnOnce(Cancel) -> Fut) -> Result<T, IpcError>
+    where
+        Fut: std::future::Future<Output = Result<T, IpcError>>,
+    {
+        let cancel = self.begin_exclusive(busy)?;
+        let result = task(cancel.clone()).await;
+        self.finish(&cancel);
+        result
+    }
+
     /// Takes the slot for a new task; a task that held it is cancelled (a
     /// newer request replaces an older one).
     pub fn begin_replacing(&self) -> Cancel {

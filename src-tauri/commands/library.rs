@@ -3,11 +3,11 @@
 use clipdex_library::ErrorCode;
 use std::path::{Path, PathBuf};
 
-use clipdex_library::Cancel;
+use clipdex_library::{paths, Cancel, ModelShelf};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
-use crate::dto::{progress_event, summary_dto, DeviceDto, IndexEvent, StatusDto, SummaryDto};
+use crate::dto::{progress_event, summary_dto, AppInfoDto, DeviceDto, IndexEvent, StatusDto, SummaryDto};
 use crate::error::IpcError;
 use crate::AppState;
 
@@ -23,7 +23,24 @@ pub async fn library_status(state: State<'_, AppState>) -> Result<StatusDto, Ipc
         Some(c) => (true, c.is_paused()),
         None => (false, false),
     };
-    Ok(StatusDto::of(s, indexing, paused, device))
+    let mut dto = StatusDto::of(s, indexing, paused, device);
+    // A first run: no model to index with yet, and a folder worth offering.
+    dto.needs_model = dto.model_id.is_none()
+        && ModelShelf::new(state.models_dir.clone()).starting_model(&state.model_dir).await?.is_none();
+    if dto.folders.is_empty() {
+        dto.suggested_folder = paths::pictures_dir().map(|p| p.display().to_string());
+    }
+    Ok(dto)
+}
+
+/// The app's version and where it keeps things, for the About panel.
+#[tauri::command]
+pub fn app_info<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> AppInfoDto {
+    AppInfoDto {
+        version: app.package_info().version.to_string(),
+        library: state.library_dir.display().to_string(),
+        models: state.models_dir.display().to_string(),
+    }
 }
 
 /// Indexes folders in the background of the window, streaming progress over
@@ -57,7 +74,18 @@ async fn run_index(
     let model = match library.model_record().await? {
         Some(_) => state.search_model(&library).await?.ok_or_else(|| IpcError::new(ErrorCode::NoModel, "no model"))?,
         None => {
-            let m = library.model_for_indexing(None, &state.model_dir).await?;
+            let start = ModelShelf::new(state.models_dir.clone()).starting_model(&state.model_dir).await?;
+            let dir = start.ok_or_else(|| {
+                let (models, default) = (state.models_dir.display(), state.model_dir.display());
+                IpcError::new(
+                    ErrorCode::NoModel,
+                    format!(
+                        "no model is installed yet (none in {models}, none at {default}): download one or install \
+                         one from a file or folder"
+                    ),
+                )
+            })?;
+            let m = library.model_for_indexing(None, &dir).await?;
             *state.model.lock().await = Some(m.clone());
             m
         }

@@ -41,18 +41,35 @@ pub async fn models_pull(
 ) -> Result<ModelEntryDto, IpcError> {
     let shelf = shelf(&state);
     shelf.download_source(&id)?;
-    let cancel = state.model_task.begin_exclusive(MODEL_TASK_BUSY)?;
-    let result = async {
-        shelf
-            .pull(&id, &cancel, |p| {
-                let _ = on_event.send(PullEventDto { file: p.file.clone(), done: p.done, total: p.total });
-            })
-            .await?;
-        Ok(ModelEntryDto::from(&shelf.listing(&id).await?))
-    }
-    .await;
-    state.model_task.finish(&cancel);
-    result
+    state
+        .model_task
+        .exclusive(MODEL_TASK_BUSY, |cancel| async move {
+            shelf.pull(&id, &cancel, |p| drop(on_event.send(PullEventDto::from(p)))).await?;
+            Ok(ModelEntryDto::from(&shelf.listing(&id).await?))
+        })
+        .await
+}
+
+/// Installs a model from a folder or archive the user picked in the window's
+/// file dialog (copied, checked, opened once; never replacing an installed
+/// model), streaming progress. A library without a model starts with it.
+#[tauri::command]
+pub async fn models_install(
+    state: State<'_, AppState>,
+    path: String,
+    on_event: Channel<PullEventDto>,
+) -> Result<ModelEntryDto, IpcError> {
+    let shelf = shelf(&state);
+    state
+        .model_task
+        .exclusive(MODEL_TASK_BUSY, |cancel| async move {
+            let picked = std::path::Path::new(&path);
+            let got =
+                shelf.install_picked(picked, &cancel, move |p| drop(on_event.send(PullEventDto::from(p)))).await?;
+            let id = got.dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            Ok(ModelEntryDto::from(&shelf.listing(&id).await?))
+        })
+        .await
 }
 
 /// Switches the library to a model (an installed id, or a model the library

@@ -15,6 +15,8 @@
     "models_list",
     "models_pull",
     "models_use",
+    "models_install",
+    "app_info",
     "cancel_model_task",
     "compare",
     "heatmap_matrix",

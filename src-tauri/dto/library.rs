@@ -37,6 +37,21 @@ pub struct StatusDto {
     pub models: Vec<LibModelDto>,
     /// Where the loaded model runs, if one is loaded.
     pub device: Option<DeviceDto>,
+    /// No model to index with yet (none in the library, none installed):
+    /// the window offers the registry's models first.
+    pub needs_model: bool,
+    /// A folder to offer a library without folders (the user's Pictures).
+    pub suggested_folder: Option<String>,
+}
+
+/// The app's version and where it keeps the library and models.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename = "AppInfo")]
+pub struct AppInfoDto {
+    pub version: String,
+    pub library: String,
+    pub models: String,
 }
 
 impl StatusDto {
@@ -57,6 +72,8 @@ impl StatusDto {
             watching: s.watching.into_iter().map(|(folder, mode)| WatchDto { folder, mode }).collect(),
             models: s.models.iter().map(LibModelDto::from).collect(),
             device,
+            needs_model: false,
+            suggested_folder: None,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The models panel's wire types: registry entries, downloads, switches, devices and side-by-side comparisons.
 
-use clipdex_library::{Comparison, LibraryModel, Model, ModelListing, ModelRun, ScoreStats, SwitchSummary};
+use clipdex_library::{Comparison, LibraryModel, Model, ModelListing, ModelRun, ScoreStats, SwitchSummary, Transfer};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -141,6 +141,12 @@ pub struct PullEventDto {
     pub file: String,
     pub done: u64,
     pub total: u64,
+}
+
+impl From<&Transfer> for PullEventDto {
+    fn from(p: &Transfer) -> Self {
+        PullEventDto { file: p.file.clone(), done: p.done, total: p.total }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]

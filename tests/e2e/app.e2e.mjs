@@ -5,52 +5,13 @@
 // library panel, drops an image, opens the heatmap, and saves screenshots.
 // Run by scripts/e2e.sh.
 //   node tests/e2e/app.e2e.mjs APP LIBRARY PHOTOS_DIR SCREENSHOT_DIR
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { readFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { ELEMENT, check, driver, session, until } from "./webdriver.mjs";
 
 const [app, library, photos, shots] = process.argv.slice(2);
-const base = "http://127.0.0.1:4444";
-const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
-
-async function wd(method, path, body) {
-  const res = await fetch(base + path, {
-    method,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json).slice(0, 400)}`);
-  return json.value;
-}
-
-async function until(what, f, ms = 30000) {
-  const start = Date.now();
-  let last;
-  while (Date.now() - start < ms) {
-    try {
-      const v = await f();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
-}
-
-function check(cond, msg) {
-  if (!cond) throw new Error(msg);
-  console.log(`ok - ${msg}`);
-}
-
-const session = await until("a session", () =>
-  wd("POST", "/session", {
-    capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application: app } } },
-  }),
-);
-const sid = session.sessionId;
-const s = (p) => `/session/${sid}${p}`;
-const run = (script, args = []) => wd("POST", s("/execute/sync"), { script, args });
+const { wd } = driver();
+const { sid, s, run, shot } = await session(wd, app);
 // Cards as [file name, score] pairs, in order.
 const cards = () =>
   run(`return [...document.querySelectorAll("li.card")].map(c => [c.querySelector(".name")?.textContent, Number(c.querySelector(".score")?.textContent)])`);
@@ -73,7 +34,7 @@ try {
   });
   check(typed[0][0] === "motorcycle_left.png", `typing "a red motorcycle" puts motorcycle_left.png first (${typed.map((c) => c[0]).join(", ")})`);
   await until("thumbnails to render", settled);
-  writeFileSync(join(shots, "search.png"), Buffer.from(await wd("GET", s("/screenshot")), "base64"));
+  await shot(shots, "search.png");
 
   // The preview: the picture itself (media://, by id), not the thumbnail.
   await run(`document.querySelector("li.card button.open").click()`);
@@ -83,7 +44,7 @@ try {
   const size = /(\d+) × (\d+)/.exec(large[2]);
   check(size && Number(size[1]) === large[0] && Number(size[2]) === large[1], `the preview shows the full picture, ${large[0]}×${large[1]} (the thumbnail is smaller)`);
   await until("thumbnails to render", settled);
-  writeFileSync(join(shots, "preview.png"), Buffer.from(await wd("GET", s("/screenshot")), "base64"));
+  await shot(shots, "preview.png");
   await run(`[...document.querySelectorAll(".preview button")].find(b => b.textContent === "Close").click()`);
 
   // A query that stops making sense: the real parser says where and what it expected.
@@ -98,7 +59,7 @@ try {
     run(`const d = document.querySelector("[role=dialog][aria-labelledby=library-title]"); return d && /Watched/.test(d.textContent) ? d.textContent : null`),
   );
   check(panel.includes(photos) && /Watched by (file events|polling)/.test(panel), `the library panel lists ${photos} and how it is watched`);
-  writeFileSync(join(shots, "library.png"), Buffer.from(await wd("GET", s("/screenshot")), "base64"));
+  await shot(shots, "library.png");
   await run(`document.querySelector("[aria-labelledby=library-title] header button").click()`);
 
   // Dropping an image: the same photo comes first, at cosine ~1.
@@ -128,7 +89,7 @@ try {
   const overlay = await until("the region overlay", () => run(`return document.querySelectorAll(".overlay span").length || null`));
   check(overlay === 16, "the region overlay has 4×4 cells");
   await until("thumbnails to render", settled);
-  writeFileSync(join(shots, "heatmap.png"), Buffer.from(await wd("GET", s("/screenshot")), "base64"));
+  await shot(shots, "heatmap.png");
 } catch (e) {
   // What the window showed when it failed, for the log and a screenshot.
   const text = await run(`return document.body.innerText`).catch(() => "(no page)");
@@ -139,8 +100,7 @@ try {
     args: [],
   }).catch((err) => `(no answer: ${err.message})`);
   console.error(`library_status answers: ${status}`);
-  const png = await wd("GET", s("/screenshot")).catch(() => null);
-  if (png) writeFileSync(join(shots, "failure.png"), Buffer.from(png, "base64"));
+  await shot(shots, "failure.png").catch(() => {});
   throw e;
 } finally {
   await wd("DELETE", `/session/${sid}`).catch(() => {});

@@ -31,6 +31,8 @@ export interface IndexingHooks {
   onIndexed: () => void;
   /** The background watcher changed the library. */
   onWatcherChange: () => void;
+  /** A running index wrote more (optional): what is already indexed can be searched. */
+  onProgress?: (p: Progress) => void;
 }
 
 export class IndexingState {
@@ -99,7 +101,12 @@ export class IndexingState {
   /** Asks for folders and indexes them. */
   async addFolder() {
     const folders = await this.#chooseFolders();
-    if (folders.length) await this.#track((onEvent) => indexFolders(folders, onEvent));
+    if (folders.length) await this.addFolders(folders);
+  }
+
+  /** Indexes folders the user chose (in the dialog, or the Pictures folder the app offered). */
+  async addFolders(folders: string[]) {
+    await this.#track((onEvent) => indexFolders(folders, onEvent));
   }
 
   /** Reads again the files that could not be read. */
@@ -126,6 +133,7 @@ export class IndexingState {
         this.#rate.add(performance.now(), ev.data.done);
         this.perSecond = this.#rate.perSecond();
         this.eta = this.#rate.eta(ev.data.total);
+        this.#hooks.onProgress?.(ev.data);
       });
     } catch (e) {
       this.#hooks.onError(asIpcError(e));

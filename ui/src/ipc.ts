@@ -5,6 +5,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { validTag } from "./i18n";
 
 import type {
+  AppInfo,
   Comparison,
   HeatMatrix,
   Hit,
@@ -23,6 +24,7 @@ import type {
 // The answers' types are generated from the Rust DTOs (wire.ts); re-exported
 // here so the window imports everything IPC from one place.
 export type {
+  AppInfo,
   Comparison,
   Device,
   ErrorCode,
@@ -191,6 +193,14 @@ export function modelsPull(id: string, onEvent: (e: PullEvent) => void): Promise
   channel.onmessage = onEvent;
   return invoke<ModelEntry>("models_pull", { id, onEvent: channel });
 }
+/** Installs a model from a folder or archive the user picked; never replaces an installed one. */
+export function modelsInstall(path: string, onEvent: (e: PullEvent) => void): Promise<ModelEntry> {
+  const channel = new Channel<PullEvent>();
+  channel.onmessage = onEvent;
+  return invoke<ModelEntry>("models_install", { path, onEvent: channel });
+}
+/** The app's version and where it keeps the library and models. */
+export const appInfo = () => invoke<AppInfo>("app_info");
 export function modelsUse(id: string, onEvent: (e: IndexEvent) => void): Promise<Switch> {
   const channel = new Channel<IndexEvent>();
   channel.onmessage = onEvent;

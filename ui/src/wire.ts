@@ -131,7 +131,18 @@ models: Array<LibModel>,
 /**
  * Where the loaded model runs, if one is loaded.
  */
-device: Device | null, };
+device: Device | null, 
+/**
+ * No model to index with yet (none in the library, none installed):
+ * the window offers the registry's models first.
+ */
+needsModel: boolean, 
+/**
+ * A folder to offer a library without folders (the user's Pictures).
+ */
+suggestedFolder: string | null, };
+
+export type AppInfo = { version: string, library: string, models: string, };
 
 export type Failure = { path: string, reason: string, };
 

@@ -46,13 +46,31 @@ pub fn candidates(extra_dirs: &[PathBuf]) -> Vec<PathBuf> {
         out.push(d.join(&name));
     }
     if let Some(exe_dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
-        out.push(exe_dir.join(&name));
-        out.push(exe_dir.join("..").join("lib").join(&name));
+        out.extend(bundled_dirs(&exe_dir).into_iter().map(|d| d.join(&name)));
     }
     if let Some(d) = installed_dir() {
         out.push(d.join(&name));
     }
     out
+}
+
+/// The app's name in its packages (`productName` in tauri.conf.json): the
+/// Linux packages put their resources under `/usr/lib/<it>/`.
+pub const PACKAGE_NAME: &str = "Clipdex";
+
+/// Where an installed package keeps the library, relative to the folder of
+/// the running executable (the app's or the CLI's, which sit side by side):
+/// beside it or in `onnxruntime/` (Windows installers, a portable folder),
+/// in `../lib/Clipdex/onnxruntime/` (the `.deb` and `.rpm`, from `/usr/bin`),
+/// in `../Resources/onnxruntime/` (inside a macOS `.app`), and `../lib/`.
+pub fn bundled_dirs(exe_dir: &Path) -> Vec<PathBuf> {
+    vec![
+        exe_dir.to_path_buf(),
+        exe_dir.join("onnxruntime"),
+        exe_dir.join("..").join("lib").join(PACKAGE_NAME).join("onnxruntime"),
+        exe_dir.join("..").join("Resources").join("onnxruntime"),
+        exe_dir.join("..").join("lib"),
+    ]
 }
 
 static ENVIRONMENT: OnceLock<Environment> = OnceLock::new();

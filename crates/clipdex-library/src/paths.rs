@@ -47,3 +47,11 @@ pub fn model_dir(arg: Option<&std::path::Path>) -> PathBuf {
         },
     }
 }
+
+/// The user's Pictures folder, when there is one: the platform's (XDG
+/// `user-dirs.dirs` on Linux), else `~/Pictures` if it exists.
+pub fn pictures_dir() -> Option<PathBuf> {
+    dirs::picture_dir()
+        .filter(|d| d.is_dir())
+        .or_else(|| dirs::home_dir().map(|h| h.join("Pictures")).filter(|d| d.is_dir()))
+}

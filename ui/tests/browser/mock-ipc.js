@@ -20,6 +20,8 @@
 /** @typedef {import("../../src/wire").HeatMatrix} HeatMatrix */
 /** @typedef {import("../../src/wire").RegionMap} RegionMap */
 /** @typedef {import("../../src/wire").ModelsList} ModelsList */
+/** @typedef {import("../../src/wire").ModelEntry} ModelEntry */
+/** @typedef {import("../../src/wire").AppInfo} AppInfo */
 /**
  * A channel as Tauri's `Channel` serialises it: its callback's id.
  * @typedef {{ id: number, __index?: number }} ChannelRef
@@ -49,6 +51,10 @@
  *   heatmap_region: (a: { id: string, text: string, onEvent: ChannelRef }) => RegionMap,
  *   cancel_heatmap: () => boolean,
  *   models_list: () => ModelsList,
+ *   models_pull: (a: { id: string, onEvent: ChannelRef }) => Promise<ModelEntry>,
+ *   models_install: (a: { path: string, onEvent: ChannelRef }) => Promise<ModelEntry>,
+ *   cancel_model_task: () => boolean,
+ *   app_info: () => AppInfo,
  *   "plugin:event|listen": (a: { event: string, handler: number }) => number,
  *   "plugin:event|unlisten": () => null,
  * }} Handlers
@@ -66,6 +72,8 @@
  *   __pick?: string | string[] | null,
  *   __run?: { paused: boolean, cancelled: boolean } | null,
  *   __tick?: number,
+ *   __firstRun?: Partial<Status>,
+ *   __fetch?: { cancelled: boolean } | null,
  *   __emit: (event: string) => void,
  *   __TAURI_INTERNALS__: unknown,
  * }} MockGlobals
@@ -162,6 +170,10 @@
     watching: [{ folder: "/photos", mode: "events" }],
     models: [],
     device: { provider: "cpu", fallbackReason: null },
+    needsModel: false,
+    suggestedFolder: null,
+    // A first run: set by a test's init script before this one runs.
+    ...(w.__firstRun ?? {}),
   };
   // Tests change the library behind the window's back through this.
   w.__status = status;
@@ -263,13 +275,70 @@
       return { rows: 4, cols: 4, cells, levels: cells.map((c) => (c - 0.1) / 0.2), whole: 0.25, passes: 30, dense: false, cached: false };
     },
     cancel_heatmap: () => false,
-    models_list: () => ({ entries: [], modelsDir: "/models", device: status.device }),
+    models_list: () => ({ entries: registry.map((e) => ({ ...e })), modelsDir: "/home/me/.cache/clipdex/models", device: status.device }),
+    // A download: 605 MB in steps every 50 ms, until done or cancelled.
+    models_pull: (a) => fetchModel(a.onEvent, `${a.id}/visual/model.onnx`, 605e6, a.id),
+    models_install: (a) => fetchModel(a.onEvent, "visual/model.onnx", 2e6, a.path.split("/").pop() || "model"),
+    cancel_model_task: () => {
+      w.__fetch && (w.__fetch.cancelled = true);
+      return !!w.__fetch;
+    },
+    app_info: () => ({ version: "0.1.0", library: status.library, models: "/home/me/.cache/clipdex/models" }),
     "plugin:event|listen": (a) => {
       listeners.push(a);
       return nextId++;
     },
     "plugin:event|unlisten": () => null,
   };
+  /** @param {string} id @param {boolean} dflt @param {number} sizeMb @param {string} licence @returns {ModelEntry} */
+  const entry = (id, dflt, sizeMb, licence) => ({
+    id,
+    known: true,
+    default: dflt,
+    repo: `immich-app/${id}`,
+    dim: 512,
+    sizeMb,
+    languages: dflt ? ["en"] : ["en", "de", "fr", "ja", "zh"],
+    languagesNote: null,
+    languagePrefix: false,
+    licence,
+    quality: [{ benchmark: "ImageNet-1k", metric: "zero-shot top-1", value: dflt ? 63.3 : 69.1, source: "open_clip results" }],
+    summary: dflt ? "Fast and small; a good start." : "Reads many languages; larger and slower.",
+    installed: false,
+    bytes: null,
+    commit: null,
+    library: null,
+  });
+  // The registry as models_list gives it, the default not first (the window puts it first).
+  const registry = [entry("xlm-roberta-base-ViT-B-32__laion5b_s13b_b90k", false, 1100, "MIT"), entry("ViT-B-32__openai", true, 605, "MIT")];
+  /**
+   * A scripted model fetch over `channel`: progress until done (the library
+   * then has a model) or cancelled (refused with code "cancelled").
+   * @param {ChannelRef} channel @param {string} file @param {number} total @param {string} id @returns {Promise<ModelEntry>}
+   */
+  function fetchModel(channel, file, total, id) {
+    const run = (w.__fetch = { cancelled: false });
+    return new Promise((resolve, reject) => {
+      let done = 0;
+      const tick = () => {
+        if (run.cancelled) {
+          w.__fetch = null;
+          reject(refusal("cancelled", "cancelled; what was fetched is kept"));
+          return;
+        }
+        if (done >= total) {
+          w.__fetch = null;
+          status.needsModel = false;
+          resolve({ ...(registry.find((e) => e.id === id) ?? entry(id, false, 2, "")), known: registry.some((e) => e.id === id), installed: true });
+          return;
+        }
+        done = Math.min(total, done + total / 40);
+        send(channel, { file, done, total });
+        setTimeout(tick, w.__tick ?? 50);
+      };
+      tick();
+    });
+  }
   /**
    * A scripted index run over `channel`.
    * @param {ChannelRef} channel @param {number} total @param {string[]} folders @returns {Promise<Summary>}

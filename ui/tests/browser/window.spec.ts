@@ -214,7 +214,7 @@ test("keyboard: the models panel opens with Ctrl+Shift+M and closes with Esc", a
   await expect(page.getByRole("dialog", { name: "Models" })).toBeVisible();
   await expect(page.getByText("Runs on")).toContainText("CPU");
   // Where models are installed (the offline advice points here).
-  await expect(page.getByRole("dialog", { name: "Models" })).toContainText("Models folder: /models");
+  await expect(page.getByRole("dialog", { name: "Models" })).toContainText("Models folder: /home/me/.cache/clipdex/models");
   await page.keyboard.press("Escape");
   await expect(page.getByRole("dialog", { name: "Models" })).toHaveCount(0);
 });

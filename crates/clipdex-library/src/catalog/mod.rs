@@ -4,9 +4,12 @@
 //! index; the models on this machine ([`shelf`]: the one model list, getting,
 //! checking and removing models). Switching a library to another model is
 //! an indexing flow (`index::switch`), comparing models a query flow
-//! (`query::compare`): the catalog depends on neither.
+//! (`query::compare`): the catalog depends on neither. [`start`]: what a
+//! first run needs (which installed model a new library starts with, and
+//! installing one the user picked, named after it).
 
 pub(crate) mod shelf;
+mod start;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

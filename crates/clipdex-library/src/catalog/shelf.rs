@@ -120,7 +120,7 @@ impl ModelCheck {
 /// The models folder and the registry, with the library's view merged in.
 #[derive(Debug, Clone)]
 pub struct ModelShelf {
-    models: Models,
+    pub(super) models: Models,
 }
 
 impl ModelShelf {
@@ -241,7 +241,7 @@ impl ModelShelf {
         self.opened(inst.dir, Fetched::Copied { bytes: inst.bytes }).await
     }
 
-    async fn opened(&self, dir: PathBuf, fetched: Fetched) -> Result<Got> {
+    pub(super) async fn opened(&self, dir: PathBuf, fetched: Fetched) -> Result<Got> {
         let model = open_model(&dir, &[]).await?;
         Ok(Got { dir, fetched, model })
     }
