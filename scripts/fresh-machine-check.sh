@@ -76,8 +76,24 @@ cleanup() {
   done
   sleep 1
   for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[i]}" 2>/dev/null || true; done
-  if ((keep == 0)); then rm -rf --one-file-system "$root"; fi
+  if ((keep == 0)); then remove_root || true; fi
   return 0
+}
+# Every mount point at or under DIR, deepest first.
+mounts_under() { awk -v r="$1" '$2 == r || index($2, r "/") == 1 { print $2 }' /proc/self/mounts | sort -r; }
+# Removes the root only once nothing is mounted in it. A run that was killed
+# leaves its bind mounts behind (the cargo registry is mounted read-write, and
+# on the same device, so `rm --one-file-system` would walk into it and empty
+# the host's registry): unmount them first, and refuse if any stay.
+remove_root() {
+  local m
+  for m in $(mounts_under "$root"); do umount -l "$m" 2>/dev/null || true; done
+  if [[ -n $(mounts_under "$root") ]]; then
+    echo "refusing to remove $root: still mounted there:" >&2
+    mounts_under "$root" >&2
+    return 1
+  fi
+  rm -rf --one-file-system "$root"
 }
 trap cleanup EXIT
 bind() { # bind SRC DEST [ro]
@@ -94,7 +110,7 @@ if ((reuse)); then
 else
   echo "==> bare Debian root ($suite, minbase) in $root"
   if [[ -e $root ]]; then
-    rm -rf --one-file-system "$root"
+    remove_root
   fi
   mkdir -p "$root"
   debootstrap --variant=minbase --include=ca-certificates "$suite" "$root" "$mirror" >"$logs/debootstrap.log" 2>&1 ||

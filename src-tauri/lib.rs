@@ -20,7 +20,7 @@ use clipdex_library::ErrorCode;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use clipdex_library::{is_item_id, paths, Library, Model, WatchEvent, WatchOptions};
+use clipdex_library::{check_library_folder, is_item_id, paths, Library, Model, Recent, WatchEvent, WatchOptions};
 use tauri::{Emitter, Manager, Runtime};
 
 use crate::error::IpcError;
@@ -28,12 +28,16 @@ use crate::tasks::TaskSlot;
 
 /// What the app holds between commands.
 pub struct AppState {
-    pub library_dir: PathBuf,
+    /// The open library's folder (another can be opened: [`AppState::open_library`]).
+    library_dir: std::sync::Mutex<PathBuf>,
     pub model_dir: PathBuf,
     /// Where models are installed (`clipdex models pull` puts them there too).
     pub models_dir: PathBuf,
     runtime_dirs: Vec<PathBuf>,
-    library: tokio::sync::OnceCell<Arc<Library>>,
+    /// The open library, opened on first use.
+    library: tokio::sync::Mutex<Option<Arc<Library>>>,
+    /// Where the last library opened is remembered (none: not remembered).
+    recent: Option<Recent>,
     pub(crate) model: tokio::sync::Mutex<Option<Arc<Model>>>,
     /// A running index or retry (one at a time), to cancel or pause it.
     pub(crate) indexing: TaskSlot,
@@ -50,11 +54,12 @@ pub struct AppState {
 impl AppState {
     pub fn new(library_dir: PathBuf, model_dir: PathBuf, runtime_dirs: Vec<PathBuf>) -> Self {
         Self {
-            library_dir,
+            library_dir: std::sync::Mutex::new(library_dir),
             model_dir,
             models_dir: paths::models_dir(),
             runtime_dirs,
-            library: tokio::sync::OnceCell::new(),
+            library: tokio::sync::Mutex::new(None),
+            recent: None,
             model: tokio::sync::Mutex::new(None),
             indexing: TaskSlot::default(),
             model_task: TaskSlot::default(),
@@ -70,6 +75,17 @@ impl AppState {
         self
     }
 
+    /// Remembers each library opened in `recent`, for the next start.
+    pub fn with_recent(mut self, recent: Recent) -> Self {
+        self.recent = Some(recent);
+        self
+    }
+
+    /// The open library's folder.
+    pub fn library_dir(&self) -> PathBuf {
+        self.library_dir.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     /// Keeps the library's folders watched while the app runs.
     pub fn with_watching(mut self) -> Self {
         self.watch = true;
@@ -78,16 +94,45 @@ impl AppState {
 
     /// The library, opened on first use.
     pub async fn library(&self) -> Result<Arc<Library>, IpcError> {
-        self.library
-            .get_or_try_init(|| async {
-                let mut lib = Library::open(&self.library_dir).await?;
-                for d in &self.runtime_dirs {
-                    lib.add_runtime_dir(d.clone());
-                }
-                Ok::<_, IpcError>(Arc::new(lib))
-            })
-            .await
-            .cloned()
+        let mut open = self.library.lock().await;
+        if let Some(lib) = open.as_ref() {
+            return Ok(lib.clone());
+        }
+        let lib = self.open_at(&self.library_dir()).await?;
+        *open = Some(lib.clone());
+        Ok(lib)
+    }
+
+    async fn open_at(&self, dir: &std::path::Path) -> Result<Arc<Library>, IpcError> {
+        let mut lib = Library::open(dir).await?;
+        for d in &self.runtime_dirs {
+            lib.add_runtime_dir(d.clone());
+        }
+        Ok(Arc::new(lib))
+    }
+
+    /// Opens the library in `dir` (a folder the user picked: a library, an
+    /// empty folder or a new one) in place of the open one, and remembers it
+    /// for the next start. Refused while an index or a model task runs; on
+    /// any error the open library stays open. Callers restart the watcher.
+    pub async fn open_library(&self, dir: &std::path::Path) -> Result<PathBuf, IpcError> {
+        const BUSY: &str = "finish or cancel the running task before opening another library";
+        let mut open = self.library.lock().await;
+        if self.indexing.is_running() || self.model_task.is_running() {
+            return Err(IpcError::new(clipdex_library::ErrorCode::Busy, BUSY));
+        }
+        let dir = check_library_folder(dir)?;
+        let lib = self.open_at(&dir).await?;
+        let dir = lib.dir().to_path_buf();
+        if let Some(recent) = &self.recent {
+            recent.remember_library(&dir)?;
+        }
+        self.heatmap_task.cancel();
+        self.watcher.cancel();
+        *self.model.lock().await = None;
+        *open = Some(lib);
+        *self.library_dir.lock().unwrap_or_else(|p| p.into_inner()) = dir.clone();
+        Ok(dir)
     }
 
     /// The library's active model, opened once and kept; `None` while the
@@ -181,6 +226,7 @@ pub fn build_app<R: Runtime>(
             commands::search::query_image,
             commands::library::open_item,
             commands::library::remove_folder,
+            commands::library::library_open,
             commands::library::pause_indexing,
             commands::library::retry_failures
         ])
@@ -189,7 +235,8 @@ pub fn build_app<R: Runtime>(
 
 /// Starts the desktop app.
 pub fn run() {
-    let library_dir = paths::default_library_dir();
+    let recent = Recent::at(Recent::default_file());
+    let library_dir = paths::starting_library_dir(&recent);
     let model_dir = paths::default_model_dir();
     let builder = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
@@ -200,7 +247,7 @@ pub fn run() {
         });
     // The ONNX Runtime a package ships is found from the executable's folder
     // (clipdex_embed's bundled_dirs), so the app needs no extra folders here.
-    let state = AppState::new(library_dir, model_dir, Vec::new()).with_watching();
+    let state = AppState::new(library_dir, model_dir, Vec::new()).with_recent(recent).with_watching();
     let app = match build_app(builder, tauri::generate_context!(), state) {
         Ok(app) => app,
         Err(e) => {

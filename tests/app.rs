@@ -10,18 +10,18 @@ use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, Moc
 use tauri::webview::InvokeRequest;
 use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
 
-fn fixtures() -> PathBuf {
+pub(crate) fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
-fn app(library: &Path, model: &Path) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
+pub(crate) fn app(library: &Path, model: &Path) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
     let state = AppState::new(library.to_path_buf(), model.to_path_buf(), Vec::new());
     let app = build_app(mock_builder(), mock_context(noop_assets()), state).expect("build app");
     let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("window");
     (app, webview)
 }
 
-fn invoke(webview: &WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> Result<Value, Value> {
+pub(crate) fn invoke(webview: &WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> Result<Value, Value> {
     get_ipc_response(
         webview,
         InvokeRequest {
@@ -37,7 +37,7 @@ fn invoke(webview: &WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> Resul
     .map(|b| b.deserialize::<Value>().expect("json"))
 }
 
-fn photo_folder() -> tempfile::TempDir {
+pub(crate) fn photo_folder() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tmp");
     for f in ["astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg"] {
         let src = fixtures().join("photos").join(f);
@@ -227,7 +227,7 @@ fn the_window_may_call_only_what_its_capabilities_grant() {
 }
 
 /// Indexes `folder` through the `index_folders` command, as the window does.
-fn index_through_command(app: &tauri::App<MockRuntime>, folder: &Path) -> SummaryDto {
+pub(crate) fn index_through_command(app: &tauri::App<MockRuntime>, folder: &Path) -> SummaryDto {
     let (channel, _) = index_events();
     let folder = folder.to_string_lossy().into_owned();
     tauri::async_runtime::block_on(library::index_folders(
@@ -240,7 +240,7 @@ fn index_through_command(app: &tauri::App<MockRuntime>, folder: &Path) -> Summar
 }
 
 /// A real IPC channel that collects the index events sent on it.
-fn index_events() -> (Channel<IndexEvent>, Arc<Mutex<Vec<IndexEvent>>>) {
+pub(crate) fn index_events() -> (Channel<IndexEvent>, Arc<Mutex<Vec<IndexEvent>>>) {
     let events: Arc<Mutex<Vec<IndexEvent>>> = Arc::default();
     let sink = events.clone();
     let channel: Channel<IndexEvent> = Channel::new(move |body| {
@@ -512,77 +512,4 @@ fn library_panel_preview_and_outline_through_ipc() {
     assert_eq!((status.items, status.folders.len(), status.paused), (0, 0, false));
     assert!(photos.path().join("chelsea.png").exists());
     assert_eq!(invoke(&webview, "remove_folder", json!({ "folder": folder })).expect("again"), json!(false));
-}
-
-#[test]
-fn a_first_run_needs_a_model_until_one_is_installed_from_a_picked_folder() {
-    use clipdex_desktop::commands::models;
-    use clipdex_desktop::dto::{AppInfoDto, PullEventDto};
-    let lib = tempfile::tempdir().expect("lib");
-    let models_dir = tempfile::tempdir().expect("models");
-    let photos = photo_folder();
-    // Nothing installed, and the app's default model folder is not there.
-    let state = AppState::new(lib.path().to_path_buf(), models_dir.path().join("ViT-B-32__openai"), Vec::new())
-        .with_models_dir(models_dir.path().to_path_buf());
-    let app = build_app(mock_builder(), mock_context(noop_assets()), state).expect("build app");
-    let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("window");
-    let status = |webview: &WebviewWindow<MockRuntime>| -> StatusDto {
-        serde_json::from_value(invoke(webview, "library_status", json!({})).expect("status")).expect("dto")
-    };
-    assert!(status(&webview).needs_model, "a first run with no model asks for one");
-
-    // Adding a folder first is refused with its code, and adds no folder.
-    let (channel, _) = index_events();
-    let err = tauri::async_runtime::block_on(library::index_folders(
-        app.handle().clone(),
-        app.state::<AppState>(),
-        vec![photos.path().to_string_lossy().into_owned()],
-        channel,
-    ))
-    .expect_err("no model to index with");
-    assert_eq!(err.code.as_str(), "no_model", "{err:?}");
-    assert!(status(&webview).folders.is_empty());
-
-    // The folder the user picked is installed (copied, with progress) under its own name.
-    let install = |path: &Path| {
-        let seen: Arc<Mutex<Vec<PullEventDto>>> = Arc::default();
-        let sink = seen.clone();
-        let channel: Channel<PullEventDto> = Channel::new(move |body| {
-            if let tauri::ipc::InvokeResponseBody::Json(s) = body {
-                sink.lock().expect("lock").push(serde_json::from_str(&s).expect("event"));
-            }
-            Ok(())
-        });
-        let entry = tauri::async_runtime::block_on(models::models_install(
-            app.state::<AppState>(),
-            path.to_string_lossy().into_owned(),
-            channel,
-        ))
-        .expect("install");
-        let seen = seen.lock().expect("lock").clone();
-        (entry, seen)
-    };
-    let (entry, progress) = install(&fixtures().join("tiny-clip"));
-    assert!(entry.id == "tiny-clip" && entry.installed, "{entry:?}");
-    let last = progress.last().expect("progress was sent");
-    assert!(last.total > 0 && last.done == last.total, "{progress:?}");
-    assert!(!status(&webview).needs_model, "an installed model is enough to start");
-    // Picking the same folder again never replaces the installed model.
-    let (again, _) = install(&fixtures().join("tiny-clip"));
-    assert_eq!(again.id, "tiny-clip-2");
-    let err = invoke(&webview, "models_install", json!({"path": "/no/such/model", "onEvent": "__CHANNEL__:9"}))
-        .expect_err("a path that is not a model");
-    assert!(err["code"].is_string() && err["message"].as_str().is_some_and(|m| m.contains("/no/such/model")), "{err}");
-
-    // The first folder is indexed with the installed model, and the library records it.
-    let summary = index_through_command(&app, photos.path());
-    assert_eq!(summary.indexed, 4);
-    let s = status(&webview);
-    assert!(s.model_id.as_deref().is_some_and(|id| id.starts_with("tiny-clip@")), "{s:?}");
-    assert!(s.model_dir.as_deref().is_some_and(|d| d.starts_with(&*models_dir.path().to_string_lossy())), "{s:?}");
-    assert!(!s.needs_model && s.suggested_folder.is_none(), "a library with folders is offered none");
-
-    let info: AppInfoDto = serde_json::from_value(invoke(&webview, "app_info", json!({})).expect("info")).expect("dto");
-    assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
-    assert_eq!(info.models, models_dir.path().display().to_string());
 }

@@ -2,5 +2,7 @@
 //!
 //! - `app`: the real Tauri commands on Tauri's mock runtime, against a real
 //!   library and the fixture model.
+//! - `start`: a first run, and opening another library (remembered).
 
 mod app;
+mod start;

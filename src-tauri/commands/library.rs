@@ -33,12 +33,26 @@ pub async fn library_status(state: State<'_, AppState>) -> Result<StatusDto, Ipc
     Ok(dto)
 }
 
+/// Opens another library in a folder the user picked in the window's folder
+/// dialog (an existing library, an empty folder or a new one) and remembers
+/// it for the next start; the status of the library now open.
+#[tauri::command]
+pub async fn library_open<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<StatusDto, IpcError> {
+    state.open_library(Path::new(&path)).await?;
+    crate::restart_watcher(&app);
+    library_status(state).await
+}
+
 /// The app's version and where it keeps things, for the About panel.
 #[tauri::command]
 pub fn app_info<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> AppInfoDto {
     AppInfoDto {
         version: app.package_info().version.to_string(),
-        library: state.library_dir.display().to_string(),
+        library: state.library_dir().display().to_string(),
         models: state.models_dir.display().to_string(),
     }
 }
@@ -55,9 +69,11 @@ pub async fn index_folders<R: Runtime>(
     if folders.is_empty() {
         return Err(IpcError::new(ErrorCode::NoFolders, "choose at least one folder to add"));
     }
-    let cancel = state.indexing.begin_exclusive(INDEXING_BUSY)?;
-    let result = run_index(&state, folders, &on_event, &cancel).await;
-    state.indexing.finish(&cancel);
+    let state = state.inner();
+    let result = state
+        .indexing
+        .exclusive(INDEXING_BUSY, |cancel| async move { run_index(state, folders, &on_event, &cancel).await })
+        .await;
     // The new folders are watched from now on.
     crate::restart_watcher(&app);
     result
@@ -125,24 +141,25 @@ pub async fn retry_failures<R: Runtime>(
     paths: Vec<String>,
     on_event: Channel<IndexEvent>,
 ) -> Result<SummaryDto, IpcError> {
-    let cancel = state.indexing.begin_exclusive(INDEXING_BUSY)?;
-    let result = async {
-        let library = state.library().await?;
-        let model = state
-            .search_model(&library)
-            .await?
-            .ok_or_else(|| IpcError::new(ErrorCode::NoModel, "the library has no model yet; add a folder first"))?;
-        let summary = library
-            .retry_failures(&paths, model, &cancel, |p| {
-                let _ = on_event.send(progress_event(p));
-            })
-            .await?;
-        let dto = summary_dto(summary);
-        let _ = on_event.send(IndexEvent::Finished { summary: dto.clone() });
-        Ok(dto)
-    }
-    .await;
-    state.indexing.finish(&cancel);
+    let state = state.inner();
+    let result = state
+        .indexing
+        .exclusive(INDEXING_BUSY, |cancel| async move {
+            let library = state.library().await?;
+            let model = state
+                .search_model(&library)
+                .await?
+                .ok_or_else(|| IpcError::new(ErrorCode::NoModel, "the library has no model yet; add a folder first"))?;
+            let summary = library
+                .retry_failures(&paths, model, &cancel, |p| {
+                    let _ = on_event.send(progress_event(p));
+                })
+                .await?;
+            let dto = summary_dto(summary);
+            let _ = on_event.send(IndexEvent::Finished { summary: dto.clone() });
+            Ok(dto)
+        })
+        .await;
     crate::restart_watcher(&app);
     result
 }

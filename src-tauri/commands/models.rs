@@ -84,23 +84,23 @@ pub async fn models_use<R: Runtime>(
 ) -> Result<SwitchDto, IpcError> {
     let library = state.library().await?;
     let dir = shelf(&state).folder_of(&library, &id).await?;
-    let cancel = state.model_task.begin_exclusive(MODEL_TASK_BUSY)?;
-    let result = async {
-        let model = clipdex_library::open_model(&dir, library.runtime_dirs()).await?;
-        let summary = library
-            .use_model(model.clone(), &cancel, |p| {
-                let _ = on_event.send(progress_event(p));
-            })
-            .await?;
-        if summary.activated {
-            *state.model.lock().await = Some(model.clone());
-            crate::restart_watcher(&app);
-        }
-        Ok(SwitchDto::of(model.info().id.clone(), &summary))
-    }
-    .await;
-    state.model_task.finish(&cancel);
-    result
+    let state = state.inner();
+    state
+        .model_task
+        .exclusive(MODEL_TASK_BUSY, |cancel| async move {
+            let model = clipdex_library::open_model(&dir, library.runtime_dirs()).await?;
+            let summary = library
+                .use_model(model.clone(), &cancel, |p| {
+                    let _ = on_event.send(progress_event(p));
+                })
+                .await?;
+            if summary.activated {
+                *state.model.lock().await = Some(model.clone());
+                crate::restart_watcher(&app);
+            }
+            Ok(SwitchDto::of(model.info().id.clone(), &summary))
+        })
+        .await
 }
 
 /// Stops a running download (kept, resumable) or switch (kept, resumable).

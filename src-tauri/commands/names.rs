@@ -7,6 +7,7 @@
     "query_image",
     "index_folders",
     "library_status",
+    "library_open",
     "cancel_indexing",
     "pause_indexing",
     "retry_failures",

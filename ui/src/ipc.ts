@@ -199,6 +199,8 @@ export function modelsInstall(path: string, onEvent: (e: PullEvent) => void): Pr
   channel.onmessage = onEvent;
   return invoke<ModelEntry>("models_install", { path, onEvent: channel });
 }
+/** Opens another library in a folder the user picked (a library, an empty folder or a new one); remembered for the next start. */
+export const libraryOpen = (path: string) => invoke<Status>("library_open", { path });
 /** The app's version and where it keeps the library and models. */
 export const appInfo = () => invoke<AppInfo>("app_info");
 export function modelsUse(id: string, onEvent: (e: IndexEvent) => void): Promise<Switch> {

@@ -24,6 +24,7 @@ pub mod labels;
 mod lock;
 pub mod paths;
 pub mod query;
+mod recent;
 mod state;
 mod status;
 
@@ -58,6 +59,7 @@ pub use query::compare::{Comparison, ModelRun, ScoreStats};
 pub use query::{
     decode_image_file, Hit, Mode, SearchOptions, SearchResults, Sort, Why, QUERY_IMAGES_HELD, QUERY_IMAGE_MAX_BYTES,
 };
+pub use recent::{check_library_folder, Recent};
 pub use state::{is_item_id, DEFAULT_LOCK_WAIT, DEFAULT_VERSION_RETENTION};
 pub use status::Status;
 

@@ -15,6 +15,15 @@ pub fn default_library_dir() -> PathBuf {
     dirs::data_local_dir().unwrap_or_else(|| PathBuf::from(".")).join("clipdex").join("library")
 }
 
+/// The library the window opens: `CLIPDEX_LIBRARY`, else the one it opened
+/// last (if its folder still exists), else [`default_library_dir`].
+pub fn starting_library_dir(recent: &crate::Recent) -> PathBuf {
+    if std::env::var_os("CLIPDEX_LIBRARY").is_some_and(|p| !p.is_empty()) {
+        return default_library_dir();
+    }
+    recent.library().unwrap_or_else(default_library_dir)
+}
+
 /// `CLIPDEX_MODELS`, else `<platform cache dir>/clipdex/models`: where
 /// `clipdex models pull` installs, one folder per model id.
 pub fn models_dir() -> PathBuf {

@@ -2,7 +2,8 @@
 // no model (the registry's models, the recommended one first; a download
 // with progress and cancel; an offline install from a picked folder), no
 // folders (the Pictures folder offered), and the first index running (a
-// search shows what is indexed so far, and again as more arrives).
+// search shows what is indexed so far, and again as more arrives), and
+// opening another library from Settings.
 import { expect, test, type Page } from "@playwright/test";
 import { fileURLToPath } from "node:url";
 import AxeBuilder from "@axe-core/playwright";
@@ -107,4 +108,28 @@ test("Settings says which version this is and where the library and models live"
   await expect(about).toContainText("Version 0.1.0");
   await expect(about).toContainText("/home/me/.local/share/clipdex/library");
   await expect(about).toContainText("/home/me/.cache/clipdex/models");
+});
+
+test("another library opens from a picked folder; a folder of photos is refused and the open library stays", async ({ page }) => {
+  await start(page, {});
+  await expect(page.getByRole("button", { name: "4 photos" })).toBeVisible();
+  await page.keyboard.press("Control+,");
+  const about = page.getByRole("region", { name: "About Clipdex" });
+  const open = about.getByRole("button", { name: "Open another library…" });
+
+  await page.evaluate(() => ((window as any).__pick = "/home/me/Pictures"));
+  await open.click();
+  await expect(about.getByRole("alert")).toContainText("not a Clipdex library");
+  await expect(about.getByTestId("library-path")).toHaveText("/home/me/.local/share/clipdex/library");
+
+  const before = (await calls(page, "library_status")).length;
+  await page.evaluate(() => ((window as any).__pick = "/media/usb/trip-library"));
+  await open.click();
+  await expect(about.getByTestId("library-path")).toHaveText("/media/usb/trip-library");
+  await expect(about.getByRole("alert")).toHaveCount(0);
+  expect((await calls(page, "library_open")).map((c) => c.args.path)).toEqual(["/home/me/Pictures", "/media/usb/trip-library"]);
+  // The window asks the new library for its status: empty, so it offers the Pictures folder.
+  await expect.poll(async () => (await calls(page, "library_status")).length).toBeGreaterThan(before);
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("button", { name: "Add your Pictures folder" })).toBeVisible();
 });

@@ -55,6 +55,7 @@
  *   models_install: (a: { path: string, onEvent: ChannelRef }) => Promise<ModelEntry>,
  *   cancel_model_task: () => boolean,
  *   app_info: () => AppInfo,
+ *   library_open: (a: { path: string }) => Status,
  *   "plugin:event|listen": (a: { event: string, handler: number }) => number,
  *   "plugin:event|unlisten": () => null,
  * }} Handlers
@@ -284,6 +285,15 @@
       return !!w.__fetch;
     },
     app_info: () => ({ version: "0.1.0", library: status.library, models: "/home/me/.cache/clipdex/models" }),
+    // Another library: a folder of photos is refused, as the engine does; an
+    // empty folder opens as a new, empty library.
+    library_open: (a) => {
+      if (a.path.endsWith("/Pictures")) {
+        throw refusal("bad_argument", `${a.path} already holds other files and is not a Clipdex library; choose an empty folder or an existing library`);
+      }
+      Object.assign(status, { library: a.path, items: 0, files: 0, folders: [], failures: [], watching: [], suggestedFolder: "/home/me/Pictures" });
+      return JSON.parse(JSON.stringify(status));
+    },
     "plugin:event|listen": (a) => {
       listeners.push(a);
       return nextId++;
