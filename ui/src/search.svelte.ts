@@ -64,7 +64,8 @@ export class SearchState {
   );
 
   #hooks: SearchHooks;
-  #loadingMore = false;
+  /** A next page is being fetched (the grid shows a spinner only then). */
+  loadingMore = $state(false);
   #lastAsked: Asked | null = null;
   #generation = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -128,8 +129,8 @@ export class SearchState {
 
   /** The next page of the query that was searched (not what the box holds now). */
   async loadMore() {
-    if (this.#loadingMore || !this.more || !this.#lastAsked) return;
-    this.#loadingMore = true;
+    if (this.loadingMore || !this.more || !this.#lastAsked) return;
+    this.loadingMore = true;
     const mine = this.#generation;
     const asked = this.#lastAsked;
     const appendable = asked.appendable;
@@ -151,7 +152,7 @@ export class SearchState {
         this.more = false;
       }
     } finally {
-      this.#loadingMore = false;
+      this.loadingMore = false;
     }
   }
 
