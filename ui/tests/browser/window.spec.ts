@@ -205,8 +205,11 @@ test("the failures list says which files could not be read and why, and retries 
 
 test("the footer's facts read as words, separated by spaced dots", async ({ page }) => {
   // Svelte drops the space that starts an {#if} block: each separator is an expression.
-  await expect(page.locator("footer")).toContainText("model ViT-B-32__openai@12345678 · cpu");
+  await expect(page.locator("footer")).toContainText("ViT-B-32__openai · CPU");
   await expect(page.locator("footer")).toContainText("4 photos");
+  // Words, not internals: no content hash, no library path (Settings › About has it).
+  await expect(page.locator("footer")).not.toContainText("@12345678");
+  await expect(page.locator("footer")).not.toContainText("/home/me/.local/share/clipdex/library");
 });
 
 test("keyboard: the models panel opens with Ctrl+Shift+M and closes with Esc", async ({ page }) => {
