@@ -121,8 +121,8 @@ impl AppState {
         if self.indexing.is_running() || self.model_task.is_running() {
             return Err(IpcError::new(clipdex_library::ErrorCode::Busy, BUSY));
         }
-        let dir = check_library_folder(dir)?;
-        let lib = self.open_at(&dir).await?;
+        check_library_folder(dir)?;
+        let lib = self.open_at(dir).await?;
         let dir = lib.dir().to_path_buf();
         if let Some(recent) = &self.recent {
             recent.remember_library(&dir)?;

@@ -63,16 +63,16 @@ impl Recent {
 /// Whether `dir` can be opened as a library: a Clipdex library already, an
 /// empty folder, or a new folder in an existing one. A folder holding other
 /// files (the user's photos, say) is refused, so a library never spreads its
-/// database among someone's files. Returns the folder, made absolute.
-pub fn check_library_folder(dir: &Path) -> Result<PathBuf> {
+/// database among someone's files. The folder must be absolute (as a
+/// folder dialog gives it).
+pub fn check_library_folder(dir: &Path) -> Result<()> {
     let bad = |why: &str| LibraryError::BadArgument(format!("{} {why}", dir.display()));
     if !dir.is_absolute() {
         return Err(bad("is not an absolute path; choose a folder"));
     }
     match std::fs::read_dir(dir) {
         Ok(mut entries) => {
-            let is_library = dir.join("db").is_dir();
-            if !is_library && entries.next().is_some() {
+            if !clipdex_store::holds_database(dir) && entries.next().is_some() {
                 return Err(bad(
                     "already holds other files and is not a Clipdex library; choose an empty folder or an existing library",
                 ));
@@ -85,7 +85,7 @@ pub fn check_library_folder(dir: &Path) -> Result<PathBuf> {
         }
         Err(source) => return Err(LibraryError::Io { path: dir.to_path_buf(), source }),
     }
-    Ok(dir.to_path_buf())
+    Ok(())
 }
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ use lancedb::{Connection, Table};
 
 pub use error::{Result, StoreError};
 pub use meta::{CalibrationRecord, ModelEntry, Reported, Throughput};
-pub use open::Recovery;
+pub use open::{holds_database, Recovery};
 pub use records::{
     Audit, Details, FailureRecord, FileRecord, FileStamp, IndexAction, ItemRecord, Known, Located, Scored, Tag,
     VectorIndexInfo, VectorRecord,

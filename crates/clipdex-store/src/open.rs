@@ -238,6 +238,16 @@ async fn migrate_single_model_items(db: &Connection, meta: &Table, items: &Table
     Ok(())
 }
 
+/// The database's folder inside a library folder.
+fn db_dir(dir: &Path) -> std::path::PathBuf {
+    dir.join("db")
+}
+
+/// Whether `dir` already holds a database (that is, is a library).
+pub fn holds_database(dir: &Path) -> bool {
+    db_dir(dir).is_dir()
+}
+
 impl Store {
     /// Opens (creating if needed) the database inside `dir`. A damaged
     /// table is reported, never rolled back: see [`Store::open_with`].
@@ -248,7 +258,7 @@ impl Store {
     /// Opens the database, treating damaged tables as `recovery` says.
     /// [`Recovery::RollBack`] only while holding the library's writer lock.
     pub async fn open_with(dir: &Path, recovery: Recovery) -> Result<Self> {
-        let db_dir = dir.join("db");
+        let db_dir = db_dir(dir);
         std::fs::create_dir_all(&db_dir)
             .map_err(|source| StoreError::CreateDir { path: db_dir.display().to_string(), source })?;
         let uri = db_dir.to_string_lossy().into_owned();
