@@ -108,6 +108,20 @@ fn commands_index_search_and_report_status_through_ipc() {
     )
     .expect("dto");
     assert!(default.default_cutoff && default.cutoff.is_some(), "{default:?}");
+    // The calibrated cutoff is a divider, not a wall: every photo is there, the matches first and counted.
+    let matches = default.matches.expect("counted");
+    assert_eq!(default.hits.len(), 4, "{default:?}");
+    let cut = default.cutoff.unwrap_or(f32::MAX);
+    assert!(default.hits.iter().skip(matches).all(|h| h.score < cut && h.why.keyword_rank.is_none()), "{default:?}");
+    // An empty query, or filters alone, browse the library newest first, counted exactly.
+    let browsed: SearchDto =
+        serde_json::from_value(invoke(&webview, "search", json!({"query": ""})).expect("browse")).expect("dto");
+    assert!(browsed.browsed && browsed.total == Some(4) && browsed.hits.len() == 4, "{browsed:?}");
+    assert!(browsed.hits.windows(2).all(|w| w[0].date >= w[1].date), "{browsed:?}");
+    let filtered: SearchDto =
+        serde_json::from_value(invoke(&webview, "search", json!({"query": "ext:jpg"})).expect("browse")).expect("dto");
+    assert!(filtered.browsed && filtered.total == Some(1), "{filtered:?}");
+    assert!(filtered.hits[0].path.ends_with("rocket.jpg"), "{filtered:?}");
     let err = invoke(&webview, "search", json!({"query": "x", "mode": "fuzzy"})).expect_err("bad mode");
     assert_eq!(err["code"], "bad_argument", "{err}");
 

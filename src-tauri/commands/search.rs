@@ -21,7 +21,10 @@ const MAX_OFFSET: usize = 100_000_000;
 /// plus `images`: tokens of pictures registered with `query_image`. The
 /// answer carries the query's outline (its parts, with UTF-16 offsets into
 /// `query` as sent, or where it stops making sense: then there are no hits,
-/// and no error). `minScore` overrides the
+/// and no error). A query without terms or images (empty, or filters only)
+/// browses the library newest first, with its exact `total`. Sorted by
+/// relevance, the matches below the cutoff follow the others (the window's
+/// "Weaker matches"), and `matches` counts those above it. `minScore` moves the
 /// calibrated cutoff; `mode` is `hybrid` (default), `vector` or `keyword`;
 /// `sort` is `relevance` or `date`; `lang` is the query's language (the UI
 /// language: a BCP-47 tag), used by text towers that take a language code
@@ -53,7 +56,7 @@ pub async fn search(
         let most = clipdex_library::QUERY_IMAGES_HELD;
         return Err(IpcError::new(ErrorCode::BadArgument, format!("{n} query images; a query takes {most} at most")));
     }
-    if (text.is_empty() && image_tokens.is_empty()) || outline.error.is_some() {
+    if outline.error.is_some() {
         return Ok(SearchDto { outline, ..SearchDto::default() });
     }
     let bad = |m: String| IpcError::new(ErrorCode::BadArgument, m);
@@ -66,6 +69,8 @@ pub async fn search(
         sort: sort.as_deref().map(str::parse::<Sort>).transpose().map_err(bad)?.unwrap_or_default(),
         image_tokens,
         lang,
+        browse_empty: true,
+        weaker: true,
         ..SearchOptions::default()
     };
     let library = state.library().await?;

@@ -90,8 +90,15 @@ pub struct SearchDto {
     pub cutoff: Option<f32>,
     /// Whether it is the library's calibrated default (the slider's home).
     pub default_cutoff: bool,
-    /// Vector matches the cutoff left out.
+    /// Vector matches below the cutoff (they follow the matches, as weaker ones).
     pub below_cutoff: usize,
+    /// Results above the cutoff in all pages together, exactly (not when browsing):
+    /// the first `matches - offset` hits of this page are matches, the rest weaker.
+    pub matches: Option<usize>,
+    /// Browsing: the photos listed in all pages together, exactly.
+    pub total: Option<usize>,
+    /// The query had no terms: the library, newest first (scores are 0).
+    pub browsed: bool,
     /// The query as the engine read it.
     pub outline: OutlineDto,
 }
@@ -103,6 +110,9 @@ impl SearchDto {
             cutoff: found.cutoff,
             default_cutoff: found.default_cutoff,
             below_cutoff: found.below_cutoff,
+            matches: found.matches,
+            total: found.total,
+            browsed: found.browsed,
             outline,
         }
     }

@@ -95,6 +95,9 @@ describe("search over IPC", () => {
       cutoff: 0.2,
       defaultCutoff: true,
       belowCutoff: 3,
+      matches: 0,
+      total: null,
+      browsed: false,
       outline: { parts: [{ start: 0, atomStart: 0, end: 5, kind: "text", label: "a dog", weight: 1 }], error: null },
     };
     mockIPC((cmd, args) => {

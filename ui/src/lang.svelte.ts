@@ -22,6 +22,9 @@ export const count = (x: number) => x.toLocaleString(language());
 export const day = (ms: number) =>
   new Date(ms).toLocaleDateString(language(), { year: "numeric", month: "short", day: "numeric" });
 
+/** A month (ms since the epoch), as the window's language writes it: a heading while browsing. */
+export const month = (ms: number) => new Date(ms).toLocaleDateString(language(), { year: "numeric", month: "long" });
+
 /** What a running index is doing, in words. */
 export function phaseText(p: { phase: string; done: number; total: number }): string {
   const v = { done: count(p.done), total: count(p.total) };

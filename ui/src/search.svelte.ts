@@ -1,6 +1,7 @@
 // What the window searches for and what came back: the query (its text and
 // any dropped or pasted images), the query's outline, the result options,
-// and the results a page at a time. One `search` call per run: its answer
+// and the results a page at a time. An empty query (or filters alone)
+// browses the library, newest first. One `search` call per run: its answer
 // carries the outline too. Only the newest search may write results: a
 // slow old answer never overwrites a newer one.
 import { SvelteMap } from "svelte/reactivity";
@@ -43,8 +44,14 @@ export class SearchState {
   mode = $state<Mode>("hybrid");
   sort = $state<Sort>("relevance");
   queryImages = $state<QueryImage[]>([]);
-  /** What the shown results are for ("" when none are shown). */
+  /** What the shown results are for ("" when none are shown, or the library is browsed). */
   searched = $state("");
+  /** The library is shown newest first (the query has no terms). */
+  browsing = $state(false);
+  /** Results above the cutoff, in all pages (a search); the rest are weaker matches. */
+  matches = $state<number | null>(null);
+  /** Photos listed in all pages (browsing). */
+  total = $state<number | null>(null);
   searching = $state(false);
   /** Whether another page may follow. */
   more = $state(false);
@@ -55,6 +62,9 @@ export class SearchState {
   resultsKey = $state(0);
   // Thumbnails of items seen, for `similar:` chips.
   readonly thumbs = new SvelteMap<string, string>();
+
+  /** Results are on screen: a search's, or the library browsed. */
+  readonly shown = $derived(this.searched !== "" || this.browsing);
 
   /** The outline is worth showing: more than one plain term, or weights, images, items, filters. */
   readonly showParts = $derived(
@@ -84,15 +94,6 @@ export class SearchState {
     const text = this.query;
     const mine = ++this.#generation;
     this.#hooks.onStart();
-    if (!text.trim() && this.queryImages.length === 0) {
-      this.hits = [];
-      this.searched = "";
-      this.outline = null;
-      this.more = false;
-      this.searching = false;
-      this.changed = false;
-      return;
-    }
     this.searching = true;
     // The engine reads the query trimmed, and its outline counts from there;
     // the window's edits count in the text as typed.
@@ -109,14 +110,18 @@ export class SearchState {
       // By relevance without filters, pages join up (the engine's fusion does
       // not depend on depth): next pages are appended. Sorted by date or
       // filtered, the order depends on the pool ranked: the longer list is asked again.
-      const appendable = params.sort === "relevance" && !o.parts.some((p) => p.kind === "filter");
+      // Browsing, the engine lists the whole (filtered) library in one order: pages join up too.
+      const appendable = result.browsed || (params.sort === "relevance" && !o.parts.some((p) => p.kind === "filter"));
       this.#lastAsked = { text: sent, appendable, ...params };
       this.changed = false;
       this.hits = result.hits;
       this.resultsKey++;
       for (const h of result.hits) this.thumbs.set(h.id, h.thumbnail);
-      this.more = result.hits.length === PAGE;
-      this.searched = text.trim() || this.queryImages.map((i) => i.name).join(", ");
+      this.more = result.total !== null ? result.hits.length < result.total : result.hits.length === PAGE;
+      this.browsing = result.browsed;
+      this.matches = result.matches;
+      this.total = result.total;
+      this.searched = result.browsed ? "" : text.trim() || this.queryImages.map((i) => i.name).join(", ");
       this.cutoff = result.cutoff;
       this.belowCutoff = result.belowCutoff;
       this.#hooks.onError(null);
@@ -145,7 +150,12 @@ export class SearchState {
       } else {
         this.hits = result.hits;
       }
-      this.more = result.hits.length === limit && (appendable || limit < MAX_RESULTS);
+      this.more =
+        result.total !== null
+          ? this.hits.length < result.total
+          : result.hits.length === limit && (appendable || limit < MAX_RESULTS);
+      this.matches = result.matches;
+      this.total = result.total;
     } catch (e) {
       if (mine === this.#generation) {
         this.#hooks.onError(asIpcError(e));

@@ -80,9 +80,22 @@ cutoff: number | null,
  */
 defaultCutoff: boolean, 
 /**
- * Vector matches the cutoff left out.
+ * Vector matches below the cutoff (they follow the matches, as weaker ones).
  */
 belowCutoff: number, 
+/**
+ * Results above the cutoff in all pages together, exactly (not when browsing):
+ * the first `matches - offset` hits of this page are matches, the rest weaker.
+ */
+matches: number | null, 
+/**
+ * Browsing: the photos listed in all pages together, exactly.
+ */
+total: number | null, 
+/**
+ * The query had no terms: the library, newest first (scores are 0).
+ */
+browsed: boolean, 
 /**
  * The query as the engine read it.
  */

@@ -38,6 +38,7 @@ mod rows;
 mod schema;
 mod search;
 mod spaces;
+mod timeline;
 mod upkeep;
 mod vector_index;
 mod write;
@@ -55,6 +56,7 @@ pub use records::{
 };
 pub use schema::{space_of_table, space_table};
 pub use search::with_paths;
+pub use timeline::Dated;
 pub use vector_index::DEFAULT_ANN_THRESHOLD;
 
 /// How stale a read may be with respect to another process's commits.

@@ -65,6 +65,7 @@
  * @typedef {{
  *   __calls: Call[],
  *   __total: Record<string, number>,
+ *   __matches: Record<string, number>,
  *   __outlines: Record<string, Outline>,
  *   __queryImages: Set<string>,
  *   __delays: Record<string, number>,
@@ -121,8 +122,22 @@
     tags: [{ label: name, score: 0.3 }],
     why: { vectorRank: i + 1, keywordRank: null, keywordFields: [], fused: 0.02 },
   });
-  // `window.__total[query]` makes a query match that many items (paged like the real command).
+  // `window.__total[query]` makes a query rank that many items (paged like
+  // the real command); `window.__matches[query]`, how many of them are above the cutoff.
   w.__total = {};
+  w.__matches = {};
+  /** The score of the `i`th of `total` results. @param {number} i @param {number} total */
+  const score = (i, total) => 0.31 - i * (0.2 / Math.max(total, 10));
+  /**
+   * The library browsed: photos newest first, four days apart from 28 Dec 2024 back.
+   * @param {number} total @param {number} [offset] @param {number} [limit] @returns {Hit[]}
+   */
+  const browse = (total, offset = 0, limit = 60) =>
+    Array.from({ length: Math.max(0, Math.min(limit, total - offset)) }, (_, k) => {
+      const i = offset + k;
+      const h = hit(`photo-${i}`, 0, i);
+      return { ...h, date: Date.UTC(2024, 11, 28, 12) - i * 4 * 86_400_000, why: { ...h.why, vectorRank: null, fused: 0 } };
+    });
   /** @param {string} q @param {number} [offset] @param {number} [limit] @returns {Hit[]} */
   const results = (q, offset = 0, limit = 60) => {
     const word = (q || "photo").split(/[ ,]/)[0] || "photo";
@@ -130,7 +145,7 @@
     const n = Math.max(0, Math.min(limit, total - offset));
     return Array.from({ length: n }, (_, k) => {
       const i = offset + k;
-      return hit(`${word}-${i}`, 0.31 - i * (0.2 / Math.max(total, 10)), i);
+      return hit(`${word}-${i}`, score(i, total), i);
     });
   };
   // Outlines the real parser would give, per query; anything else is one text term.
@@ -207,15 +222,26 @@
       const unknown = images.find((t) => !queryImages.has(t));
       if (unknown) throw refusal("bad_argument", `the query image ${unknown} is no longer held; add the picture again`);
       const o = outline(text);
+      const none = { hits: [], cutoff: null, defaultCutoff: false, belowCutoff: 0, matches: null, total: null, browsed: false };
       // A query that stops making sense: no hits, and no error.
-      if (o.error || (!text && images.length === 0)) {
-        return { hits: [], cutoff: null, defaultCutoff: false, belowCutoff: 0, outline: o };
+      if (o.error) return { ...none, outline: o };
+      // No terms (empty, or filters alone): the library, newest first.
+      if (images.length === 0 && o.parts.every((p) => p.kind === "filter")) {
+        if (status.items === 0 || status.needsModel) return { ...none, outline: o };
+        const total = w.__total[text] ?? status.items;
+        return { ...none, hits: browse(total, a.offset, a.limit), total, browsed: true, outline: o };
       }
+      const total = w.__total[text] ?? 4;
+      // Matches score at least the cutoff (0.2); the rest follow as weaker ones.
+      const matches = w.__matches[text] ?? Array.from({ length: total }, (_, i) => score(i, total)).filter((s) => s >= 0.2).length;
       return {
         hits: results(text || "similar", a.offset, a.limit),
         cutoff: 0.2,
         defaultCutoff: true,
-        belowCutoff: 2,
+        belowCutoff: total - matches,
+        matches,
+        total: null,
+        browsed: false,
         outline: o,
       };
     },

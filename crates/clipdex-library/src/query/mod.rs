@@ -3,6 +3,7 @@
 //! "more like this". The query language is in [`parse`], the pure fusion
 //! steps in [`fusion`], filters in [`filter`].
 
+mod browse;
 pub(crate) mod compare;
 pub(crate) mod filter;
 pub mod fusion;
@@ -13,7 +14,7 @@ pub(crate) mod options;
 mod outline;
 pub mod parse;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -62,13 +63,16 @@ impl<'a> Searcher<'a> {
         if opts.paths_as_text {
             q.paths_as_text();
         }
-        self.check().await?;
         for p in &opts.images {
             q.terms.push(Term { weight: 1.0, kind: TermKind::Image(p.clone()) });
         }
         if q.terms.is_empty() && opts.image_bytes.is_empty() && opts.image_tokens.is_empty() {
+            if opts.browse_empty && opts.limit > 0 {
+                return browse::browse(self.state, &q, opts).await;
+            }
             return Err(LibraryError::EmptyQuery);
         }
+        self.check().await?;
         let filters = ItemFilter::from_query(&q.filters)?;
         let has_text = q.terms.iter().any(|t| matches!(t.kind, TermKind::Text(_)));
         let has_image = !opts.image_bytes.is_empty()
@@ -125,16 +129,27 @@ impl<'a> Searcher<'a> {
                 store.nearest(&model.info().id, &vector, fetch, false).await
             }
         };
-        let (near, keyword_rows) =
+        let (mut near, keyword_rows) =
             tokio::try_join!(nearest, store.scored_by_id(&model.info().id, &keyword_ids, &vector))?;
         let passes = |score: f32| cutoff.is_none_or(|c| score >= c);
+        // The count of matches is exact: when every row fetched passes the cutoff, all are read.
+        let saturated = near.len() >= fetch && near.last().is_some_and(|r| passes(r.score));
+        if opts.mode != Mode::Keyword && cutoff.is_some() && saturated {
+            let all = store.count_vectors(&model.info().id).await?;
+            near = store.nearest(&model.info().id, &vector, all, true).await?;
+        }
         let below_cutoff = near.iter().filter(|r| !passes(r.score)).count();
         let vector_ids: Vec<String> = near.iter().filter(|r| passes(r.score)).map(|r| r.id.clone()).collect();
-        let fused: Vec<(String, f32)> = match opts.mode {
+        let mut fused: Vec<(String, f32)> = match opts.mode {
             Mode::Vector => vector_ids.iter().map(|id| (id.clone(), 0.0)).collect(),
             Mode::Keyword => fusion::rrf(&[&keyword_ids]),
             Mode::Hybrid => fusion::fuse(&[&vector_ids, &keyword_ids], fusion::FUSE_DEPTH),
         };
+        let strong: HashSet<String> = fused.iter().map(|(id, _)| id.clone()).collect();
+        if opts.weaker && opts.sort == Sort::Relevance {
+            // Below the matches, the rest in cosine order.
+            fused.extend(near.iter().filter(|r| !strong.contains(&r.id)).map(|r| (r.id.clone(), 0.0)));
+        }
         let mut rows: HashMap<String, Scored> = keyword_rows.into_iter().map(|r| (r.id.clone(), r)).collect();
         rows.extend(near.into_iter().map(|r| (r.id.clone(), r)));
         let ordered = fused.iter().filter_map(|(id, _)| rows.remove(id));
@@ -171,11 +186,20 @@ impl<'a> Searcher<'a> {
         if opts.sort == Sort::Date {
             hits.sort_by_key(|h| std::cmp::Reverse(h.date_ns()));
         }
+        let matches = if page_only { strong.len() } else { hits.iter().filter(|h| strong.contains(&h.id)).count() };
         if !page_only {
             hits.drain(..opts.offset.min(hits.len()));
         }
         hits.truncate(limit);
-        Ok(SearchResults { hits, cutoff, default_cutoff, below_cutoff })
+        Ok(SearchResults {
+            hits,
+            cutoff,
+            default_cutoff,
+            below_cutoff,
+            matches: Some(matches),
+            total: None,
+            browsed: false,
+        })
     }
 
     /// "More like this": items nearest to a library item (by id or indexed
@@ -208,7 +232,7 @@ impl<'a> Searcher<'a> {
             h.details = details.get(&h.id).cloned();
             h.why = Why { vector_rank: Some(rank + 1), ..Why::default() };
         }
-        Ok(SearchResults { hits, cutoff, default_cutoff, below_cutoff })
+        Ok(SearchResults { hits, cutoff, default_cutoff, below_cutoff, matches: None, total: None, browsed: false })
     }
 
     /// The query's unit vector: its terms (text, image files, `similar:`)

@@ -77,6 +77,13 @@ pub struct SearchOptions {
     /// code). Only text towers that take a language code use it (NLLB-based
     /// exports); `None` means English for those.
     pub lang: Option<String>,
+    /// A query with no terms and no images lists the library, newest first
+    /// (filters apply), instead of failing with nothing to search for.
+    pub browse_empty: bool,
+    /// Sorted by relevance, the matches below the cutoff follow the ones
+    /// above it, in cosine order, instead of being left out: the window's
+    /// "Weaker matches", so a query never empties the page.
+    pub weaker: bool,
 }
 
 impl Default for SearchOptions {
@@ -92,6 +99,8 @@ impl Default for SearchOptions {
             image_bytes: Vec::new(),
             image_tokens: Vec::new(),
             lang: None,
+            browse_empty: false,
+            weaker: false,
         }
     }
 }
@@ -104,8 +113,18 @@ pub struct SearchResults {
     pub cutoff: Option<f32>,
     /// Whether `cutoff` is the library's calibrated default (not `min_score`).
     pub default_cutoff: bool,
-    /// Vector matches the cutoff left out (of those fetched).
+    /// Vector matches the cutoff left out (of those fetched); with
+    /// [`SearchOptions::weaker`] they follow the matches instead.
     pub below_cutoff: usize,
+    /// Results above the cutoff in all pages together, exactly (relevance
+    /// order; `None` when browsing). The first `matches - offset` hits of a
+    /// page are above it.
+    pub matches: Option<usize>,
+    /// Browsing: the items listed in all pages together, exactly.
+    pub total: Option<usize>,
+    /// The query had no terms: the library listed newest first, not ranked
+    /// (every score is 0).
+    pub browsed: bool,
 }
 
 #[cfg(test)]

@@ -1,0 +1,127 @@
+// The window opens on the library and a query never empties it (issue 16,
+// points 1 and 2): an empty query browses every photo newest first under
+// month headings, filters alone browse too, and a search shows its matches
+// first, then the weaker ones below a line, with an exact count.
+import { expect, test, type Page } from "@playwright/test";
+import { fileURLToPath } from "node:url";
+import AxeBuilder from "@axe-core/playwright";
+
+const mock = fileURLToPath(new URL("./mock-ipc.js", import.meta.url));
+
+async function start(page: Page, state: Record<string, unknown> = {}) {
+  await page.addInitScript((s) => ((window as any).__firstRun = s), state);
+  await page.addInitScript({ path: mock });
+  await page.goto("/");
+}
+
+const searches = (page: Page) => page.evaluate(() => (window as any).__calls.filter((c: any) => c.cmd === "search").map((c: any) => c.args));
+
+test("the window opens on the library, newest first, under month headings", async ({ page }) => {
+  // 30 photos, four days apart from 28 December 2024 back.
+  await start(page, { items: 30 });
+  const grid = page.getByRole("list", { name: "All photos" });
+  await expect(grid).toBeVisible();
+  await expect(page.locator(".count")).toHaveText("30 photos");
+  const headings = grid.getByRole("heading", { level: 2 });
+  await expect(headings.first()).toHaveText("December 2024");
+  await expect(headings.nth(1)).toHaveText("November 2024");
+  // December holds photos 0–6 (28 Dec to 4 Dec); November starts on a row of its own.
+  const first = await page.locator('button.open[data-index="0"]').boundingBox();
+  const nov = await page.locator('button.open[data-index="7"]').boundingBox();
+  expect(first && nov && Math.abs(nov.x - first.x) < 1).toBe(true);
+  // Browsing shows no scores, and says when each photo is from.
+  await expect(page.locator(".score")).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "photo-0.jpg, Dec 28, 2024" })).toBeVisible();
+  // No hint text in the page: the search box's placeholder says what to do.
+  await expect(page.getByRole("searchbox")).toHaveAttribute("placeholder", /Describe a photo/);
+  expect((await searches(page))[0]).toMatchObject({ query: "", offset: 0 });
+});
+
+test("a query replaces the library with results; clearing the box brings the library back", async ({ page }) => {
+  await start(page, { items: 30 });
+  const box = page.getByRole("searchbox");
+  await box.fill("sled");
+  await box.press("Enter");
+  await expect(page.getByRole("list", { name: "Results for sled" })).toBeVisible();
+  await expect(page.locator(".score").first()).toBeVisible();
+  await box.fill("");
+  await box.press("Enter");
+  await expect(page.getByRole("list", { name: "All photos" })).toBeVisible();
+  await expect(page.locator(".count")).toHaveText("30 photos");
+});
+
+test("filters alone browse the photos they keep, counted exactly, and page in as it scrolls", async ({ page }) => {
+  await start(page, { items: 30 });
+  await page.evaluate(() => {
+    const w = window as any;
+    w.__outlines["after:2024-06-01"] = { parts: [{ start: 0, atomStart: 0, end: 16, kind: "filter", label: "after:2024-06-01", weight: null }], error: null };
+    w.__total["after:2024-06-01"] = 500;
+  });
+  const box = page.getByRole("searchbox");
+  await box.fill("after:2024-06-01");
+  await box.press("Enter");
+  await expect(page.locator(".count")).toHaveText("500 photos");
+  await expect(page.getByRole("list", { name: "All photos" })).toBeVisible();
+  await page.getByTestId("results").evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await expect.poll(async () => (await searches(page)).filter((a: any) => a.query === "after:2024-06-01").map((a: any) => a.offset)).toEqual([0, 120]);
+  // Every page joins up: the last photo is reachable with End.
+  await page.locator("button.open").first().focus();
+  await page.keyboard.press("End");
+  await expect(page.getByRole("button", { name: /^photo-499\.jpg/ })).toBeFocused();
+});
+
+test("a search shows its matches, then the weaker ones below a line, and counts only the matches", async ({ page }) => {
+  await start(page);
+  await page.evaluate(() => {
+    (window as any).__total = { sled: 12, cat: 6 };
+    (window as any).__matches = { sled: 3, cat: 0 };
+  });
+  const box = page.getByRole("searchbox");
+  await box.fill("sled");
+  await box.press("Enter");
+  const grid = page.getByRole("list", { name: "Results for sled" });
+  await expect(grid.locator("li.card")).toHaveCount(12);
+  await expect(page.locator(".count")).toHaveText("3 matches");
+  const line = grid.getByRole("heading", { name: "Weaker matches" });
+  await expect(line).toBeVisible();
+  // The line sits between the third and the fourth result, which starts a row.
+  const [third, line_, fourth] = await Promise.all([
+    page.locator('button.open[data-index="2"]').boundingBox(),
+    line.boundingBox(),
+    page.locator('button.open[data-index="3"]').boundingBox(),
+  ]);
+  const first = await page.locator('button.open[data-index="0"]').boundingBox();
+  expect(third && line_ && fourth && first).toBeTruthy();
+  expect(line_!.y).toBeGreaterThan(third!.y + third!.height - 1);
+  expect(fourth!.y).toBeGreaterThan(line_!.y);
+  expect(Math.abs(fourth!.x - first!.x)).toBeLessThan(1);
+  // ↓ from a match goes over the line to the weaker result below it.
+  await page.locator('button.open[data-index="1"]').focus();
+  await page.keyboard.press("ArrowDown");
+  await expect(page.locator('button.open[data-index="4"]')).toBeFocused();
+  // A query with no close match still shows the nearest photos, and says so.
+  await box.fill("cat");
+  await box.press("Enter");
+  await expect(page.locator(".count")).toHaveText("No close matches");
+  await expect(page.getByRole("heading", { name: "No close matches — the nearest photos" })).toBeVisible();
+  await expect(page.getByRole("list", { name: "Results for cat" }).locator("li.card")).toHaveCount(6);
+  await expect(page.getByText(/No matches for/)).toHaveCount(0);
+});
+
+for (const scheme of ["dark", "light"] as const) {
+  test(`WCAG AA (axe): the library browsed and the weaker matches line, ${scheme} theme`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    await start(page, { items: 30 });
+    await expect(page.getByRole("list", { name: "All photos" })).toBeVisible();
+    const scan = async () => {
+      const found = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
+      return found.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(" ")}`);
+    };
+    expect(await scan()).toEqual([]);
+    await page.evaluate(() => ((window as any).__matches = { sled: 1 }));
+    await page.getByRole("searchbox").fill("sled");
+    await page.getByRole("searchbox").press("Enter");
+    await expect(page.getByRole("heading", { name: "Weaker matches" })).toBeVisible();
+    expect(await scan()).toEqual([]);
+  });
+}
