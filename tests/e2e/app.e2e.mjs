@@ -1,6 +1,6 @@
 // End to end: the real desktop app (debug build) with a real library and the
 // fixture model, driven over W3C WebDriver by tauri-driver (which runs
-// WebKitWebDriver) under Xvfb. Types a query, opens the preview (the full
+// WebKitWebDriver) under Xvfb. Browses the library (an empty query), types a query, opens the preview (the full
 // picture over media://), checks the real parser's syntax error, opens the
 // library panel, drops an image, opens the heatmap, and saves screenshots.
 // Run by scripts/e2e.sh.
@@ -15,6 +15,8 @@ const { sid, s, run, shot } = await session(wd, app);
 // Cards as [file name, score] pairs, in order.
 const cards = () =>
   run(`return [...document.querySelectorAll("li.card")].map(c => [c.querySelector(".name")?.textContent, Number(c.querySelector(".score")?.textContent)])`);
+// The grid's name: "All photos" while browsing, "Results for <query>" after a search.
+const gridName = () => run(`return document.querySelector("ul.grid")?.getAttribute("aria-label") ?? null`);
 // Rendering is done when every thumbnail has loaded.
 const settled = () => run(`return [...document.images].every(i => i.complete && i.naturalWidth > 0)`);
 
@@ -26,11 +28,20 @@ try {
   );
   check(/12 photos/.test(status), `the footer counts the library's 12 photos (${status.trim().slice(0, 60)}…)`);
 
+  // The window opens on the library: every photo, newest first, under a month heading.
+  const browsed = await until("the library browsed", async () => ((await gridName()) === "All photos" ? cards() : null));
+  const browse = await run(`return [document.querySelector(".count")?.textContent, document.querySelector("ul.grid h2")?.textContent]`);
+  check(browse[0] === "12 photos" && /\d{4}/.test(browse[1] ?? ""), `an empty query browses the 12 photos under a month heading (${browse.join(", ")})`);
+  const scores = await run(`return document.querySelectorAll("li.card .score").length`);
+  check(browsed.length === 12 && scores === 0, `browsing shows all 12 photos and no scores (${browsed.length} cards, ${scores} scores)`);
+  await until("thumbnails to render", settled);
+  await shot(shots, "browse.png");
+
   // Typing a query: the file named for it comes first (keywords plus meaning).
   await wd("POST", s(`/element/${box[ELEMENT]}/value`), { text: "a red motorcycle" });
   const typed = await until("results for the typed query", async () => {
-    const c = await cards();
-    return c.length > 0 && c;
+    const c = (await gridName()) === "Results for a red motorcycle" && (await cards());
+    return c && c.length > 0 && c;
   });
   check(typed[0][0] === "motorcycle_left.png", `typing "a red motorcycle" puts motorcycle_left.png first (${typed.map((c) => c[0]).join(", ")})`);
   await until("thumbnails to render", settled);
@@ -73,14 +84,14 @@ try {
     [b64],
   );
   const dropped = await until("results for the dropped image", async () => {
-    const c = await cards();
-    return c.length > 0 && c[0][0] === "chelsea.png" && c;
+    const c = (await gridName()) === "Results for chelsea.png" && (await cards());
+    return c && c.length > 0 && c[0][0] === "chelsea.png" && c;
   });
   check(dropped[0][1] > 0.99, `dropping chelsea.png finds chelsea.png first at cosine ${dropped[0][1]}`);
 
   // The heatmap view: prompts × results, and where the first prompt matches.
   await run(`document.querySelector("input[type=search]").value = "a red motorcycle, a cat"; document.querySelector("input[type=search]").dispatchEvent(new Event("input", { bubbles: true }));`);
-  await until("results again", async () => (await cards()).length > 0);
+  await until("results again", async () => (await gridName()) === "Results for a red motorcycle, a cat" && (await cards()).length > 0);
   await run(`[...document.querySelectorAll(".views button")].find(b => b.textContent.includes("Heatmap")).click()`);
   const rows = await until("the heatmap matrix", () =>
     run(`const r = [...document.querySelectorAll("table th[scope=row]")].map(t => t.textContent); return r.length ? r : null`),

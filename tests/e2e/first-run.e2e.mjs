@@ -80,8 +80,9 @@ try {
   const box = await until("the search box", () => wd("POST", s("/element"), { using: "css selector", value: "input[type=search]" }));
   await wd("POST", s(`/element/${box[ELEMENT]}/value`), { text: "a red motorcycle" });
   const cards = await until("results", async () => {
-    const c = await run(`return [...document.querySelectorAll("li.card .name")].map(n => n.textContent)`);
-    return c.length > 0 && c;
+    const named = await run(`return document.querySelector("ul.grid")?.getAttribute("aria-label") === "Results for a red motorcycle"`);
+    const c = named && (await run(`return [...document.querySelectorAll("li.card .name")].map(n => n.textContent)`));
+    return c && c.length > 0 && c;
   });
   check(cards[0] === "motorcycle_left.png", `searching "a red motorcycle" shows motorcycle_left.png first (${cards.slice(0, 4).join(", ")})`);
   await until("thumbnails", () => run(`return [...document.images].every(i => i.complete && i.naturalWidth > 0)`));

@@ -54,7 +54,14 @@ export async function session(wd, app) {
     sid,
     s,
     run: (script, args = []) => wd("POST", s("/execute/sync"), { script, args }),
-    shot: async (dir, name) => writeFileSync(join(dir, name), Buffer.from(await wd("GET", s("/screenshot")), "base64")),
+    // After two frames (and a moment for the compositor): what was just laid out is painted.
+    shot: async (dir, name) => {
+      await wd("POST", s("/execute/async"), {
+        script: "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 150)));",
+        args: [],
+      });
+      writeFileSync(join(dir, name), Buffer.from(await wd("GET", s("/screenshot")), "base64"));
+    },
     end: () => wd("DELETE", `/session/${sid}`).catch(() => {}),
   };
 }
