@@ -2,7 +2,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use clipdex_desktop::commands::library;
-use clipdex_desktop::dto::{IndexEvent, SearchDto, StatusDto, SummaryDto};
+use clipdex_desktop::dto::{HitDto, IndexEvent, SearchDto, StatusDto, SummaryDto};
 use clipdex_desktop::{build_app, AppState};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, Channel, InvokeBody};
@@ -113,6 +113,20 @@ fn commands_index_search_and_report_status_through_ipc() {
     assert_eq!(default.hits.len(), 4, "{default:?}");
     let cut = default.cutoff.unwrap_or(f32::MAX);
     assert!(default.hits.iter().skip(matches).all(|h| h.score < cut && h.why.keyword_rank.is_none()), "{default:?}");
+    // Each hit's level in words, read against the calibrated marks: the weaker ones are weak.
+    assert!(default.hits.iter().skip(matches).all(|h| h.level.as_deref() == Some("weak")), "{default:?}");
+    let levels = |h: &HitDto| h.level.as_deref().is_some_and(|l| ["strong", "good", "weak"].contains(&l));
+    assert!(default.hits.iter().all(levels), "{default:?}");
+    // Strict and loose move the line to the calibrated marks above and below the default.
+    let at = |strictness: &str| -> SearchDto {
+        let args = json!({"query": "a photo of an astronaut", "strictness": strictness});
+        serde_json::from_value(invoke(&webview, "search", args).expect("search")).expect("dto")
+    };
+    let (strict, loose) = (at("strict"), at("loose"));
+    assert!(strict.cutoff > default.cutoff && loose.cutoff < default.cutoff, "{:?} {:?}", strict.cutoff, loose.cutoff);
+    assert!(strict.matches <= default.matches && loose.matches >= default.matches);
+    let err = invoke(&webview, "search", json!({"query": "x", "strictness": "lax"})).expect_err("bad strictness");
+    assert_eq!(err["code"], "bad_argument", "{err}");
     // An empty query, or filters alone, browse the library newest first, counted exactly.
     let browsed: SearchDto =
         serde_json::from_value(invoke(&webview, "search", json!({"query": ""})).expect("browse")).expect("dto");

@@ -2,7 +2,7 @@
 //! one call per keystroke) and `query_image` (a dropped or pasted picture,
 //! registered once by its bytes).
 
-use clipdex_library::{query, ErrorCode, Mode, SearchOptions, Sort};
+use clipdex_library::{query, ErrorCode, Mode, SearchOptions, Sort, Strictness};
 use tauri::State;
 
 use crate::dto::{OutlineDto, SearchDto};
@@ -24,8 +24,10 @@ const MAX_OFFSET: usize = 100_000_000;
 /// and no error). A query without terms or images (empty, or filters only)
 /// browses the library newest first, with its exact `total`. Sorted by
 /// relevance, the matches below the cutoff follow the others (the window's
-/// "Weaker matches"), and `matches` counts those above it. `minScore` moves the
-/// calibrated cutoff; `mode` is `hybrid` (default), `vector` or `keyword`;
+/// "Weaker matches"), and `matches` counts those above it; each hit's
+/// `level` says how well it matches in words. The cutoff is the calibrated
+/// mark `strictness` names (`strict`, `balanced`: the default, `loose`);
+/// `minScore` replaces it with a cosine; `mode` is `hybrid` (default), `vector` or `keyword`;
 /// `sort` is `relevance` or `date`; `lang` is the query's language (the UI
 /// language: a BCP-47 tag), used by text towers that take a language code
 /// (NLLB). An empty library (or one with no model yet) gives no hits, not
@@ -39,6 +41,7 @@ pub async fn search(
     limit: Option<usize>,
     offset: Option<usize>,
     min_score: Option<f32>,
+    strictness: Option<String>,
     mode: Option<String>,
     sort: Option<String>,
     images: Option<Vec<String>>,
@@ -65,6 +68,7 @@ pub async fn search(
         offset: offset.unwrap_or(0).min(MAX_OFFSET),
         paths_as_text: true,
         min_score,
+        strictness: strictness.as_deref().map(str::parse::<Strictness>).transpose().map_err(bad)?.unwrap_or_default(),
         mode: mode.as_deref().map(str::parse::<Mode>).transpose().map_err(bad)?.unwrap_or_default(),
         sort: sort.as_deref().map(str::parse::<Sort>).transpose().map_err(bad)?.unwrap_or_default(),
         image_tokens,

@@ -1,7 +1,7 @@
 //! Search's wire types: hits and their explanation, one page of results, and the query's outline.
 
 use clipdex_library::query::Outline;
-use clipdex_library::{Hit, SearchResults};
+use clipdex_library::{Hit, Marks, SearchResults};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -15,7 +15,15 @@ pub struct HitDto {
     pub path: String,
     /// Every path holding this content (copies), `path` first.
     pub paths: Vec<String>,
+    /// Cosine similarity: shown only when the user asks for numbers.
     pub score: f32,
+    /// How well it matches in words, against the query's calibrated marks;
+    /// null when browsing or before the library is calibrated.
+    #[ts(type = "\"strong\" | \"good\" | \"weak\" | null")]
+    pub level: Option<String>,
+    /// Where a keyword match was found: `name`, `tag`, `camera`, `text`.
+    #[ts(type = "Array<\"name\" | \"tag\" | \"camera\" | \"text\">")]
+    pub matched_by: Vec<String>,
     pub width: u32,
     pub height: u32,
     /// `thumb://localhost/<id>`: served by id, never by path.
@@ -53,7 +61,16 @@ pub struct WhyDto {
 
 impl From<Hit> for HitDto {
     fn from(h: Hit) -> Self {
+        HitDto::of(h, None)
+    }
+}
+
+impl HitDto {
+    /// The hit, its level read against `marks`.
+    pub fn of(h: Hit, marks: Option<Marks>) -> Self {
         let date = h.date_ns() / 1_000_000;
+        let level = marks.map(|m| m.level(h.score).as_str().to_string());
+        let matched_by = h.why.matched_by().into_iter().map(str::to_string).collect();
         let d = h.details.unwrap_or_default();
         HitDto {
             thumbnail: thumbnail_url(&h.id),
@@ -62,6 +79,8 @@ impl From<Hit> for HitDto {
             path: h.path,
             paths: h.paths,
             score: h.score,
+            level,
+            matched_by,
             width: h.width,
             height: h.height,
             taken_at: d.taken_at_ms,
@@ -106,7 +125,7 @@ pub struct SearchDto {
 impl SearchDto {
     pub fn of(found: SearchResults, outline: OutlineDto) -> Self {
         SearchDto {
-            hits: found.hits.into_iter().map(HitDto::from).collect(),
+            hits: found.hits.into_iter().map(|h| HitDto::of(h, found.marks)).collect(),
             cutoff: found.cutoff,
             default_cutoff: found.default_cutoff,
             below_cutoff: found.below_cutoff,

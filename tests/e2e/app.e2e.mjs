@@ -73,6 +73,14 @@ try {
   await shot(shots, "library.png");
   await run(`document.querySelector("[aria-labelledby=library-title] header button").click()`);
 
+  // Scores show in words; Settings › "Show match scores as numbers" shows the cosines.
+  const words = await run(`return [...document.querySelectorAll("li.card .score")].map(s => s.textContent)`);
+  check(words.length > 0 && words.every((w) => /match$/.test(w)), `scores show in words by default (${[...new Set(words)].join(", ")})`);
+  await run(`document.querySelector("button[aria-label=Settings]").click()`);
+  await until("the settings panel", () => run(`return !!document.querySelector("input[type=checkbox]")`));
+  await run(`const c = document.querySelector("input[type=checkbox]"); c.click(); return c.checked`);
+  await run(`[...document.querySelectorAll("[role=dialog] button")].find(b => b.textContent.trim() === "Close").click()`);
+
   // Dropping an image: the same photo comes first, at cosine ~1.
   await run(`document.querySelector("input[type=search]").value = ""; document.querySelector("input[type=search]").dispatchEvent(new Event("input", { bubbles: true }));`);
   const b64 = readFileSync(join(photos, "chelsea.png")).toString("base64");

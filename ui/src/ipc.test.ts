@@ -7,7 +7,7 @@ beforeAll(() => {
   (globalThis as unknown as { window: unknown }).window = globalThis;
 });
 
-import { advice, asIpcError, explain, heatColour, matrixCsv, promptsOf, queryImage, search, type HeatMatrix, type Hit, type SearchResult } from "./ipc";
+import { advice, asIpcError, heatColour, matrixCsv, promptsOf, queryImage, search, type HeatMatrix, type Hit, type SearchResult } from "./ipc";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 
 afterEach(() => clearMocks());
@@ -74,16 +74,6 @@ describe("errors", () => {
     // The window's own words: no CLI commands.
     expect(advice({ code: "offline", message: "" })).toMatch(/models folder shown in the Models panel/);
     expect(advice({ code: "offline", message: "" })).not.toMatch(/clipdex |--from/);
-  });
-});
-
-describe("explain", () => {
-  it("says why a hit matched", () => {
-    const h = {
-      score: 0.3123,
-      why: { vectorRank: 2, keywordRank: 1, keywordFields: ["path: sled"], fused: 0.03 },
-    } as unknown as Hit;
-    expect(explain(h)).toBe("cosine 0.312 · #2 by meaning · #1 by keywords (path: sled)");
   });
 });
 

@@ -56,6 +56,7 @@ export type {
 
 export type Mode = "hybrid" | "vector" | "keyword";
 export type Sort = "relevance" | "date";
+export type Strictness = "strict" | "balanced" | "loose";
 
 export interface SearchParams {
   limit?: number;
@@ -63,6 +64,8 @@ export interface SearchParams {
   offset?: number;
   /** Overrides the calibrated cutoff; -1 shows everything. */
   minScore?: number | null;
+  /** Which calibrated mark the cutoff is (without `minScore`). */
+  strictness?: Strictness;
   mode?: Mode;
   sort?: Sort;
   /** Tokens of images registered with `queryImage` (dropped or pasted): never bytes, never paths. */
@@ -128,6 +131,7 @@ export const search = (query: string, p: SearchParams = {}) =>
     limit: p.limit,
     offset: p.offset ?? 0,
     minScore: p.minScore ?? null,
+    strictness: p.strictness,
     mode: p.mode,
     sort: p.sort,
     images: p.images ?? [],
@@ -156,13 +160,6 @@ export const fileName = (p: string) => p.split(/[\\/]/).pop() ?? p;
 /** Alt text for a picture: its tags, else its file name. */
 export const altText = (h: Pick<Hit, "tags" | "path">) => (h.tags.length ? h.tags.map((x) => x.label).join(", ") : fileName(h.path));
 
-/** Why a hit matched, as one line for a tooltip. */
-export function explain(h: Hit): string {
-  const parts = [`cosine ${h.score.toFixed(3)}`];
-  if (h.why.vectorRank !== null) parts.push(`#${h.why.vectorRank} by meaning`);
-  if (h.why.keywordRank !== null) parts.push(`#${h.why.keywordRank} by keywords (${h.why.keywordFields.join("; ")})`);
-  return parts.join(" · ");
-}
 export const libraryStatus = () => invoke<Status>("library_status");
 export const cancelIndexing = () => invoke<boolean>("cancel_indexing");
 /** Pauses (true) or resumes (false) the running index; whether one was running. */

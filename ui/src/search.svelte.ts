@@ -5,7 +5,7 @@
 // carries the outline too. Only the newest search may write results: a
 // slow old answer never overwrites a newer one.
 import { SvelteMap } from "svelte/reactivity";
-import { asIpcError, fileToBase64, queryImage, search, type Hit, type IpcError, type Mode, type SearchParams, type Sort } from "./ipc";
+import { asIpcError, fileToBase64, queryImage, search, type Hit, type IpcError, type Mode, type SearchParams, type Sort, type Strictness } from "./ipc";
 import { shifted, withTerm, withWeight, type Outline, type Part } from "./query";
 
 /** Results asked for first, and then a page at a time as the user scrolls. */
@@ -41,6 +41,8 @@ export class SearchState {
   minScore = $state<number | null>(null);
   cutoff = $state<number | null>(null);
   belowCutoff = $state(0);
+  /** Where the line between matches and weaker ones goes: a calibrated mark. */
+  strictness = $state<Strictness>("balanced");
   mode = $state<Mode>("hybrid");
   sort = $state<Sort>("relevance");
   queryImages = $state<QueryImage[]>([]);
@@ -86,7 +88,7 @@ export class SearchState {
   }
 
   #params(offset: number, limit = PAGE) {
-    return { minScore: this.minScore, mode: this.mode, sort: this.sort, offset, limit, images: this.queryImages.map((i) => i.token) };
+    return { minScore: this.minScore, strictness: this.strictness, mode: this.mode, sort: this.sort, offset, limit, images: this.queryImages.map((i) => i.token) };
   }
 
   /** Searches for what the box holds now (its text, read once, and the query images). */
@@ -190,6 +192,13 @@ export class SearchState {
 
   setWeight(p: Part, w: number) {
     if (Number.isFinite(w)) this.setQuery(withWeight(this.query, p, w));
+  }
+
+  /** Strict, balanced or loose: the line moves to that calibrated mark (a fixed cutoff gives way). */
+  setStrictness(s: Strictness) {
+    this.strictness = s;
+    this.minScore = null;
+    this.submit();
   }
 
   /** A new cutoff: the slider moves freely, the search follows shortly. */

@@ -1,5 +1,5 @@
-// What the user sets once and keeps: theme, language, default relevance
-// cutoff. Stored in the web view's localStorage (per user, per machine).
+// What the user sets once and keeps: theme, language, whether scores show
+// as numbers, and (with numbers) a fixed relevance cutoff. Stored in the web view's localStorage (per user, per machine).
 
 export type Theme = "system" | "light" | "dark";
 
@@ -9,9 +9,11 @@ export interface Settings {
   language: string;
   /** null: the library's calibrated cutoff; else a fixed cosine. */
   cutoff: number | null;
+  /** Show cosine scores as numbers (badges, slider, preview), not only in words. */
+  showScores: boolean;
 }
 
-export const DEFAULTS: Settings = { theme: "system", language: "auto", cutoff: null };
+export const DEFAULTS: Settings = { theme: "system", language: "auto", cutoff: null, showScores: false };
 const KEY = "clipdex.settings";
 
 /** Reads settings, keeping defaults for anything missing or malformed. */
@@ -25,7 +27,8 @@ export function parseSettings(raw: string | null): Settings {
   const theme: Theme = v.theme === "light" || v.theme === "dark" ? v.theme : "system";
   const language = typeof v.language === "string" && /^(auto|[a-z]{2,3}(-[A-Za-z0-9]+)*)$/.test(v.language) ? v.language : "auto";
   const cutoff = typeof v.cutoff === "number" && Number.isFinite(v.cutoff) && v.cutoff >= -1 && v.cutoff <= 1 ? v.cutoff : null;
-  return { theme, language, cutoff };
+  const showScores = v.showScores === true;
+  return { theme, language, cutoff, showScores };
 }
 
 export function loadSettings(): Settings {

@@ -107,10 +107,12 @@ describe("Rate", () => {
 
 describe("settings", () => {
   it("keeps defaults for anything missing or malformed", () => {
-    expect(parseSettings(null)).toEqual({ theme: "system", language: "auto", cutoff: null });
-    expect(parseSettings("{not json")).toEqual({ theme: "system", language: "auto", cutoff: null });
-    expect(parseSettings('{"theme":"light","language":"de","cutoff":0.21}')).toEqual({ theme: "light", language: "de", cutoff: 0.21 });
-    expect(parseSettings('{"theme":"neon","language":"<script>","cutoff":7}')).toEqual({ theme: "system", language: "auto", cutoff: null });
+    const plain = { theme: "system", language: "auto", cutoff: null, showScores: false };
+    expect(parseSettings(null)).toEqual(plain);
+    expect(parseSettings("{not json")).toEqual(plain);
+    const chosen = '{"theme":"light","language":"de","cutoff":0.21,"showScores":true}';
+    expect(parseSettings(chosen)).toEqual({ theme: "light", language: "de", cutoff: 0.21, showScores: true });
+    expect(parseSettings('{"theme":"neon","language":"<script>","cutoff":7,"showScores":"yes"}')).toEqual(plain);
   });
   it("follows the system theme unless one is chosen", () => {
     expect(effectiveTheme("system", true)).toBe("dark");

@@ -48,7 +48,20 @@ export type Hit = { id: string, path: string,
 /**
  * Every path holding this content (copies), `path` first.
  */
-paths: Array<string>, score: number, width: number, height: number, 
+paths: Array<string>, 
+/**
+ * Cosine similarity: shown only when the user asks for numbers.
+ */
+score: number, 
+/**
+ * How well it matches in words, against the query's calibrated marks;
+ * null when browsing or before the library is calibrated.
+ */
+level: "strong" | "good" | "weak" | null, 
+/**
+ * Where a keyword match was found: `name`, `tag`, `camera`, `text`.
+ */
+matchedBy: Array<"name" | "tag" | "camera" | "text">, width: number, height: number, 
 /**
  * `thumb://localhost/<id>`: served by id, never by path.
  */

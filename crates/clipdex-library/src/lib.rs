@@ -25,6 +25,7 @@ mod lock;
 pub mod paths;
 pub mod query;
 mod recent;
+mod relevance;
 mod state;
 mod status;
 
@@ -60,6 +61,7 @@ pub use query::{
     decode_image_file, Hit, Mode, SearchOptions, SearchResults, Sort, Why, QUERY_IMAGES_HELD, QUERY_IMAGE_MAX_BYTES,
 };
 pub use recent::{check_library_folder, Recent};
+pub use relevance::{Level, Marks, Strictness};
 pub use state::{is_item_id, DEFAULT_LOCK_WAIT, DEFAULT_VERSION_RETENTION};
 pub use status::Status;
 

@@ -125,3 +125,27 @@ for (const scheme of ["dark", "light"] as const) {
     expect(await scan()).toEqual([]);
   });
 }
+
+test("Strict, Balanced and Loose move the line; numbers show only when asked for", async ({ page }) => {
+  await start(page);
+  const box = page.getByRole("searchbox");
+  await box.fill("sled");
+  await box.press("Enter");
+  const strictness = page.getByRole("radiogroup", { name: "Matches" });
+  await expect(strictness.getByRole("radio", { name: "Balanced" })).toBeChecked();
+  // No cosine slider and no numbers by default.
+  await expect(page.getByRole("slider")).toHaveCount(0);
+  await expect(page.locator("li.card").first()).not.toContainText(/\d\.\d{3}/);
+  await strictness.getByText("Strict").click();
+  await expect.poll(async () => (await searches(page)).at(-1)).toMatchObject({ query: "sled", strictness: "strict", minScore: null });
+  await strictness.getByText("Loose").click();
+  await expect.poll(async () => (await searches(page)).at(-1)).toMatchObject({ strictness: "loose" });
+  // Settings › Show match scores as numbers: cosines on the cards, in the preview and a slider.
+  await page.keyboard.press("Control+,");
+  await page.getByRole("checkbox", { name: "Show match scores as numbers" }).check();
+  await page.keyboard.press("Escape");
+  await expect(page.locator("li.card .score").first()).toHaveText("0.310");
+  await expect(page.getByRole("slider", { name: "Relevance cutoff" })).toBeVisible();
+  await page.locator("li.card button.open").first().click();
+  await expect(page.getByRole("dialog", { name: /Preview/ })).toContainText("cosine 0.310 · #1 by meaning");
+});

@@ -110,6 +110,8 @@
     path: `/photos/${name}.jpg`,
     paths: [`/photos/${name}.jpg`],
     score,
+    level: null,
+    matchedBy: [],
     width: 640,
     height: 480,
     thumbnail: swatch(i * 40),
@@ -234,8 +236,14 @@
       const total = w.__total[text] ?? 4;
       // Matches score at least the cutoff (0.2); the rest follow as weaker ones.
       const matches = w.__matches[text] ?? Array.from({ length: total }, (_, i) => score(i, total)).filter((s) => s >= 0.2).length;
+      // Levels as the engine reads them against its marks: the matches are good (the first strong), the rest weak.
+      /** @type {(h: Hit, k: number) => Hit} */
+      const level = (h, k) => {
+        const i = (a.offset ?? 0) + k;
+        return { ...h, level: i >= matches ? "weak" : i === 0 ? "strong" : "good" };
+      };
       return {
-        hits: results(text || "similar", a.offset, a.limit),
+        hits: results(text || "similar", a.offset, a.limit).map(level),
         cutoff: 0.2,
         defaultCutoff: true,
         belowCutoff: total - matches,

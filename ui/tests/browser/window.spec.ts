@@ -48,14 +48,18 @@ test.beforeEach(async ({ page }) => {
   await expect(page.getByRole("searchbox", { name: "Search your photos" })).toBeVisible();
 });
 
-test("typing a query shows results with scores, and / focuses the box", async ({ page }) => {
+test("typing a query shows results in words, and / focuses the box", async ({ page }) => {
   await page.locator("body").click();
   await page.keyboard.press("/");
   await expect(page.getByRole("searchbox")).toBeFocused();
   await page.keyboard.type("kids on a red sled");
   const results = page.getByRole("list", { name: /Results for kids on a red sled/ });
   await expect(results.getByRole("listitem")).toHaveCount(4);
-  await expect(results.getByRole("listitem").first()).toContainText("0.310");
+  await expect(results.getByRole("listitem").first()).toContainText("Strong match");
+  await expect(results.getByRole("listitem").nth(1)).toContainText("Good match");
+  // No raw cosine anywhere on the card, in its name or its tooltip.
+  await expect(results.getByRole("listitem").first()).not.toContainText("0.310");
+  await expect(results.getByRole("button", { name: "kids-0.jpg, Strong match" })).toBeVisible();
   await expect(results.getByRole("listitem").first()).toContainText("kids-0.jpg");
   const sent = await calls(page, "search");
   expect(sent.at(-1).args).toMatchObject({ query: "kids on a red sled", images: [] });
@@ -242,7 +246,8 @@ test("arrows move through the results, Enter opens the preview, Esc closes it", 
   await expect(preview).toBeVisible();
   await expect(preview).toContainText("/photos/a-1.jpg");
   await expect(preview).toContainText("640 × 480");
-  await expect(preview).toContainText("#2 by meaning");
+  await expect(preview).toContainText("Good match");
+  await expect(preview).not.toContainText("cosine");
   await page.keyboard.press("Escape");
   await expect(preview).toHaveCount(0);
   await expect(cards.nth(1)).toBeFocused();
@@ -488,6 +493,9 @@ test("settings: theme, language and default cutoff apply at once and are kept", 
   await expect(page.locator("html")).toHaveAttribute("data-theme", "light");
   await panel.getByLabel("Language").selectOption("de");
   await expect(page.getByRole("dialog", { name: "Einstellungen" })).toBeVisible();
+  // A fixed cutoff is a number: offered only once scores show as numbers.
+  await expect(page.getByRole("radio", { name: "Fest" })).toHaveCount(0);
+  await page.getByRole("checkbox", { name: "Trefferwerte als Zahlen zeigen" }).check();
   await page.getByRole("radio", { name: "Fest" }).check();
   await page.keyboard.press("Escape");
   const box = page.getByRole("searchbox", { name: "Fotos durchsuchen" });

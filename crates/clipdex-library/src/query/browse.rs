@@ -34,6 +34,7 @@ pub(crate) async fn browse(state: &State, q: &Query, opts: &SearchOptions) -> Re
         hits,
         cutoff: None,
         default_cutoff: false,
+        marks: None,
         below_cutoff: 0,
         matches: None,
         total: Some(total),

@@ -62,3 +62,39 @@ pub struct Why {
     /// Reciprocal-rank-fusion score (hybrid), else 0.
     pub fused: f32,
 }
+
+impl Why {
+    /// What the keyword match was found in, in a front end's words: `name`
+    /// (the path), `tag`, `camera` (camera or lens) or `text` (caption, or
+    /// the keyword index without a field named), each once, in that order.
+    pub fn matched_by(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        for f in &self.keyword_fields {
+            let kind = match f.split(':').next().unwrap_or("") {
+                "path" => "name",
+                "tags" => "tag",
+                "camera" | "lens" => "camera",
+                _ => "text",
+            };
+            if !out.contains(&kind) {
+                out.push(kind);
+            }
+        }
+        out.sort_by_key(|k| ["name", "tag", "camera", "text"].iter().position(|x| x == k));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyword_matches_are_named_by_where_they_were_found() {
+        let why = |f: &[&str]| Why { keyword_fields: f.iter().map(|s| s.to_string()).collect(), ..Why::default() };
+        assert_eq!(why(&["tags: dog", "path: beach dog", "lens: 50mm"]).matched_by(), ["name", "tag", "camera"]);
+        assert_eq!(why(&["keywords"]).matched_by(), ["text"]);
+        assert_eq!(why(&["caption: sled", "camera: pixel", "lens: wide"]).matched_by(), ["camera", "text"]);
+        assert!(why(&[]).matched_by().is_empty());
+    }
+}

@@ -30,6 +30,7 @@ pub use parse::{combine, parse, Filter, Piece, PieceOf, Query, QuerySyntaxError,
 use crate::calibration::Calibrator;
 use crate::catalog::Catalog;
 use crate::error::{error_chain, LibraryError, Result};
+use crate::relevance::Marks;
 use crate::state::{blocking, expand_home, State};
 use filter::ItemFilter;
 
@@ -112,13 +113,12 @@ impl<'a> Searcher<'a> {
         let (vector, keyword_ids) = tokio::join!(embed, keywords);
         let (vector, keyword_ids) = (vector?, keyword_ids?);
 
-        let (cutoff, default_cutoff) = match opts.min_score {
-            Some(m) => (Some(m), false),
-            None => {
-                let c = Calibrator::new(self.state).of(&model.info().id).await?;
-                let d = c.and_then(|c| c.cutoff(has_text, has_image));
-                (d, d.is_some())
-            }
+        let calibration = Calibrator::new(self.state).of(&model.info().id).await?;
+        let marks = calibration.as_ref().and_then(|c| Marks::of(c, has_text, has_image));
+        let (cutoff, default_cutoff) = match (opts.min_score, marks) {
+            (Some(m), _) => (Some(m), false),
+            (None, Some(marks)) => (Some(marks.cutoff(opts.strictness)), true),
+            (None, None) => (None, false),
         };
 
         // The vector list, and the keyword matches' own rows and details, side by side.
@@ -195,6 +195,7 @@ impl<'a> Searcher<'a> {
             hits,
             cutoff,
             default_cutoff,
+            marks,
             below_cutoff,
             matches: Some(matches),
             total: None,
@@ -213,12 +214,10 @@ impl<'a> Searcher<'a> {
         let (store, model) = (&self.state.store, &self.model);
         self.check().await?;
         let (id, vector) = self.vector_of(path_or_id).await?;
+        let marks = Calibrator::new(self.state).of(&model.info().id).await?.and_then(|c| Marks::of(&c, false, true));
         let (cutoff, default_cutoff) = match min_score {
             Some(m) => (Some(m), false),
-            None => {
-                let d = Calibrator::new(self.state).of(&model.info().id).await?.and_then(|c| c.image);
-                (d, d.is_some())
-            }
+            None => (marks.map(|m| m.balanced), marks.is_some()),
         };
         // One more than asked: the item itself is among the nearest.
         let found = store.search(&model.info().id, &vector, limit.saturating_add(1).min(usize::MAX / 16)).await?;
@@ -232,7 +231,16 @@ impl<'a> Searcher<'a> {
             h.details = details.get(&h.id).cloned();
             h.why = Why { vector_rank: Some(rank + 1), ..Why::default() };
         }
-        Ok(SearchResults { hits, cutoff, default_cutoff, below_cutoff, matches: None, total: None, browsed: false })
+        Ok(SearchResults {
+            hits,
+            cutoff,
+            default_cutoff,
+            marks,
+            below_cutoff,
+            matches: None,
+            total: None,
+            browsed: false,
+        })
     }
 
     /// The query's unit vector: its terms (text, image files, `similar:`)

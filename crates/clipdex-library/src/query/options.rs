@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use super::Hit;
+use crate::relevance::{Marks, Strictness};
 
 /// Which lists a search draws on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -63,6 +64,8 @@ pub struct SearchOptions {
     /// Leave out vector matches below this cosine; `None` uses the library's
     /// calibrated default for the query's kind (text or image).
     pub min_score: Option<f32>,
+    /// Without `min_score`, which calibrated mark is the cutoff.
+    pub strictness: Strictness,
     pub mode: Mode,
     pub sort: Sort,
     /// Image files to add as query terms (weight 1).
@@ -93,6 +96,7 @@ impl Default for SearchOptions {
             offset: 0,
             paths_as_text: false,
             min_score: None,
+            strictness: Strictness::Balanced,
             mode: Mode::Hybrid,
             sort: Sort::Relevance,
             images: Vec::new(),
@@ -113,6 +117,10 @@ pub struct SearchResults {
     pub cutoff: Option<f32>,
     /// Whether `cutoff` is the library's calibrated default (not `min_score`).
     pub default_cutoff: bool,
+    /// The query's calibrated marks (loose, balanced, strict), whatever the
+    /// cutoff: each hit's [`crate::Level`] in words. `None` before the
+    /// library is calibrated, and when browsing.
+    pub marks: Option<Marks>,
     /// Vector matches the cutoff left out (of those fetched); with
     /// [`SearchOptions::weaker`] they follow the matches instead.
     pub below_cutoff: usize,
