@@ -25,6 +25,8 @@ trap cleanup EXIT
 mkdir "$work/photos"
 cp tests/fixtures/photos/*.png tests/fixtures/photos/*.jpg "$work/photos/"
 export CLIPDEX_LIBRARY="$work/library" CLIPDEX_MODEL="$PWD/tests/fixtures/tiny-clip"
+# The web view keeps its storage (the window's settings) under these: a fresh one each run.
+export XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" XDG_CACHE_HOME="$work/cache"
 "$cli" index "$work/photos" >/dev/null
 
 display=":$((70 + RANDOM % 20))"

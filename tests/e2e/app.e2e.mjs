@@ -1,17 +1,18 @@
 // End to end: the real desktop app (debug build) with a real library and the
 // fixture model, driven over W3C WebDriver by tauri-driver (which runs
-// WebKitWebDriver) under Xvfb. Browses the library (an empty query), types a query, opens the preview (the full
+// WebKitWebDriver) under Xvfb. Browses the library (an empty query), types a query, moves through the
+// results with the keyboard (the selection ring), opens the viewer and goes through it with ← and → (the full
 // picture over media://), checks the real parser's syntax error, opens the
 // library panel, drops an image, opens the heatmap, and saves screenshots.
 // Run by scripts/e2e.sh.
 //   node tests/e2e/app.e2e.mjs APP LIBRARY PHOTOS_DIR SCREENSHOT_DIR
 import { readFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { ELEMENT, check, driver, session, until } from "./webdriver.mjs";
+import { ELEMENT, KEY, check, driver, session, until } from "./webdriver.mjs";
 
 const [app, library, photos, shots] = process.argv.slice(2);
 const { wd } = driver();
-const { sid, s, run, shot } = await session(wd, app);
+const { sid, s, run, shot, keys } = await session(wd, app);
 // Cards as [file name, score] pairs, in order.
 const cards = () =>
   run(`return [...document.querySelectorAll("li.card")].map(c => [c.querySelector(".name")?.textContent, Number(c.querySelector(".score")?.textContent)])`);
@@ -47,16 +48,43 @@ try {
   await until("thumbnails to render", settled);
   await shot(shots, "search.png");
 
-  // The preview: the picture itself (media://, by id), not the thumbnail.
-  await run(`document.querySelector("li.card button.open").click()`);
-  const large = await until("the preview's picture", () =>
-    run(`const i = document.querySelector(".preview img.large"); return i && i.complete && i.naturalWidth > 0 && i.currentSrc.includes("media") ? [i.naturalWidth, i.naturalHeight, document.querySelector(".preview dl").textContent] : null`),
+  // The keyboard: ↓ from the box to the grid, → to the second result. The
+  // selection ring is drawn from the grid's own index (WebKitGTK shows no
+  // :focus-visible for these moves).
+  await run(`document.querySelector("input[type=search]").focus()`);
+  await keys(KEY.down, KEY.right);
+  const ring = await until("the selection ring", () =>
+    run(`const li = document.querySelector("li.card.active"); if (!li) return null; const s = getComputedStyle(li);
+         return [li.querySelector("button.open").dataset.index, document.activeElement === li.querySelector("button.open"), s.outlineStyle, s.outlineWidth]`),
+  );
+  check(ring[0] === "1" && ring[1] === true && ring[2] === "solid" && ring[3] === "3px", `↓ → focuses the second result and draws its ring (${ring.join(", ")})`);
+  await shot(shots, "focus-ring.png");
+
+  // Enter opens the viewer on it: the picture itself (media://, by id), not the thumbnail.
+  const viewer = () => run(`return document.querySelector(".viewer")?.getAttribute("aria-label") ?? null`);
+  await keys(KEY.enter);
+  await until("the viewer", async () => (await viewer()) === `Preview: ${typed[1][0]}`);
+  const large = await until("the viewer's picture", () =>
+    run(`const i = document.querySelector(".viewer img.large"); return i && i.complete && i.naturalWidth > 0 && i.currentSrc.includes("media") ? [i.naturalWidth, i.naturalHeight, document.querySelector(".viewer dl").textContent, i.getBoundingClientRect().width] : null`),
   );
   const size = /(\d+) × (\d+)/.exec(large[2]);
-  check(size && Number(size[1]) === large[0] && Number(size[2]) === large[1], `the preview shows the full picture, ${large[0]}×${large[1]} (the thumbnail is smaller)`);
+  check(size && Number(size[1]) === large[0] && Number(size[2]) === large[1], `the viewer shows the full picture, ${large[0]}×${large[1]} (the thumbnail is smaller)`);
+  check(large[3] > 500, `the viewer fills the window (the picture is ${Math.round(large[3])} px wide)`);
+  // → and ← go through the results; the grid's ring follows behind.
+  await keys(KEY.right);
+  const third = await until("the next photo", async () => ((await viewer()) === `Preview: ${typed[2][0]}` ? viewer() : null));
+  const behind = await run(`return document.querySelector("li.card.active button.open")?.dataset.index ?? null`);
+  check(third && behind === "2", `→ shows the third result (${typed[2][0]}) and the ring follows (${behind})`);
+  await keys(KEY.left);
+  await until("the previous photo", async () => (await viewer()) === `Preview: ${typed[1][0]}`);
   await until("thumbnails to render", settled);
-  await shot(shots, "preview.png");
-  await run(`[...document.querySelectorAll(".preview button")].find(b => b.textContent === "Close").click()`);
+  await shot(shots, "viewer.png");
+  // Esc closes it, and the focus and ring are back on the result it showed.
+  await keys(KEY.escape);
+  const back = await until("the grid again", () =>
+    run(`return document.querySelector(".viewer") ? null : [document.activeElement?.dataset?.index, document.querySelector("li.card.active button.open")?.dataset.index]`),
+  );
+  check(back[0] === "1" && back[1] === "1", `Esc closes the viewer; the focus and the ring are on the second result (${back.join(", ")})`);
 
   // A query that stops making sense: the real parser says where and what it expected.
   await run(`const i = document.querySelector("input[type=search]"); i.value = "a cat after:someday"; i.dispatchEvent(new Event("input", { bubbles: true }));`);
@@ -78,7 +106,7 @@ try {
   check(words.length > 0 && words.every((w) => /match$/.test(w)), `scores show in words by default (${[...new Set(words)].join(", ")})`);
   await run(`document.querySelector("button[aria-label=Settings]").click()`);
   await until("the settings panel", () => run(`return !!document.querySelector("input[type=checkbox]")`));
-  await run(`const c = document.querySelector("input[type=checkbox]"); c.click(); return c.checked`);
+  check(await run(`const c = document.querySelector("input[type=checkbox]"); c.click(); return c.checked`), "Settings › Show match scores as numbers is on");
   await run(`[...document.querySelectorAll("[role=dialog] button")].find(b => b.textContent.trim() === "Close").click()`);
 
   // Dropping an image: the same photo comes first, at cosine ~1.

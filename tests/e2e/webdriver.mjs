@@ -5,6 +5,9 @@ import { join } from "node:path";
 
 export const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 
+/** WebDriver's codes for the keys the tests press. */
+export const KEY = { enter: "\uE007", escape: "\uE00C", left: "\uE012", up: "\uE013", right: "\uE014", down: "\uE015" };
+
 /** A WebDriver client for the driver at `base` (tauri-driver's port). */
 export function driver(base = "http://127.0.0.1:4444") {
   async function wd(method, path, body) {
@@ -62,6 +65,11 @@ export async function session(wd, app) {
       });
       writeFileSync(join(dir, name), Buffer.from(await wd("GET", s("/screenshot")), "base64"));
     },
+    // Real key presses (W3C actions) to whatever has the focus, one after another.
+    keys: (...pressed) =>
+      wd("POST", s("/actions"), {
+        actions: [{ type: "key", id: "keyboard", actions: pressed.flatMap((k) => [{ type: "keyDown", value: k }, { type: "keyUp", value: k }]) }],
+      }),
     end: () => wd("DELETE", `/session/${sid}`).catch(() => {}),
   };
 }

@@ -149,3 +149,24 @@ test("Strict, Balanced and Loose move the line; numbers show only when asked for
   await page.locator("li.card button.open").first().click();
   await expect(page.getByRole("dialog", { name: /Preview/ })).toContainText("cosine 0.310 · #1 by meaning");
 });
+
+test("the viewer fills the window at any size, and its path breaks only between folders", async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await start(page);
+  const box = page.getByRole("searchbox");
+  await box.fill("alpine-butterflies");
+  await box.press("Enter");
+  await page.getByRole("button", { name: /^alpine-butterflies-1\.jpg/ }).click();
+  const viewer = page.getByRole("dialog", { name: "Preview: alpine-butterflies-1.jpg" });
+  await expect(viewer).toBeVisible();
+  const box1280 = await viewer.locator("img.large").boundingBox();
+  expect(box1280!.width).toBeGreaterThan(700);
+  // Each folder and the file name stay whole: one line each.
+  const lines = await viewer.locator("#viewer-path .seg").evaluateAll((els) => els.map((e) => [e.textContent, e.getClientRects().length]));
+  expect(lines).toEqual([["/", 1], ["photos/", 1], ["alpine-butterflies-1.jpg", 1]]);
+  // At the window's minimum size the viewer still fits: no sideways scrolling, the photo and its controls in view.
+  await page.setViewportSize({ width: 640, height: 420 });
+  expect(await viewer.evaluate((v) => v.scrollWidth <= v.clientWidth)).toBe(true);
+  expect((await viewer.locator("img.large").boundingBox())!.width).toBeGreaterThan(200);
+  for (const name of ["Close", "Open", "Next photo", "More actions"]) await expect(viewer.getByRole("button", { name, exact: true })).toBeInViewport();
+});

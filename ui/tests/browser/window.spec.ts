@@ -248,9 +248,35 @@ test("arrows move through the results, Enter opens the preview, Esc closes it", 
   await expect(preview).toContainText("640 × 480");
   await expect(preview).toContainText("Good match");
   await expect(preview).not.toContainText("cosine");
+  await expect(preview).toContainText("2 of 4");
+  // The grid's ring stays on the photo shown, and follows ← and → in the viewer.
+  const ring = page.locator("li.card.active");
+  await expect(ring).toHaveCount(1);
+  await expect(ring).toContainText("a-1.jpg");
+  await page.keyboard.press("ArrowRight");
+  const next = page.getByRole("dialog", { name: "Preview: a-2.jpg" });
+  await expect(next).toContainText("3 of 4");
+  await expect(ring).toContainText("a-2.jpg");
+  await page.keyboard.press("ArrowLeft");
+  await page.keyboard.press("ArrowLeft");
+  await expect(page.getByRole("dialog", { name: "Preview: a-0.jpg" })).toContainText("1 of 4");
+  await expect(page.getByRole("button", { name: "Previous photo" })).toBeDisabled();
+  await page.keyboard.press("ArrowRight");
+  await expect(preview).toBeVisible();
+  // I hides the info pane, and it stays hidden for the next photo.
+  await page.keyboard.press("i");
+  await expect(preview.getByRole("complementary", { name: "Info" })).toHaveCount(0);
+  await page.keyboard.press("ArrowRight");
+  await expect(next.getByRole("complementary", { name: "Info" })).toHaveCount(0);
+  await page.keyboard.press("i");
+  await page.keyboard.press("ArrowLeft");
   await page.keyboard.press("Escape");
   await expect(preview).toHaveCount(0);
   await expect(cards.nth(1)).toBeFocused();
+  await expect(ring).toContainText("a-1.jpg");
+  // The ring is drawn from the grid's own index: it leaves with the focus.
+  await box.focus();
+  await expect(ring).toHaveCount(0);
   // More like this searches by the item.
   await cards.nth(2).click();
   await page.getByRole("button", { name: "More like this" }).click();
@@ -470,14 +496,17 @@ test("the preview shows the picture large and opens it or its folder on the desk
   await expect(img).toHaveAttribute("src", /svg/);
   await expect(img).toHaveAttribute("alt", "sled-2");
   expect(await img.evaluate((el: HTMLImageElement) => el.getBoundingClientRect().width)).toBeGreaterThan(300);
-  await preview.getByRole("button", { name: "Open" }).click();
-  await preview.getByRole("button", { name: "Show in folder" }).click();
+  // Open is the main action; the rest are in a menu.
+  await preview.getByRole("button", { name: "Open", exact: true }).click();
+  await preview.getByRole("button", { name: "More actions" }).click();
+  await preview.getByRole("menuitem", { name: "Show in folder" }).click();
   expect((await calls(page, "open_item")).map((c: any) => c.args)).toEqual([
     { id: ID(2), reveal: false },
     { id: ID(2), reveal: true },
   ]);
   // The keyboard's way to do what dragging to the box does.
-  await preview.getByRole("button", { name: "Add to query" }).click();
+  await preview.getByRole("button", { name: "More actions" }).click();
+  await preview.getByRole("menuitem", { name: "Add to query" }).click();
   await expect(box).toHaveValue(`sled similar:${ID(2)}`);
   await expect(box).toBeFocused();
   await box.press("Enter");
@@ -629,7 +658,7 @@ for (const theme of ["dark", "light"] as const) {
 
     await page.getByRole("button", { name: /^sled-0\.jpg/ }).click();
     const preview = page.getByRole("dialog", { name: "Preview: sled-0.jpg" });
-    await opened(preview, preview.getByRole("button", { name: "More like this" }));
+    await opened(preview, preview);
     await expect.poll(() => preview.locator("img.large").evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth > 0)).toBe(true);
     await scan("preview", preview);
     await page.keyboard.press("Escape");
