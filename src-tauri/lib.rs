@@ -227,6 +227,7 @@ pub fn build_app<R: Runtime>(
             commands::library::open_item,
             commands::library::remove_folder,
             commands::library::library_open,
+            commands::library::cameras,
             commands::library::pause_indexing,
             commands::library::retry_failures
         ])

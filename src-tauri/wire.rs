@@ -36,7 +36,7 @@ pub fn typescript() -> String {
     );
     let types = decls!(&cfg;
         HitDto, TagDto, WhyDto, SearchDto, OutlineDto, PartDto, SyntaxDto,
-        StatusDto, AppInfoDto, FailureDto, WatchDto, SummaryDto, IndexEvent,
+        StatusDto, AppInfoDto, FailureDto, WatchDto, SummaryDto, IndexEvent, CameraDto,
         DeviceDto, LibModelDto, QualityDto, ModelEntryDto, ModelsDto, PullEventDto, SwitchDto,
         ScoresDto, RunDto, CompareDto,
         MatrixItemDto, MatrixDto, RegionDto,

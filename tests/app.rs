@@ -127,6 +127,8 @@ fn commands_index_search_and_report_status_through_ipc() {
     assert!(strict.matches <= default.matches && loose.matches >= default.matches);
     let err = invoke(&webview, "search", json!({"query": "x", "strictness": "lax"})).expect_err("bad strictness");
     assert_eq!(err["code"], "bad_argument", "{err}");
+    // The cameras `camera:` can match: the fixture photos carry no EXIF camera.
+    assert_eq!(invoke(&webview, "cameras", json!({})).expect("cameras"), json!([]));
     // An empty query, or filters alone, browse the library newest first, counted exactly.
     let browsed: SearchDto =
         serde_json::from_value(invoke(&webview, "search", json!({"query": ""})).expect("browse")).expect("dto");

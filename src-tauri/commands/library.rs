@@ -1,4 +1,4 @@
-//! Library commands: its status, indexing folders (cancel, pause, retry), removing a folder, opening an item.
+//! Library commands: its status, its cameras, indexing folders (cancel, pause, retry), removing a folder, opening an item.
 
 use clipdex_library::ErrorCode;
 use std::path::{Path, PathBuf};
@@ -7,7 +7,7 @@ use clipdex_library::{paths, Cancel, ModelShelf};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
-use crate::dto::{progress_event, summary_dto, AppInfoDto, DeviceDto, IndexEvent, StatusDto, SummaryDto};
+use crate::dto::{progress_event, summary_dto, AppInfoDto, CameraDto, DeviceDto, IndexEvent, StatusDto, SummaryDto};
 use crate::error::IpcError;
 use crate::AppState;
 
@@ -31,6 +31,14 @@ pub async fn library_status(state: State<'_, AppState>) -> Result<StatusDto, Ipc
         dto.suggested_folder = paths::pictures_dir().map(|p| p.display().to_string());
     }
     Ok(dto)
+}
+
+/// The cameras the library's photos were taken with, most photos first:
+/// what the window offers after `camera:`.
+#[tauri::command]
+pub async fn cameras(state: State<'_, AppState>) -> Result<Vec<CameraDto>, IpcError> {
+    let library = state.library().await?;
+    Ok(library.cameras().await?.into_iter().map(|(name, photos)| CameraDto { name, photos }).collect())
 }
 
 /// Opens another library in a folder the user picked in the window's folder

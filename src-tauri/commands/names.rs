@@ -8,6 +8,7 @@
     "index_folders",
     "library_status",
     "library_open",
+    "cameras",
     "cancel_indexing",
     "pause_indexing",
     "retry_failures",

@@ -78,6 +78,15 @@ impl StatusDto {
     }
 }
 
+/// A camera the library's photos were taken with (what `camera:` matches).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename = "Camera")]
+pub struct CameraDto {
+    pub name: String,
+    pub photos: usize,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(rename = "Watching")]

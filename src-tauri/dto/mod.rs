@@ -9,7 +9,9 @@ mod models;
 mod search;
 
 pub use heatmap::{MatrixDto, MatrixItemDto, RegionDto};
-pub use library::{progress_event, summary_dto, AppInfoDto, FailureDto, IndexEvent, StatusDto, SummaryDto, WatchDto};
+pub use library::{
+    progress_event, summary_dto, AppInfoDto, CameraDto, FailureDto, IndexEvent, StatusDto, SummaryDto, WatchDto,
+};
 pub use models::{
     CompareDto, DeviceDto, LibModelDto, ModelEntryDto, ModelsDto, PullEventDto, QualityDto, RunDto, ScoresDto,
     SwitchDto,

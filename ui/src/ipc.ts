@@ -6,6 +6,7 @@ import { validTag } from "./i18n";
 
 import type {
   AppInfo,
+  Camera,
   Comparison,
   HeatMatrix,
   Hit,
@@ -25,6 +26,7 @@ import type {
 // here so the window imports everything IPC from one place.
 export type {
   AppInfo,
+  Camera,
   Comparison,
   Device,
   ErrorCode,
@@ -161,6 +163,8 @@ export const fileName = (p: string) => p.split(/[\\/]/).pop() ?? p;
 export const altText = (h: Pick<Hit, "tags" | "path">) => (h.tags.length ? h.tags.map((x) => x.label).join(", ") : fileName(h.path));
 
 export const libraryStatus = () => invoke<Status>("library_status");
+/** The cameras the library's photos were taken with, most photos first (for `camera:`). */
+export const cameras = () => invoke<Camera[]>("cameras");
 export const cancelIndexing = () => invoke<boolean>("cancel_indexing");
 /** Pauses (true) or resumes (false) the running index; whether one was running. */
 export const pauseIndexing = (paused: boolean) => invoke<boolean>("pause_indexing", { paused });

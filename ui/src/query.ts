@@ -52,3 +52,25 @@ export const HINTS: { insert: string; label: string }[] = [
   { insert: "ext:", label: "ext:png" },
   { insert: "minsize:", label: "minsize:1000" },
 ];
+
+/** The filter being typed at the end of the query, if any: its name and what follows the colon so far. */
+export function trailingFilter(query: string): { name: "after" | "before" | "camera" | "folder"; value: string } | null {
+  const m = /(?:^|\s)(after|before|camera|folder):(\S*)$/.exec(query);
+  return m ? { name: m[1] as "after" | "before" | "camera" | "folder", value: m[2] } : null;
+}
+
+/** The query with the filter being typed at its end completed to `value` (and a space to go on). */
+export function completeFilter(query: string, value: string): string {
+  const m = /(?:^|\s)(after|before|camera|folder):(\S*)$/.exec(query);
+  if (!m) return query;
+  // A filter's value is one word (the parser reads no quotes there): a
+  // camera matches by what its name contains, so its first word will do.
+  const v = value.trim().split(/\s+/)[0] ?? "";
+  return query.slice(0, query.length - m[2].length) + v + " ";
+}
+
+/** The whole query as plain words: one quoted phrase, so no part of it reads as syntax. */
+export function asPlainText(query: string): string {
+  const words = query.replace(/"/g, " ").trim().replace(/\s+/g, " ");
+  return words ? `"${words}"` : "";
+}

@@ -13,6 +13,8 @@ const PAGE = 120;
 const NEXT_PAGE = 1000;
 /** Sorted by date or filtered, one list of at most this many (the command's page limit). */
 const MAX_RESULTS = 2000;
+/** How long typing must pause before a query that stops making sense says where. */
+const ERROR_PAUSE = 1200;
 
 /** An image dropped or pasted into the window: searched together with the text. */
 export interface QueryImage {
@@ -60,6 +62,8 @@ export class SearchState {
   // The watcher changed the library since these results came.
   changed = $state(false);
   outline = $state<Outline | null>(null);
+  /** Where the query stops making sense is said after a pause in typing, on Enter, or when the box is left. */
+  errorShown = $state(false);
   // A new search gets a fresh grid (scrolled to the top); a next page does not.
   resultsKey = $state(0);
   // Thumbnails of items seen, for `similar:` chips.
@@ -81,6 +85,9 @@ export class SearchState {
   #lastAsked: Asked | null = null;
   #generation = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #errorTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The search running was asked for with Enter (not a pause in typing). */
+  #urgent = false;
 
   constructor(minScore: number | null, hooks: SearchHooks) {
     this.minScore = minScore;
@@ -107,8 +114,16 @@ export class SearchState {
       if (mine !== this.#generation) return;
       const o = shifted(result.outline, lead);
       this.outline = o;
-      // A query that stops making sense is shown where; the results shown stay.
-      if (o.error) return;
+      // A query that stops making sense (half a filter, typed on): the
+      // results shown stay, dimmed; where it stops is said after a pause.
+      if (o.error) {
+        clearTimeout(this.#errorTimer);
+        if (this.#urgent) this.errorShown = true;
+        else this.#errorTimer = setTimeout(() => (this.errorShown = true), ERROR_PAUSE);
+        return;
+      }
+      clearTimeout(this.#errorTimer);
+      this.errorShown = false;
       // By relevance without filters, pages join up (the engine's fusion does
       // not depend on depth): next pages are appended. Sorted by date or
       // filtered, the order depends on the pool ranked: the longer list is asked again.
@@ -168,15 +183,24 @@ export class SearchState {
     }
   }
 
-  /** Typing: searches once the keys stop for a moment. */
+  /** Typing: searches once the keys stop for a moment (an error waits for a longer one). */
   typed() {
+    clearTimeout(this.#errorTimer);
+    this.errorShown = false;
+    this.#urgent = false;
     this.#later(250);
   }
 
-  /** Enter: searches now. */
+  /** Enter: searches now, and says at once where the query stops making sense. */
   submit() {
     clearTimeout(this.#timer);
+    this.#urgent = true;
     this.run();
+  }
+
+  /** The box was left: a query that stops making sense says where now. */
+  revealError() {
+    if (this.outline?.error) this.errorShown = true;
   }
 
   /** Replaces the query and searches it now. */

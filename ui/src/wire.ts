@@ -178,6 +178,8 @@ export type Summary = { indexed: number, reused: number, skipped: number, remove
 
 export type IndexEvent = { "event": "started", "data": { folders: Array<string>, } } | { "event": "progress", "data": { phase: "scanning" | "indexing" | "labels" | "describing" | "finished", total: number, done: number, indexed: number, reused: number, skipped: number, failed: number, removed: number, current: string | null, } } | { "event": "finished", "data": { summary: Summary, } };
 
+export type Camera = { name: string, photos: number, };
+
 export type Device = { 
 /**
  * The execution provider actually in use: "cpu", "cuda", …

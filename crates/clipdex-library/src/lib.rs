@@ -351,6 +351,12 @@ impl Library {
         heatmap::save_overlay(&self.state, path_or_id, map, out).await
     }
 
+    /// The cameras the library's photos were taken with, most photos first
+    /// (what `camera:` can match), with how many photos each.
+    pub async fn cameras(&self) -> Result<Vec<(String, usize)>> {
+        Ok(self.state.store.cameras().await?)
+    }
+
     // ---- calibration, status, audits ----
 
     /// The library's default cutoffs for the active model, if calibrated.

@@ -1,5 +1,6 @@
-//! The library in time: every item a path holds, with the date it is
-//! browsed by (EXIF date taken, else its first path's modification time).
+//! The library at a glance: every item a path holds, with the date it is
+//! browsed by (EXIF date taken, else its first path's modification time),
+//! and the cameras its photos were taken with.
 
 use std::collections::HashMap;
 
@@ -70,6 +71,27 @@ impl Store {
             }
         }
         out.sort_by(|a, b| b.date_ns.cmp(&a.date_ns).then_with(|| a.path.cmp(&b.path)));
+        Ok(out)
+    }
+}
+
+impl Store {
+    /// The cameras the library's photos were taken with (EXIF make and
+    /// model as read), each with how many items it took, most first (then by name).
+    pub async fn cameras(&self) -> Result<Vec<(String, usize)>> {
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        let query = self.details.query().only_if("camera IS NOT NULL").select(Select::columns(&["camera"]));
+        for b in &collect(query, "listing cameras").await? {
+            let camera = column::<StringArray>(b, "camera")?;
+            for i in (0..b.num_rows()).filter(|&i| !camera.is_null(i)) {
+                let name = camera.value(i).trim();
+                if !name.is_empty() {
+                    *counts.entry(name.to_string()).or_default() += 1;
+                }
+            }
+        }
+        let mut out: Vec<(String, usize)> = counts.into_iter().collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         Ok(out)
     }
 }

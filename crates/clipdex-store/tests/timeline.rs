@@ -38,8 +38,10 @@ async fn the_timeline_is_newest_first_by_date_taken_else_modification_time() {
     // aa was taken long after every modification time; bb has details but no date.
     store
         .write_details(&[
-            Details { id: "aa".into(), taken_at_ms: Some(20), ..Details::default() },
-            Details { id: "bb".into(), taken_at_ms: None, ..Details::default() },
+            Details { id: "aa".into(), taken_at_ms: Some(20), camera: Some("Pixel 7".into()), ..Details::default() },
+            Details { id: "bb".into(), taken_at_ms: None, camera: Some("Canon EOS R5".into()), ..Details::default() },
+            Details { id: "cc".into(), camera: Some("Pixel 7".into()), ..Details::default() },
+            Details { id: "dd".into(), camera: Some("  ".into()), ..Details::default() },
         ])
         .await
         .expect("details");
@@ -52,4 +54,7 @@ async fn the_timeline_is_newest_first_by_date_taken_else_modification_time() {
         order,
         vec![("aa", 20_000_000, "/r/a.jpg", 10), ("bb", 9_000, "/r/b.jpg", 20), ("cc", 8_000, "/r/c.jpg", 30)]
     );
+    // The cameras, most photos first; a blank name is no camera.
+    let cameras = store.cameras().await.expect("cameras");
+    assert_eq!(cameras, vec![("Pixel 7".to_string(), 2), ("Canon EOS R5".to_string(), 1)]);
 }

@@ -12,6 +12,7 @@
 /** @typedef {import("../../src/wire").ErrorCode} ErrorCode */
 /** @typedef {import("../../src/wire").IpcError} IpcError */
 /** @typedef {import("../../src/wire").Hit} Hit */
+/** @typedef {import("../../src/wire").Camera} Camera */
 /** @typedef {import("../../src/wire").SearchResult} SearchResult */
 /** @typedef {import("../../src/wire").Outline} Outline */
 /** @typedef {import("../../src/wire").Status} Status */
@@ -28,7 +29,7 @@
  */
 /**
  * `search`'s arguments, as ipc.ts sends them.
- * @typedef {{ query: string, limit?: number, offset?: number, minScore: number | null, mode?: string, sort?: string, images: string[], lang: string }} SearchArgs
+ * @typedef {{ query: string, limit?: number, offset?: number, minScore: number | null, strictness?: string, mode?: string, sort?: string, images: string[], lang: string }} SearchArgs
  */
 /**
  * One recorded call.
@@ -40,6 +41,7 @@
  *   library_status: () => Status,
  *   search: (a: SearchArgs) => SearchResult,
  *   query_image: (a: { data: string }) => string,
+ *   cameras: () => Camera[],
  *   open_item: (a: { id: string, reveal: boolean }) => null,
  *   "plugin:dialog|open": () => string | string[] | null,
  *   remove_folder: (a: { folder: string }) => boolean,
@@ -66,6 +68,7 @@
  *   __calls: Call[],
  *   __total: Record<string, number>,
  *   __matches: Record<string, number>,
+ *   __cameras?: { name: string, photos: number }[],
  *   __outlines: Record<string, Outline>,
  *   __queryImages: Set<string>,
  *   __delays: Record<string, number>,
@@ -269,6 +272,8 @@
       queryImages.add(token);
       return token;
     },
+    // The library's cameras, most photos first (tests set `window.__cameras`).
+    cameras: () => w.__cameras ?? [{ name: "Pixel 7", photos: 3 }, { name: "Canon EOS R5", photos: 1 }],
     open_item: () => null,
     // The folder picker: what the test chose (null: the user cancelled).
     "plugin:dialog|open": () => w.__pick ?? null,
