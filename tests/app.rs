@@ -134,6 +134,8 @@ fn commands_index_search_and_report_status_through_ipc() {
         serde_json::from_value(invoke(&webview, "search", json!({"query": ""})).expect("browse")).expect("dto");
     assert!(browsed.browsed && browsed.total == Some(4) && browsed.hits.len() == 4, "{browsed:?}");
     assert!(browsed.hits.windows(2).all(|w| w[0].date >= w[1].date), "{browsed:?}");
+    // The whole list's months, for the timeline: every photo counted once.
+    assert_eq!(browsed.months.iter().map(|m| m.count).sum::<usize>(), 4, "{:?}", browsed.months);
     let filtered: SearchDto =
         serde_json::from_value(invoke(&webview, "search", json!({"query": "ext:jpg"})).expect("browse")).expect("dto");
     assert!(filtered.browsed && filtered.total == Some(1), "{filtered:?}");

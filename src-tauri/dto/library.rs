@@ -23,6 +23,8 @@ pub struct StatusDto {
     pub files: usize,
     pub folders: Vec<String>,
     pub model_id: Option<String>,
+    /// The active model as people call it (the registry's name, else its folder name).
+    pub model_name: Option<String>,
     pub model_dir: Option<String>,
     pub failures: Vec<FailureDto>,
     pub indexing: bool,
@@ -64,6 +66,7 @@ impl StatusDto {
             files: s.files,
             folders: s.folders,
             model_id: s.model_id,
+            model_name: s.model_name,
             model_dir: s.model_dir,
             failures: s.failures.into_iter().map(|f| FailureDto { path: f.path, reason: f.reason }).collect(),
             indexing,

@@ -28,6 +28,8 @@ impl DeviceDto {
 #[ts(rename = "LibModel")]
 pub struct LibModelDto {
     pub id: String,
+    /// What people call it (the registry's name, else the folder name).
+    pub name: String,
     pub dir: String,
     pub dim: usize,
     pub vectors: usize,
@@ -42,6 +44,7 @@ impl From<&LibraryModel> for LibModelDto {
     fn from(m: &LibraryModel) -> Self {
         Self {
             id: m.id.clone(),
+            name: m.name.clone(),
             dir: m.dir.display().to_string(),
             dim: m.dim,
             vectors: m.vectors,
@@ -70,6 +73,8 @@ pub struct QualityDto {
 #[ts(rename = "ModelEntry")]
 pub struct ModelEntryDto {
     pub id: String,
+    /// What people call it: the registry's name, else the id.
+    pub name: String,
     pub known: bool,
     pub default: bool,
     pub repo: Option<String>,
@@ -93,6 +98,7 @@ impl From<&ModelListing> for ModelEntryDto {
         let e = m.known.as_ref();
         ModelEntryDto {
             id: m.id.clone(),
+            name: e.map_or_else(|| m.id.clone(), |e| e.name.clone()),
             known: e.is_some(),
             default: m.default,
             repo: e.map(|e| e.repo.clone()),

@@ -99,6 +99,17 @@ impl HitDto {
     }
 }
 
+/// Photos in one calendar month (UTC) of the library browsed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename = "Month")]
+pub struct MonthDto {
+    pub year: i64,
+    /// 1–12.
+    pub month: u32,
+    pub count: usize,
+}
+
 /// One search's answer.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, TS)]
 #[serde(rename_all = "camelCase")]
@@ -116,6 +127,8 @@ pub struct SearchDto {
     pub matches: Option<usize>,
     /// Browsing: the photos listed in all pages together, exactly.
     pub total: Option<usize>,
+    /// Browsing: the whole list's photos per month (UTC), newest first.
+    pub months: Vec<MonthDto>,
     /// The query had no terms: the library, newest first (scores are 0).
     pub browsed: bool,
     /// The query as the engine read it.
@@ -131,6 +144,7 @@ impl SearchDto {
             below_cutoff: found.below_cutoff,
             matches: found.matches,
             total: found.total,
+            months: found.months.iter().map(|m| MonthDto { year: m.year, month: m.month, count: m.count }).collect(),
             browsed: found.browsed,
             outline,
         }

@@ -125,14 +125,19 @@ try {
   });
   check(dropped[0][1] > 0.99, `dropping chelsea.png finds chelsea.png first at cosine ${dropped[0][1]}`);
 
-  // The heatmap view: prompts × results, and where the first prompt matches.
-  await run(`document.querySelector("input[type=search]").value = "a red motorcycle, a cat"; document.querySelector("input[type=search]").dispatchEvent(new Event("input", { bubbles: true }));`);
-  await until("results again", async () => (await gridName()) === "Results for a red motorcycle, a cat" && (await cards()).length > 0);
+  // The heatmap view: prompts × results, its rows the query's terms as the
+  // engine reads them (the grid's chips), and where the first prompt matches.
+  const twoTerms = 'a red motorcycle 2:"a cat"';
+  await run(`const i = document.querySelector("input[type=search]"); i.value = arguments[0]; i.dispatchEvent(new Event("input", { bubbles: true }));`, [twoTerms]);
+  await until("results again", async () => (await gridName()) === `Results for ${twoTerms}` && (await cards()).length > 0);
+  const chips = await run(`return [...document.querySelectorAll(".parts .part .label")].map(l => l.textContent)`);
   await run(`[...document.querySelectorAll(".views button")].find(b => b.textContent.includes("Heatmap")).click()`);
   const rows = await until("the heatmap matrix", () =>
     run(`const r = [...document.querySelectorAll("table th[scope=row]")].map(t => t.textContent); return r.length ? r : null`),
   );
-  check(rows.join("|") === "a red motorcycle|a cat", `the matrix has one row per prompt (${rows.join(", ")})`);
+  check(rows.join("|") === "a red motorcycle|a cat" && chips.join("|") === rows.join("|"), `the matrix has one row per term, as the grid's chips (${rows.join(", ")} / ${chips.join(", ")})`);
+  const colours = await run(`return [...document.querySelectorAll("table td")].map(td => getComputedStyle(td).backgroundColor)`);
+  check(colours.includes("rgb(253, 231, 55)") && colours.includes("rgb(0, 34, 78)"), `the cells run the whole cividis scale, stretched over those shown (${colours.length} cells)`);
   const overlay = await until("the region overlay", () => run(`return document.querySelectorAll(".overlay span").length || null`));
   check(overlay === 16, "the region overlay has 4×4 cells");
   await until("thumbnails to render", settled);

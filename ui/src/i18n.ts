@@ -156,10 +156,24 @@ const DE: Record<string, string> = {
   "Export PNG": "Als PNG exportieren",
   "Export CSV": "Als CSV exportieren",
   "Open preview": "Vorschau öffnen",
-  "{low} (what unrelated text scores) … {high} (a strong match)":
-    "{low} (so viel erreicht unpassender Text) … {high} (ein starker Treffer)",
-  "— calibrated for this model on your library": "– für dieses Modell auf deiner Bibliothek kalibriert",
-  "— this matrix's own range (not calibrated yet)": "– der eigene Bereich dieser Matrix (noch nicht kalibriert)",
+  "a match": "ein Treffer",
+  "some likeness": "etwas ähnlich",
+  "unrelated": "unverwandt",
+  "match line": "Trefferlinie",
+  "least alike here": "hier am wenigsten ähnlich",
+  "most alike here": "hier am ähnlichsten",
+  "marks calibrated for this model on your library": "Marken für dieses Modell auf deiner Bibliothek kalibriert",
+  "not calibrated yet: colours compare these cells only": "noch nicht kalibriert: die Farben vergleichen nur diese Zellen",
+  "{shown} of {n} results": "{shown} von {n} Ergebnissen",
+  "Show more": "Mehr zeigen",
+  "Help with the filter": "Hilfe zum Filter",
+  "From the day": "Ab dem Tag",
+  "Before the day": "Vor dem Tag",
+  "Search as plain text": "Als reinen Text suchen",
+  "Filters": "Filter",
+  "Timeline": "Zeitleiste",
+  "Filter by date, camera, folder or type in the search box: after:2024-06-01 camera:pixel":
+    "Nach Datum, Kamera, Ordner oder Typ filterst du im Suchfeld: after:2024-06-01 camera:pixel",
 };
 
 const CATALOGUES: Record<string, Record<string, string>> = { de: DE };

@@ -7,22 +7,10 @@ beforeAll(() => {
   (globalThis as unknown as { window: unknown }).window = globalThis;
 });
 
-import { advice, asIpcError, heatColour, matrixCsv, promptsOf, queryImage, search, type HeatMatrix, type Hit, type SearchResult } from "./ipc";
+import { advice, asIpcError, matrixCsv, queryImage, search, type HeatMatrix, type Hit, type SearchResult } from "./ipc";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 
 afterEach(() => clearMocks());
-
-describe("heatColour", () => {
-  it("runs blue → cyan → green → yellow → red like clipdex-media", () => {
-    expect(heatColour(0)).toBe("rgb(0, 0, 255)");
-    expect(heatColour(0.25)).toBe("rgb(0, 255, 255)");
-    expect(heatColour(0.5)).toBe("rgb(0, 255, 0)");
-    expect(heatColour(0.75)).toBe("rgb(255, 255, 0)");
-    expect(heatColour(1)).toBe("rgb(255, 0, 0)");
-    expect(heatColour(7)).toBe(heatColour(1));
-    expect(heatColour(-1)).toBe(heatColour(0));
-  });
-});
 
 describe("matrixCsv", () => {
   it("quotes names and keeps every cosine", () => {
@@ -47,16 +35,6 @@ describe("matrixCsv", () => {
     expect(matrixCsv(m)).toBe(
       '"prompt","/p/one, two.jpg","/p/b.png"\n"a ""red"" sled",0.250000,-0.125000\n"dog",0.500000,0.062500\n',
     );
-  });
-});
-
-describe("promptsOf", () => {
-  it("takes the text terms of a query", () => {
-    expect(promptsOf("kids on a red sled")).toEqual(["kids on a red sled"]);
-    expect(promptsOf("beach, sunset, dog")).toEqual(["beach", "sunset", "dog"]);
-    expect(promptsOf('2:"red car" + snow -night')).toEqual(["red car", "snow -night"]);
-    expect(promptsOf("dog, camera:canon, similar:abc, ./ref.jpg, dog")).toEqual(["dog"]);
-    expect(promptsOf("   ")).toEqual([]);
   });
 });
 
@@ -87,6 +65,7 @@ describe("search over IPC", () => {
       belowCutoff: 3,
       matches: 0,
       total: null,
+      months: [],
       browsed: false,
       outline: { parts: [{ start: 0, atomStart: 0, end: 5, kind: "text", label: "a dog", weight: 1 }], error: null },
     };

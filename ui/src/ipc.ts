@@ -235,13 +235,6 @@ export function heatmapRegion(id: string, text: string, onProgress: (done: numbe
 }
 export const cancelHeatmap = () => invoke<boolean>("cancel_heatmap");
 
-/** A heat colour for a level from 0 (blue) to 1 (red), as clipdex-media draws it. */
-export function heatColour(level: number): string {
-  const t = Math.min(1, Math.max(0, level)) * 4;
-  const [r, g, b] = t < 1 ? [0, t, 1] : t < 2 ? [0, 1, 2 - t] : t < 3 ? [t - 2, 1, 0] : [1, 4 - t, 0];
-  return `rgb(${Math.round(r * 255)}, ${Math.round(g * 255)}, ${Math.round(b * 255)})`;
-}
-
 /** The matrix as CSV: a header of file names, one row per prompt. */
 export function matrixCsv(m: HeatMatrix): string {
   const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
@@ -250,17 +243,3 @@ export function matrixCsv(m: HeatMatrix): string {
   return [head, ...rows].join("\n") + "\n";
 }
 
-/** The heatmap's rows from a query: its text terms (comma- or
- * plus-separated), without weights (`2:`), quotes or signs; filters
- * (`camera:…`), `similar:` and image paths are not prompts. No repeats. */
-export function promptsOf(query: string): string[] {
-  const filter = /^(folder|ext|minsize|after|before|camera|type|similar):/i;
-  const out: string[] = [];
-  for (const raw of query.split(/,|\s\+\s|^\+|\s\+(?=\S)/)) {
-    let p = raw.trim().replace(/^[+-]\s*/, "").replace(/^\d+(\.\d+)?:/, "").trim();
-    p = p.replace(/^"(.*)"$/, "$1").trim();
-    const path = /^(\.{0,2}\/|~\/|[A-Za-z]:\\)/.test(p) || /\.(jpe?g|png|webp|gif|bmp|tiff?)$/i.test(p);
-    if (p && !filter.test(p) && !path && !out.includes(p)) out.push(p);
-  }
-  return out;
-}

@@ -23,7 +23,7 @@ export const day = (ms: number) =>
   new Date(ms).toLocaleDateString(language(), { year: "numeric", month: "short", day: "numeric" });
 
 /** A month (ms since the epoch), as the window's language writes it: a heading while browsing. */
-export const month = (ms: number) => new Date(ms).toLocaleDateString(language(), { year: "numeric", month: "long" });
+export const month = (ms: number) => new Date(ms).toLocaleDateString(language(), { year: "numeric", month: "long", timeZone: "UTC" });
 
 /** What a running index is doing, in words. */
 export function phaseText(p: { phase: string; done: number; total: number }): string {

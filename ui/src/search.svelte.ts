@@ -6,6 +6,7 @@
 // slow old answer never overwrites a newer one.
 import { SvelteMap } from "svelte/reactivity";
 import { asIpcError, fileToBase64, queryImage, search, type Hit, type IpcError, type Mode, type SearchParams, type Sort, type Strictness } from "./ipc";
+import type { Month } from "./wire";
 import { shifted, withTerm, withWeight, type Outline, type Part } from "./query";
 
 /** Results asked for first, and then a page at a time as the user scrolls. */
@@ -56,6 +57,8 @@ export class SearchState {
   matches = $state<number | null>(null);
   /** Photos listed in all pages (browsing). */
   total = $state<number | null>(null);
+  /** Browsing: the whole list's photos per month, newest first (the timeline). */
+  months = $state.raw<Month[]>([]);
   searching = $state(false);
   /** Whether another page may follow. */
   more = $state(false);
@@ -83,6 +86,7 @@ export class SearchState {
   /** A next page is being fetched (the grid shows a spinner only then). */
   loadingMore = $state(false);
   #lastAsked: Asked | null = null;
+  #pending: Promise<void> | null = null;
   #generation = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #errorTimer: ReturnType<typeof setTimeout> | undefined;
@@ -138,6 +142,7 @@ export class SearchState {
       this.browsing = result.browsed;
       this.matches = result.matches;
       this.total = result.total;
+      this.months = result.months;
       this.searched = result.browsed ? "" : text.trim() || this.queryImages.map((i) => i.name).join(", ");
       this.cutoff = result.cutoff;
       this.belowCutoff = result.belowCutoff;
@@ -149,12 +154,30 @@ export class SearchState {
     }
   }
 
-  /** The next page of the query that was searched (not what the box holds now). */
-  async loadMore() {
-    if (this.loadingMore || !this.more || !this.#lastAsked) return;
+  /** The next page of the query that was searched (not what the box holds now);
+   * while one is on its way, that one. */
+  loadMore(): Promise<void> {
+    if (this.#pending) return this.#pending;
+    if (!this.more || !this.#lastAsked) return Promise.resolve();
+    this.#pending = this.#nextPage().finally(() => (this.#pending = null));
+    return this.#pending;
+  }
+
+  /** Pages in until result `i` is there (the timeline's jumps), or the list ends. */
+  async loadUntil(i: number) {
+    const mine = this.#generation;
+    while (this.hits.length <= i && this.more && mine === this.#generation) {
+      const before = this.hits.length;
+      await this.loadMore();
+      if (this.hits.length === before) break;
+    }
+  }
+
+  async #nextPage() {
     this.loadingMore = true;
     const mine = this.#generation;
     const asked = this.#lastAsked;
+    if (!asked) return;
     const appendable = asked.appendable;
     const limit = appendable ? NEXT_PAGE : Math.min(this.hits.length + NEXT_PAGE, MAX_RESULTS);
     try {

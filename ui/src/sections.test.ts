@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { gridRows, moveFrom, rowAt, rowOf } from "./virtual";
-import { monthSections, weakerSection } from "./sections";
+import { monthAt, monthSections, timeline, weakerSection } from "./sections";
 
 describe("gridRows", () => {
   it("puts each heading on a row of its own and starts each section on a new row", () => {
@@ -42,8 +42,8 @@ describe("moveFrom", () => {
 
 describe("sections", () => {
   it("heads each month once, newest first as listed", () => {
-    const d = (y: number, m: number, day: number) => new Date(y, m, day, 12).getTime();
-    const label = (ms: number) => `${new Date(ms).getMonth() + 1}/${new Date(ms).getFullYear()}`;
+    const d = (y: number, m: number, day: number) => Date.UTC(y, m, day, 12);
+    const label = (ms: number) => `${new Date(ms).getUTCMonth() + 1}/${new Date(ms).getUTCFullYear()}`;
     const s = monthSections([d(2024, 4, 30), d(2024, 4, 2), d(2024, 3, 9), d(2023, 3, 9)], label);
     expect(s).toEqual([
       { at: 0, label: "5/2024" },
@@ -56,5 +56,18 @@ describe("sections", () => {
     expect(weakerSection(10, 0, "Weaker", "None close")).toEqual([{ at: 0, label: "None close" }]);
     expect(weakerSection(10, 10, "Weaker", "None close")).toEqual([]);
     expect(weakerSection(10, null, "Weaker", "None close")).toEqual([]);
+  });
+});
+
+describe("timeline", () => {
+  it("places each month at its first photo and finds the month of any photo", () => {
+    const t = timeline([
+      { year: 2024, month: 12, count: 3 },
+      { year: 2024, month: 6, count: 2 },
+      { year: 2019, month: 1, count: 5 },
+    ]);
+    expect(t.map((m) => m.at)).toEqual([0, 3, 5]);
+    expect([0, 2, 3, 4, 5, 9].map((i) => monthAt(t, i)?.month)).toEqual([12, 12, 6, 6, 1, 1]);
+    expect(monthAt([], 3)).toBeNull();
   });
 });

@@ -83,6 +83,12 @@ export type Tag = { label: string, score: number, };
 
 export type Why = { vectorRank: number | null, keywordRank: number | null, keywordFields: Array<string>, fused: number, };
 
+export type Month = { year: number, 
+/**
+ * 1–12.
+ */
+month: number, count: number, };
+
 export type SearchResult = { hits: Array<Hit>, 
 /**
  * The cosine cutoff applied to vector matches, if any.
@@ -105,6 +111,10 @@ matches: number | null,
  * Browsing: the photos listed in all pages together, exactly.
  */
 total: number | null, 
+/**
+ * Browsing: the whole list's photos per month (UTC), newest first.
+ */
+months: Array<Month>, 
 /**
  * The query had no terms: the library, newest first (scores are 0).
  */
@@ -136,7 +146,11 @@ export type SyntaxAt = {
  */
 position: number, expected: string, };
 
-export type Status = { library: string, items: number, files: number, folders: Array<string>, modelId: string | null, modelDir: string | null, failures: Array<Failure>, indexing: boolean, 
+export type Status = { library: string, items: number, files: number, folders: Array<string>, modelId: string | null, 
+/**
+ * The active model as people call it (the registry's name, else its folder name).
+ */
+modelName: string | null, modelDir: string | null, failures: Array<Failure>, indexing: boolean, 
 /**
  * Whether the running index is paused.
  */
@@ -190,7 +204,11 @@ provider: string,
  */
 fallbackReason: string | null, };
 
-export type LibModel = { id: string, dir: string, dim: number, vectors: number, items: number, active: boolean, 
+export type LibModel = { id: string, 
+/**
+ * What people call it (the registry's name, else the folder name).
+ */
+name: string, dir: string, dim: number, vectors: number, items: number, active: boolean, 
 /**
  * Being switched to (indexing in the background).
  */
@@ -198,7 +216,11 @@ target: boolean, imagesPerSecond: number | null, };
 
 export type Quality = { benchmark: string, metric: string, value: number, source: string, };
 
-export type ModelEntry = { id: string, known: boolean, default: boolean, repo: string | null, dim: number | null, sizeMb: number | null, languages: Array<string>, languagesNote: string | null, languagePrefix: boolean, licence: string | null, quality: Array<Quality>, summary: string | null, installed: boolean, bytes: number | null, commit: string | null, 
+export type ModelEntry = { id: string, 
+/**
+ * What people call it: the registry's name, else the id.
+ */
+name: string, known: boolean, default: boolean, repo: string | null, dim: number | null, sizeMb: number | null, languages: Array<string>, languagesNote: string | null, languagePrefix: boolean, licence: string | null, quality: Array<Quality>, summary: string | null, installed: boolean, bytes: number | null, commit: string | null, 
 /**
  * The library's vectors from this model, if any.
  */

@@ -58,7 +58,8 @@ pub use labels::{LabelSet, RankedLabel};
 pub use lock::WriterLock;
 pub use query::compare::{Comparison, ModelRun, ScoreStats};
 pub use query::{
-    decode_image_file, Hit, Mode, SearchOptions, SearchResults, Sort, Why, QUERY_IMAGES_HELD, QUERY_IMAGE_MAX_BYTES,
+    decode_image_file, Hit, Mode, Month, SearchOptions, SearchResults, Sort, Why, QUERY_IMAGES_HELD,
+    QUERY_IMAGE_MAX_BYTES,
 };
 pub use recent::{check_library_folder, Recent};
 pub use relevance::{Level, Marks, Strictness};

@@ -29,6 +29,8 @@ pub struct Status {
     pub quarantined: usize,
     pub failures: Vec<FailureRecord>,
     pub model_id: Option<String>,
+    /// The active model as people call it (the registry's name, else its folder name).
+    pub model_name: Option<String>,
     pub model_dir: Option<String>,
     pub dim: Option<usize>,
     /// Every model with vectors here: the active one first, and any being switched to.
@@ -43,8 +45,12 @@ pub(crate) async fn status(state: &State) -> Result<Status> {
     let store = &state.store;
     let rec = catalog.active().await?;
     let space = rec.as_ref().map(|r| r.id.clone()).unwrap_or_default();
+    let models = catalog.models().await?;
+    let model_name =
+        rec.as_ref().map(|r| models.iter().find(|m| m.id == r.id).map_or_else(|| r.id.clone(), |m| m.name.clone()));
     Ok(Status {
-        models: catalog.models().await?,
+        models,
+        model_name,
         library_dir: state.dir.clone(),
         items: store.count_items().await?,
         files: store.count_files().await?,

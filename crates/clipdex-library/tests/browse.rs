@@ -62,6 +62,9 @@ async fn an_empty_query_browses_and_weaker_matches_follow_the_matches() {
     assert!(first.browsed);
     assert_eq!((first.total, first.hits.len()), (Some(PHOTOS), 50));
     assert_eq!(names(&first.hits)[..3], ["pic-129.png", "pic-128.png", "pic-127.png"]);
+    // The whole timeline by month, newest first, whatever the page: 2021 from May 10 back to Jan 1.
+    let months: Vec<(i64, u32, usize)> = first.months.iter().map(|m| (m.year, m.month, m.count)).collect();
+    assert_eq!(months, vec![(2021, 5, 10), (2021, 4, 30), (2021, 3, 31), (2021, 2, 28), (2021, 1, 31)]);
     let last = lib.search(model.clone(), "", &SearchOptions { offset: 100, ..browse.clone() }).await.expect("page 3");
     assert_eq!(last.hits.len(), 30);
     assert_eq!(names(&last.hits).last().map(String::as_str), Some("pic-000.png"));

@@ -24,6 +24,8 @@ pub struct Quality {
 pub struct Entry {
     /// Clipdex's name for it, also the install folder's name.
     pub id: String,
+    /// What people call it ("CLIP ViT-B/32 (OpenAI)"): what windows show.
+    pub name: String,
     /// `owner/name` on the Hugging Face hub.
     pub repo: String,
     /// Branch, tag or commit to fetch; resolved to a commit before download.
@@ -88,6 +90,13 @@ impl Registry {
         self.models.iter().find(|m| m.id == id)
     }
 
+    /// What people call a model: the registry's name for a model id
+    /// (`<folder name>@<hash>`) or folder name, else the folder name itself.
+    pub fn display_name(&self, id: &str) -> String {
+        let folder = id.rsplit_once('@').map_or(id, |(name, _)| name);
+        self.get(folder).map_or_else(|| folder.to_string(), |e| e.name.clone())
+    }
+
     /// The entry for `id`, or an error listing what is known.
     pub fn entry(&self, id: &str) -> Result<&Entry> {
         self.get(id).ok_or_else(|| ModelsError::UnknownModel {
@@ -128,6 +137,7 @@ mod tests {
         for m in &r.models {
             check_id(&m.id).expect("id");
             assert!(ids.insert(m.id.clone()), "duplicate id {}", m.id);
+            assert!(!m.name.trim().is_empty() && m.name != m.id, "{} has a name people read", m.id);
             assert!(m.repo.split('/').count() == 2, "{}: repo {}", m.id, m.repo);
             if let Some(c) = &m.commit {
                 assert!(c.len() == 40 && c.chars().all(|ch| ch.is_ascii_hexdigit()), "{}: commit {c}", m.id);
@@ -146,6 +156,10 @@ mod tests {
                 assert!(!q.source.is_empty() && q.value > 0.0, "{}: {q:?}", m.id);
             }
         }
+        // A model's name from its id, its folder, or neither (a folder placed by hand).
+        assert_eq!(r.display_name("ViT-B-32__openai@1234abcd"), "CLIP ViT-B/32 (OpenAI)");
+        assert_eq!(r.display_name("ViT-B-32__openai"), "CLIP ViT-B/32 (OpenAI)");
+        assert_eq!(r.display_name("my-export@deadbeef"), "my-export");
         // What the registry promises: a SigLIP2, a ViT-L-14 class, an
         // XLM-Roberta multilingual and an NLLB multilingual model.
         let has = |pat: &str| r.models.iter().any(|m| m.id.to_lowercase().contains(pat));

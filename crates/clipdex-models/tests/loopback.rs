@@ -177,6 +177,7 @@ fn fixture_files() -> HashMap<String, Vec<u8>> {
 fn entry() -> Entry {
     Entry {
         id: "tiny-clip-test".into(),
+        name: "Tiny CLIP (test)".into(),
         repo: "test/tiny-clip".into(),
         revision: "main".into(),
         commit: None,

@@ -32,8 +32,13 @@ test("the window opens on the library, newest first, under month headings", asyn
   // Browsing shows no scores, and says when each photo is from.
   await expect(page.locator(".score")).toHaveCount(0);
   await expect(page.getByRole("button", { name: "photo-0.jpg, Dec 28, 2024" })).toBeVisible();
-  // No hint text in the page: the search box's placeholder says what to do.
+  // No hint text in the page: the search box's placeholder says what to do,
+  // and the query syntax shows only once the user clicks into the box.
   await expect(page.getByRole("searchbox")).toHaveAttribute("placeholder", /Describe a photo/);
+  await expect(page.getByRole("searchbox")).toBeFocused();
+  await expect(page.getByRole("region", { name: "Query syntax" })).toHaveCount(0);
+  await page.getByRole("searchbox").click();
+  await expect(page.getByRole("region", { name: "Query syntax" })).toBeVisible();
   expect((await searches(page))[0]).toMatchObject({ query: "", offset: 0 });
 });
 
@@ -145,7 +150,9 @@ test("Strict, Balanced and Loose move the line; numbers show only when asked for
   await page.getByRole("checkbox", { name: "Show match scores as numbers" }).check();
   await page.keyboard.press("Escape");
   await expect(page.locator("li.card .score").first()).toHaveText("0.310");
+  await page.getByRole("button", { name: /^Filters/ }).click();
   await expect(page.getByRole("slider", { name: "Relevance cutoff" })).toBeVisible();
+  await page.keyboard.press("Escape");
   await page.locator("li.card button.open").first().click();
   await expect(page.getByRole("dialog", { name: /Preview/ })).toContainText("cosine 0.310 · #1 by meaning");
 });
@@ -169,4 +176,62 @@ test("the viewer fills the window at any size, and its path breaks only between 
   expect(await viewer.evaluate((v) => v.scrollWidth <= v.clientWidth)).toBe(true);
   expect((await viewer.locator("img.large").boundingBox())!.width).toBeGreaterThan(200);
   for (const name of ["Close", "Open", "Next photo", "More actions"]) await expect(viewer.getByRole("button", { name, exact: true })).toBeInViewport();
+});
+
+test("at the minimum window size the photos keep the room: one line of controls, Filters in a popover, folded while scrolling", async ({ page }) => {
+  await page.setViewportSize({ width: 640, height: 420 });
+  await start(page);
+  await page.evaluate(() => ((window as any).__total = { sled: 200 }));
+  const box = page.getByRole("searchbox");
+  await box.fill("sled");
+  await box.press("Enter");
+  const tools = page.getByRole("region", { name: "Result options" });
+  await expect(tools).toBeVisible();
+  expect((await tools.boundingBox())!.height).toBeLessThan(48);
+  const grid = page.getByTestId("results");
+  expect((await grid.boundingBox())!.height).toBeGreaterThan(250);
+  // Sort, how to match (and the cosine slider, with numbers) are in one popover.
+  await expect(page.getByRole("combobox", { name: "Sort" })).toHaveCount(0);
+  const filters = page.getByRole("button", { name: /^Filters/ });
+  await filters.click();
+  const pop = page.getByRole("dialog", { name: "Filters" });
+  await pop.getByRole("combobox", { name: "Sort" }).selectOption("date");
+  await expect(filters).toContainText("Filters · 1");
+  await page.keyboard.press("Escape");
+  await expect(pop).toHaveCount(0);
+  await expect(filters).toBeFocused();
+  // Scrolling down the results folds the bar away; scrolling back up brings it back.
+  await grid.evaluate((el) => (el.scrollTop = 400));
+  await grid.evaluate((el) => el.dispatchEvent(new Event("scroll")));
+  await grid.evaluate((el) => (el.scrollTop = 900));
+  await expect(tools).toHaveCount(0);
+  await grid.evaluate((el) => (el.scrollTop = 700));
+  await expect(tools).toBeVisible();
+});
+
+test("the timeline on the right edge jumps through the years, loading what it needs", async ({ page }) => {
+  // 400 photos, four days apart: from 28 December 2024 back into 2020.
+  await start(page, { items: 400 });
+  const timeline = page.getByRole("slider", { name: "Timeline" });
+  await expect(timeline).toBeVisible();
+  for (const year of ["2024", "2023", "2022", "2021"]) await expect(timeline).toContainText(year);
+  await expect(timeline).toHaveAttribute("aria-valuetext", "December 2024");
+  // Page Down: a year on, its newest month at the top of the grid.
+  await timeline.focus();
+  await page.keyboard.press("PageDown");
+  await expect(timeline).toHaveAttribute("aria-valuetext", "December 2023");
+  const heading = async () =>
+    page.evaluate(() => {
+      const top = document.querySelector('[data-testid="results"]')!.getBoundingClientRect().top;
+      const hs = [...document.querySelectorAll("ul.grid h2")].filter((h) => h.getBoundingClientRect().bottom > top);
+      return hs[0]?.textContent ?? null;
+    });
+  await expect.poll(heading).toBe("December 2023");
+  // A click near the bottom: the pages before it load, and the grid is there.
+  const box = (await timeline.boundingBox())!;
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height * 0.97);
+  await expect.poll(heading, { timeout: 10_000 }).toMatch(/2020/);
+  const offsets = (await searches(page)).filter((a: any) => a.query === "").map((a: any) => a.offset);
+  expect(offsets).toEqual([0, 120, 1120].slice(0, offsets.length));
+  expect(offsets.length).toBeGreaterThanOrEqual(2);
 });

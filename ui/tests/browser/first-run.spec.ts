@@ -21,7 +21,7 @@ async function start(page: Page, state: Record<string, unknown>) {
   await page.goto("/");
 }
 
-const NEW = { needsModel: true, items: 0, files: 0, folders: [], failures: [], watching: [], modelId: null, modelDir: null, suggestedFolder: "/home/me/Pictures" };
+const NEW = { needsModel: true, items: 0, files: 0, folders: [], failures: [], watching: [], modelId: null, modelName: null, modelDir: null, suggestedFolder: "/home/me/Pictures" };
 
 test("with no model, the window offers the registry's models, the recommended one first, and downloads it with progress and cancel", async ({ page }) => {
   await start(page, NEW);
@@ -31,7 +31,8 @@ test("with no model, the window offers the registry's models, the recommended on
   await expect(page.getByRole("searchbox")).toHaveCount(0);
   const models = page.locator("ul.models > li");
   await expect(models).toHaveCount(2);
-  await expect(models.first()).toContainText("ViT-B-32__openai");
+  // Each model by the name people know it by, the recommended one first.
+  await expect(models.first()).toContainText("CLIP ViT-B/32 (OpenAI)");
   await expect(models.first()).toContainText("Recommended");
   await expect(models.first()).toContainText("About 605 MB to download");
   await expect(models.first()).toContainText("Reads en");
@@ -47,7 +48,7 @@ test("with no model, the window offers the registry's models, the recommended on
   await page.evaluate(() => ((window as any).__tick = 100));
   await models.first().getByRole("button", { name: "Download" }).click();
   const task = page.locator("section.task");
-  await expect(task).toContainText(/Downloading ViT-B-32__openai… \d+ MB of 605 MB/);
+  await expect(task).toContainText(/Downloading CLIP ViT-B\/32 \(OpenAI\)… \d+ MB of 605 MB/);
   await expect(task.getByRole("progressbar")).toBeVisible();
   await expect(page.getByRole("button", { name: "Download" }).first()).toBeDisabled();
   await task.getByRole("button", { name: "Cancel" }).click();
@@ -83,7 +84,7 @@ test("a cancelled pick installs nothing", async ({ page }) => {
 });
 
 test("with no folders, the Pictures folder is offered; the first index starts at once and a search shows what is indexed so far", async ({ page }) => {
-  await start(page, { ...NEW, needsModel: false, modelId: null });
+  await start(page, { ...NEW, needsModel: false, modelId: null, modelName: null });
   await expect(page.getByRole("heading", { name: "Add your photos" })).toBeVisible();
   await expect(page.locator(".empty")).toContainText("/home/me/Pictures");
   await page.evaluate(() => ((window as any).__tick = 200));

@@ -134,6 +134,22 @@
   /** The score of the `i`th of `total` results. @param {number} i @param {number} total */
   const score = (i, total) => 0.31 - i * (0.2 / Math.max(total, 10));
   /**
+   * The browsed library's months (UTC), newest first, as the engine counts them.
+   * @param {number} total @returns {{ year: number, month: number, count: number }[]}
+   */
+  const monthsOf = (total) => {
+    /** @type {{ year: number, month: number, count: number }[]} */
+    const out = [];
+    for (let i = 0; i < total; i++) {
+      const d = new Date(Date.UTC(2024, 11, 28, 12) - i * 4 * 86_400_000);
+      const [year, month] = [d.getUTCFullYear(), d.getUTCMonth() + 1];
+      const last = out.at(-1);
+      if (last && last.year === year && last.month === month) last.count++;
+      else out.push({ year, month, count: 1 });
+    }
+    return out;
+  };
+  /**
    * The library browsed: photos newest first, four days apart from 28 Dec 2024 back.
    * @param {number} total @param {number} [offset] @param {number} [limit] @returns {Hit[]}
    */
@@ -183,6 +199,7 @@
     files: 5,
     folders: ["/photos"],
     modelId: "ViT-B-32__openai@12345678",
+    modelName: "CLIP ViT-B/32 (OpenAI)",
     modelDir: "/models/ViT-B-32__openai",
     failures: [{ path: "/photos/broken.jpg", reason: "the image data is truncated" }],
     indexing: false,
@@ -227,14 +244,15 @@
       const unknown = images.find((t) => !queryImages.has(t));
       if (unknown) throw refusal("bad_argument", `the query image ${unknown} is no longer held; add the picture again`);
       const o = outline(text);
-      const none = { hits: [], cutoff: null, defaultCutoff: false, belowCutoff: 0, matches: null, total: null, browsed: false };
+      /** @type {Omit<SearchResult, "outline">} */
+      const none = { hits: [], cutoff: null, defaultCutoff: false, belowCutoff: 0, matches: null, total: null, months: [], browsed: false };
       // A query that stops making sense: no hits, and no error.
       if (o.error) return { ...none, outline: o };
       // No terms (empty, or filters alone): the library, newest first.
       if (images.length === 0 && o.parts.every((p) => p.kind === "filter")) {
         if (status.items === 0 || status.needsModel) return { ...none, outline: o };
         const total = w.__total[text] ?? status.items;
-        return { ...none, hits: browse(total, a.offset, a.limit), total, browsed: true, outline: o };
+        return { ...none, hits: browse(total, a.offset, a.limit), total, months: monthsOf(total), browsed: true, outline: o };
       }
       const total = w.__total[text] ?? 4;
       // Matches score at least the cutoff (0.2); the rest follow as weaker ones.
@@ -252,6 +270,7 @@
         belowCutoff: total - matches,
         matches,
         total: null,
+        months: [],
         browsed: false,
         outline: o,
       };
@@ -342,6 +361,7 @@
   /** @param {string} id @param {boolean} dflt @param {number} sizeMb @param {string} licence @returns {ModelEntry} */
   const entry = (id, dflt, sizeMb, licence) => ({
     id,
+    name: dflt ? "CLIP ViT-B/32 (OpenAI)" : "Multilingual CLIP ViT-B/32 (LAION-5B)",
     known: true,
     default: dflt,
     repo: `immich-app/${id}`,

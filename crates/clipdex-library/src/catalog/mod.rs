@@ -32,6 +32,8 @@ pub struct ModelRecord {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LibraryModel {
     pub id: String,
+    /// What people call it: the registry's name, else its folder name.
+    pub name: String,
     pub dir: PathBuf,
     pub dim: usize,
     /// Items with a vector from this model.
@@ -163,6 +165,7 @@ impl<'a> Catalog<'a> {
         for (id, dir, dim) in rows {
             let throughput = store.throughput(&id).await?;
             out.push(LibraryModel {
+                name: clipdex_models::Registry::builtin().display_name(&id),
                 vectors: store.count_vectors(&id).await?,
                 items,
                 active: active.as_ref().is_some_and(|a| a.id == id),

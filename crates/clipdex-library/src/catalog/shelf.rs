@@ -19,6 +19,8 @@ use crate::{open_model, Library};
 /// What the registry says of a model Clipdex knows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KnownModel {
+    /// What people call it ("CLIP ViT-B/32 (OpenAI)").
+    pub name: String,
     /// `owner/name` on the model hub.
     pub repo: String,
     pub dim: usize,
@@ -310,6 +312,7 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 
 fn known_of(e: &clipdex_models::Entry) -> KnownModel {
     KnownModel {
+        name: e.name.clone(),
         repo: e.repo.clone(),
         dim: e.dim,
         image_size: e.image_size,

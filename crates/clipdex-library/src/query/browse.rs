@@ -5,7 +5,7 @@
 use clipdex_store::{Dated, Scored};
 
 use super::filter::ItemFilter;
-use super::{Hit, Query, SearchOptions, SearchResults};
+use super::{Hit, Month, Query, SearchOptions, SearchResults};
 use crate::error::Result;
 use crate::state::State;
 
@@ -17,10 +17,11 @@ pub(crate) async fn browse(state: &State, q: &Query, opts: &SearchOptions) -> Re
     let filters = ItemFilter::from_query(&q.filters)?;
     let timeline = state.store.timeline().await?;
     let end = opts.offset.saturating_add(opts.limit);
-    let (hits, total) = if filters.is_empty() {
+    let (hits, total, months) = if filters.is_empty() {
         let total = timeline.len();
+        let months = months_of(timeline.iter().map(|d| d.date_ns));
         let page = timeline.get(opts.offset.min(total)..end.min(total)).unwrap_or_default();
-        (hits_of(state, page).await?, total)
+        (hits_of(state, page).await?, total, months)
     } else {
         // Filters need each item's paths and details: read in chunks, the order kept.
         let mut passed = Vec::new();
@@ -28,7 +29,8 @@ pub(crate) async fn browse(state: &State, q: &Query, opts: &SearchOptions) -> Re
             passed.extend(hits_of(state, chunk).await?.into_iter().filter_map(|h| filters.apply(h)));
         }
         let total = passed.len();
-        (passed.into_iter().skip(opts.offset).take(opts.limit).collect(), total)
+        let months = months_of(passed.iter().map(Hit::date_ns));
+        (passed.into_iter().skip(opts.offset).take(opts.limit).collect(), total, months)
     };
     Ok(SearchResults {
         hits,
@@ -38,8 +40,23 @@ pub(crate) async fn browse(state: &State, q: &Query, opts: &SearchOptions) -> Re
         below_cutoff: 0,
         matches: None,
         total: Some(total),
+        months,
         browsed: true,
     })
+}
+
+/// Photos per calendar month (UTC), in the order listed (newest first): the
+/// whole list's timeline, whatever page was asked for.
+pub(crate) fn months_of(dates_ns: impl Iterator<Item = i64>) -> Vec<Month> {
+    let mut out: Vec<Month> = Vec::new();
+    for ns in dates_ns {
+        let (year, month, _) = clipdex_media::civil_from_days(ns.div_euclid(86_400 * 1_000_000_000));
+        match out.last_mut() {
+            Some(m) if m.year == year && m.month == month => m.count += 1,
+            _ => out.push(Month { year, month, count: 1 }),
+        }
+    }
+    out
 }
 
 /// These items as hits (paths and details attached), in the order given.
@@ -52,4 +69,19 @@ async fn hits_of(state: &State, items: &[Dated]) -> Result<Vec<Hit>> {
         h.details = details.get(&h.id).cloned();
     }
     Ok(hits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_count_runs_of_one_calendar_month() {
+        let day = 86_400 * 1_000_000_000_i64;
+        // 2024-12-31, 2024-12-01, 2024-11-30 (UTC), then 1969-12-31.
+        let dates = [20_088 * day, 20_058 * day + 1, 20_057 * day, -1];
+        let m = months_of(dates.into_iter());
+        let got: Vec<(i64, u32, usize)> = m.iter().map(|m| (m.year, m.month, m.count)).collect();
+        assert_eq!(got, vec![(2024, 12, 2), (2024, 11, 1), (1969, 12, 1)]);
+    }
 }

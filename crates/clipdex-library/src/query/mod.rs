@@ -23,7 +23,7 @@ use clipdex_media::RgbImage;
 use clipdex_store::Scored;
 
 pub use hit::{Hit, Why};
-pub use options::{Mode, SearchOptions, SearchResults, Sort};
+pub use options::{Mode, Month, SearchOptions, SearchResults, Sort};
 pub use outline::{outline, Outline, OutlinePart, PartKind, SyntaxAt};
 pub use parse::{combine, parse, Filter, Piece, PieceOf, Query, QuerySyntaxError, Term, TermKind};
 
@@ -199,6 +199,7 @@ impl<'a> Searcher<'a> {
             below_cutoff,
             matches: Some(matches),
             total: None,
+            months: Vec::new(),
             browsed: false,
         })
     }
@@ -239,6 +240,7 @@ impl<'a> Searcher<'a> {
             below_cutoff,
             matches: None,
             total: None,
+            months: Vec::new(),
             browsed: false,
         })
     }

@@ -109,6 +109,15 @@ impl Default for SearchOptions {
     }
 }
 
+/// Photos in one calendar month (UTC) of a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Month {
+    pub year: i64,
+    /// 1–12.
+    pub month: u32,
+    pub count: usize,
+}
+
 /// What a search found, and how the cutoff shaped it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchResults {
@@ -130,6 +139,9 @@ pub struct SearchResults {
     pub matches: Option<usize>,
     /// Browsing: the items listed in all pages together, exactly.
     pub total: Option<usize>,
+    /// Browsing: the whole list's photos per month, newest first (the
+    /// window's timeline); empty for a search.
+    pub months: Vec<Month>,
     /// The query had no terms: the library listed newest first, not ranked
     /// (every score is 0).
     pub browsed: bool,
