@@ -3,7 +3,8 @@
 # (debug build) under Xvfb: the library browsed, a search, the viewer and the
 # heatmap, at 640×420 and 1280×800, light and dark (tests/e2e/screens.e2e.mjs).
 # The library is the test photos indexed with the random-weight fixture
-# model, so rankings and maps mean nothing. Needs what scripts/e2e.sh needs.
+# model, so rankings and maps mean nothing. Needs what scripts/e2e.sh needs,
+# and ImageMagick's convert to save them as JPEG.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
@@ -27,3 +28,7 @@ tauri-driver --port 4444 >"$work/driver.log" 2>&1 &
 driver=$!
 sleep 1
 node tests/e2e/screens.e2e.mjs "$app" "$out" || { cat "$work/driver.log" >&2; exit 1; }
+# JPEG at quality 85: a fifth of the PNG's size, and these are mostly photos.
+if command -v convert >/dev/null; then
+  for f in "$out"/{browse,search,viewer,heatmap}-*.png; do convert "$f" -quality 85 "${f%.png}.jpg" && rm "$f"; done
+fi

@@ -28,14 +28,14 @@ try {
         return Math.abs(iw - w) <= 2 && Math.abs(ih - h) <= 40 ? [iw, ih] : null;
       });
       const tag = `${w}x${h}-${theme}`;
-      // The library browsed.
-      await type("");
-      await until("the library", async () => (await gridName()) === "All photos");
+      // The library browsed, as the window opens on it.
+      await run(`location.reload()`);
+      await until("the library", async () => (await gridName()) === "All photos" && (await run(`return !document.querySelector(".search .spinner")`)));
       await until("thumbnails", settled);
       await shot(out, `browse-${tag}.png`);
       // A search's results.
       await type(QUERY);
-      await until("the results", async () => (await gridName()) === `Results for ${QUERY}`);
+      await until("the results", async () => (await gridName()) === `Results for ${QUERY}` && (await run(`return !document.querySelector(".search .spinner")`)));
       await until("thumbnails", settled);
       await shot(out, `search-${tag}.png`);
       // The viewer on the first result.

@@ -1,2 +1,3 @@
-// What the viewer keeps between photos and openings for the session: whether its info pane shows.
-export const viewerPrefs = $state({ info: true });
+// What the viewer keeps between photos and openings for the session: whether
+// its info pane shows (at first, only where the window leaves the photo room).
+export const viewerPrefs = $state({ info: typeof window === "undefined" || window.innerWidth >= 900 });
