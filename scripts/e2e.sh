@@ -4,6 +4,9 @@
 # tauri-driver (cargo install tauri-driver --version 2.1.0) and WebKitWebDriver
 # (apt webkit2gtk-driver). Saves screenshots to ${SHOTS:-target/e2e-shots}.
 # Expects the debug build (cargo build) and the test photos.
+#   scripts/e2e.sh                  the end-to-end test (tests/e2e/app.e2e.mjs)
+#   scripts/e2e.sh screens [DIR]    the README's window screenshots instead
+#                                   (tests/e2e/screens.e2e.mjs; JPEG with ImageMagick)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
@@ -36,4 +39,13 @@ export DISPLAY=$display
 tauri-driver --port 4444 >"$work/driver.log" 2>&1 &
 driver=$!
 sleep 1
-node tests/e2e/app.e2e.mjs "$app" "$CLIPDEX_LIBRARY" "$work/photos" "$shots" || { cat "$work/driver.log" >&2; exit 1; }
+if [[ "${1:-}" == screens ]]; then
+  out="${2:-docs/screenshots}"
+  node tests/e2e/screens.e2e.mjs "$app" "$out" || { cat "$work/driver.log" >&2; exit 1; }
+  # JPEG at quality 85: a fifth of the PNG's size, and these are mostly photos.
+  if command -v convert >/dev/null; then
+    for f in "$out"/{browse,search,viewer,heatmap}-*.png; do convert "$f" -quality 85 "${f%.png}.jpg" && rm "$f"; done
+  fi
+else
+  node tests/e2e/app.e2e.mjs "$app" "$CLIPDEX_LIBRARY" "$work/photos" "$shots" || { cat "$work/driver.log" >&2; exit 1; }
+fi
