@@ -2,7 +2,7 @@
 // render, indexing rate and time left, settings, translations.
 import { describe, expect, it } from "vitest";
 import { shifted, weightPrefix, withTerm, withWeight, withoutPart, type Part } from "./query";
-import { gridWindow } from "./virtual";
+import { gridRows, gridShape, rowAt } from "./virtual";
 import { Rate, duration } from "./rate";
 import { effectiveTheme, parseSettings } from "./settings";
 import { effectiveLanguage, translate } from "./i18n";
@@ -49,31 +49,20 @@ describe("query edits", () => {
   });
 });
 
-describe("gridWindow", () => {
-  const layout = { width: 1000, minCard: 180, gap: 12, caption: 50, viewHeight: 600 };
-  it("fills the width with columns and renders only rows in view, plus overscan", () => {
-    const w = gridWindow({ ...layout, count: 100_000, scrollTop: 0 });
-    expect(w.columns).toBe(5);
-    const card = (1000 - 4 * 12) / 5;
-    expect(w.rowHeight).toBeCloseTo(card + 50 + 12);
-    expect(w.first).toBe(0);
-    expect(w.last).toBe(Math.ceil(600 / w.rowHeight + 2) * 5);
-    expect(w.height).toBeCloseTo(20_000 * w.rowHeight - 12);
+describe("grid shape", () => {
+  it("fills the width with columns at least the card's width, one column at the least", () => {
+    const { columns, rowHeight } = gridShape(1000, 180, 12, 50);
+    expect(columns).toBe(5);
+    expect(rowHeight).toBeCloseTo((1000 - 4 * 12) / 5 + 50 + 12);
+    expect(gridShape(100, 180, 12, 50).columns).toBe(1);
   });
-  it("follows the scroll position and stops at the end", () => {
-    const top = gridWindow({ ...layout, count: 100_000, scrollTop: 0 });
-    const deep = gridWindow({ ...layout, count: 100_000, scrollTop: 5000 * top.rowHeight });
-    expect(deep.first).toBe((5000 - 2) * 5);
-    expect(deep.offset).toBeCloseTo((5000 - 2) * top.rowHeight);
-    expect(deep.last - deep.first).toBe(top.last + 10);
-    const end = gridWindow({ ...layout, count: 103, scrollTop: 1e9 });
-    expect(end.last).toBe(103);
-    expect(end.first).toBeLessThanOrEqual(end.last);
-  });
-  it("keeps one column on a narrow window and nothing for no results", () => {
-    expect(gridWindow({ ...layout, width: 100, count: 10, scrollTop: 0 }).columns).toBe(1);
-    const none = gridWindow({ ...layout, count: 0, scrollTop: 0 });
-    expect([none.first, none.last, none.height]).toEqual([0, 0, 0]);
+  it("lays 100,000 results out in rows, and finds the row at any height at once", () => {
+    const { rows, height } = gridRows(100_000, [], 5, 252, 44);
+    expect(rows.length).toBe(20_000);
+    expect(height).toBe(20_000 * 252);
+    expect(rowAt(rows, 5000 * 252 + 3)).toBe(5000);
+    expect(rowAt(rows, 1e12)).toBe(19_999);
+    expect(gridRows(0, [], 5, 252, 44)).toEqual({ rows: [], height: 0 });
   });
 });
 
