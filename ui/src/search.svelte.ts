@@ -43,7 +43,6 @@ export class SearchState {
   // The cutoff slider: null follows the library's calibrated default.
   minScore = $state<number | null>(null);
   cutoff = $state<number | null>(null);
-  belowCutoff = $state(0);
   /** Where the line between matches and weaker ones goes: a calibrated mark. */
   strictness = $state<Strictness>("balanced");
   mode = $state<Mode>("hybrid");
@@ -145,7 +144,6 @@ export class SearchState {
       this.months = result.months;
       this.searched = result.browsed ? "" : text.trim() || this.queryImages.map((i) => i.name).join(", ");
       this.cutoff = result.cutoff;
-      this.belowCutoff = result.belowCutoff;
       this.#hooks.onError(null);
     } catch (e) {
       if (mine === this.#generation) this.#hooks.onError(asIpcError(e));
