@@ -11,9 +11,13 @@ cd "$(dirname "$0")/.."
 # named here: protoc's well-known types (google/protobuf/*.proto), which
 # LanceDB's build imports, are in libprotobuf-dev, which protobuf-compiler only
 # recommends. scripts/fresh-machine-check.sh proves this list on a bare root.
+# HEIC and AVIF: libheif is built from source by the `heif-bundled` feature
+# (Debian 12's is too old), with cmake, against Debian's HEVC and AV1
+# decoders (libde265, dav1d).
 APT_PACKAGES=(
   build-essential pkg-config curl file ca-certificates
   protobuf-compiler libprotobuf-dev
+  cmake libde265-dev libdav1d-dev
   libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
   python3 python3-pip
   nodejs npm
@@ -22,9 +26,10 @@ APT_PACKAGES=(
 # window's browser tests; Xvfb and WebKitWebDriver for the end-to-end test
 # of the real app (scripts/e2e.sh installs tauri-driver itself); for the
 # package test (scripts/package-test.sh), rpm to read the .rpm and xdotool
-# to type into the real file dialog.
+# to type into the real file dialog; libheif's encoder (heif-enc) to make
+# the HEIC and AVIF test files.
 if [[ "${1:-}" == "--test" ]]; then
-  APT_PACKAGES+=(chromium xvfb webkit2gtk-driver rpm xdotool)
+  APT_PACKAGES+=(chromium xvfb webkit2gtk-driver rpm xdotool libheif-examples)
 fi
 
 missing=()
@@ -71,6 +76,9 @@ need libprotobuf-dev "protoc importing google/protobuf/empty.proto" protoc -I"$c
 printf 'int main(void) { return 0; }\n' >"$check/c.c"
 need build-essential "a C compiler and linker" cc "$check/c.c" -o "$check/c"
 need pkg-config "pkg-config" command -v pkg-config
+need cmake "cmake" command -v cmake
+need libde265-dev "pkg-config module libde265" pkg-config --exists libde265
+need libdav1d-dev "pkg-config module dav1d" pkg-config --exists dav1d
 for module in webkit2gtk-4.1:libwebkit2gtk-4.1-dev javascriptcoregtk-4.1:libwebkit2gtk-4.1-dev \
   libsoup-3.0:libsoup-3.0-dev gtk+-3.0:libgtk-3-dev openssl:libssl-dev \
   ayatana-appindicator3-0.1:libayatana-appindicator3-dev librsvg-2.0:librsvg2-dev; do
@@ -85,6 +93,7 @@ if [[ "${1:-}" == "--test" ]]; then
   need webkit2gtk-driver "WebKitWebDriver" command -v WebKitWebDriver
   need rpm "rpm" command -v rpm
   need xdotool "xdotool" command -v xdotool
+  need libheif-examples "heif-enc" command -v heif-enc
 fi
 if ((${#problems[@]})); then
   echo "The set-up is incomplete; missing:" >&2

@@ -16,6 +16,10 @@ use crate::args::{Cli, Command};
 use crate::commands::{audit, compare, describe, embed, heatmap, index, models, search, status, watch};
 
 fn main() -> ExitCode {
+    // HEIC and RAW files are decoded by this same program in a child process.
+    if let Some(code) = clipdex_library::decode_worker::start() {
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
     let matches = Cli::command().get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(c) => c,

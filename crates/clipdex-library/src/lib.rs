@@ -66,6 +66,26 @@ pub use relevance::{Level, Marks, Strictness};
 pub use state::{is_item_id, DEFAULT_LOCK_WAIT, DEFAULT_VERSION_RETENTION};
 pub use status::Status;
 
+/// Decoding HEIC/HEIF, AVIF and RAW files in a worker process, so that a
+/// decoder's crash on a malformed file is that file's failure, not the app's.
+pub mod decode_worker {
+    pub use clipdex_media::{run_worker_if_asked, use_worker, WORKER_ARG};
+
+    /// Call first thing in `main`. When this process was started as a
+    /// worker, it decodes one file and returns the exit code to end with;
+    /// otherwise it makes this executable the worker for every later decode
+    /// and returns `None`.
+    pub fn start() -> Option<i32> {
+        if let Some(code) = run_worker_if_asked() {
+            return Some(code);
+        }
+        if let Ok(exe) = std::env::current_exe() {
+            use_worker(exe);
+        }
+        None
+    }
+}
+
 use audit::Auditor;
 use calibration::Calibrator;
 use catalog::Catalog;

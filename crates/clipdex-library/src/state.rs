@@ -117,7 +117,11 @@ impl State {
         let path = match &id {
             Some(id) => {
                 let files = self.store.files_of(std::slice::from_ref(id)).await?;
-                let held = files.get(id).and_then(|f| f.first()).map(|f| PathBuf::from(&f.path));
+                // A RAW file paired with its JPEG holds the JPEG's item: the JPEG is its picture.
+                let held = files
+                    .get(id)
+                    .and_then(|f| f.iter().find(|f| !clipdex_media::is_raw_path(Path::new(&f.path))).or(f.first()))
+                    .map(|f| PathBuf::from(&f.path));
                 held.ok_or_else(|| LibraryError::NoSuchItem(id.clone()))?
             }
             None => PathBuf::from(path_or_id),

@@ -1,6 +1,8 @@
 //! Facts a camera writes into a photo: when it was taken, with which camera
-//! and lens. Read from the EXIF block of JPEG, TIFF, PNG, WebP and HEIF
-//! files; a file without one (or with a broken one) simply has no facts.
+//! and lens. Read from the EXIF block of JPEG, TIFF, PNG, WebP, HEIF/AVIF
+//! and TIFF-structured RAW files (DNG, NEF, ARW, CR2, PEF, and ORF and RW2
+//! under their own marks), and RAF's embedded JPEG (CR3's are not read
+//! yet); a file without one (or with a broken one) simply has no facts.
 
 use std::io::BufReader;
 use std::path::Path;
@@ -30,9 +32,38 @@ impl PhotoFacts {
 pub fn read_facts(path: &Path) -> PhotoFacts {
     let Ok(file) = std::fs::File::open(path) else { return PhotoFacts::default() };
     let mut reader = BufReader::new(file);
-    match exif::Reader::new().read_from_container(&mut reader) {
+    let facts = match exif::Reader::new().read_from_container(&mut reader) {
         Ok(exif) => facts_of(&exif),
         Err(_) => PhotoFacts::default(),
+    };
+    if !facts.is_empty() {
+        return facts;
+    }
+    // RAW containers a plain reader cannot open (ORF, RW2, RAF).
+    let Ok(bytes) = crate::read_capped(path, crate::MAX_FILE_BYTES) else { return facts };
+    match crate::raw::exif_container(&bytes) {
+        Some(tiff) => match exif::Reader::new().read_from_container(&mut std::io::Cursor::new(&tiff[..])) {
+            Ok(exif) => facts_of(&exif),
+            Err(_) => facts,
+        },
+        None => facts,
+    }
+}
+
+/// "Canon EOS R5" from make "Canon" and model "Canon EOS R5"; the make is
+/// added only when the model does not already start with it.
+fn camera_name(make: Option<String>, model: Option<String>) -> Option<String> {
+    match (make, model) {
+        // Many models already start with the make ("Canon EOS …", "NIKON D750" under "NIKON CORPORATION").
+        (Some(make), Some(model)) => {
+            let first = make.split_whitespace().next().unwrap_or("").to_lowercase();
+            if model.to_lowercase().starts_with(&first) {
+                Some(model)
+            } else {
+                Some(format!("{make} {model}"))
+            }
+        }
+        (make, model) => model.or(make),
     }
 }
 
@@ -66,18 +97,7 @@ fn raw_ascii(exif: &exif::Exif, tag: Tag) -> Option<Vec<u8>> {
 }
 
 fn facts_of(exif: &exif::Exif) -> PhotoFacts {
-    let camera = match (ascii(exif, Tag::Make), ascii(exif, Tag::Model)) {
-        // Many models already start with the make ("Canon EOS …", "NIKON D750" under "NIKON CORPORATION").
-        (Some(make), Some(model)) => {
-            let first = make.split_whitespace().next().unwrap_or("").to_lowercase();
-            if model.to_lowercase().starts_with(&first) {
-                Some(model)
-            } else {
-                Some(format!("{make} {model}"))
-            }
-        }
-        (make, model) => model.or(make),
-    };
+    let camera = camera_name(ascii(exif, Tag::Make), ascii(exif, Tag::Model));
     let lens = ascii(exif, Tag::LensModel);
     let taken_at_ms = [
         (Tag::DateTimeOriginal, Tag::OffsetTimeOriginal),

@@ -5,8 +5,19 @@
 //! cannot exhaust memory. Pixels come out upright (EXIF orientation applied)
 //! and opaque (transparency composited on white) as 8-bit RGB, whatever the
 //! source's colour type (grey, palette, CMYK, 16-bit, alpha).
+//!
+//! JPEG, PNG, WebP, GIF, BMP and TIFF are decoded by the `image` crate in
+//! this process. HEIC/HEIF and AVIF (libheif, the `heif` feature) and camera
+//! RAW files (`rawler`) go through `isolate`: in a worker process when the
+//! program set one, else in-process behind `catch_unwind`. Which decoder a
+//! file needs is read from its first bytes, never from its name.
 
 mod facts;
+#[cfg(feature = "heif")]
+mod heif;
+mod isolate;
+mod preview;
+mod raw;
 
 pub use facts::{
     build_raw as build_exif, civil_from_days, days_from_civil, facts_from_raw, iso_utc, read_facts, PhotoFacts,
@@ -18,9 +29,25 @@ use std::path::Path;
 use fast_image_resize::{images::Image as FirImage, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 pub use image::RgbImage;
 use image::{DynamicImage, ImageDecoder, ImageReader};
+pub use isolate::{run_worker_if_asked, use_worker, WORKER_ARG, WORKER_TIMEOUT};
 
 /// File extensions the indexer picks up (lower case).
-pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "gif", "bmp", "tiff", "tif"];
+pub const IMAGE_EXTENSIONS: &[&str] = &[
+    "jpg", "jpeg", "png", "webp", "gif", "bmp", "tiff", "tif", // the `image` crate
+    "heic", "heif", "hif", "avif", // libheif
+    "dng", "cr2", "cr3", "crw", "nef", "nrw", "arw", "srf", "sr2", "raf", "orf", "rw2", "pef", "srw", "erf", "3fr",
+    "iiq", "mrw", "x3f", "kdc", "dcr", "mef", "mos", // camera RAW (rawler)
+];
+
+/// Camera RAW extensions (lower case): a RAW file and a JPEG of the same
+/// name in one folder are one photo.
+pub const RAW_EXTENSIONS: &[&str] = &[
+    "dng", "cr2", "cr3", "crw", "nef", "nrw", "arw", "srf", "sr2", "raf", "orf", "rw2", "pef", "srw", "erf", "3fr",
+    "iiq", "mrw", "x3f", "kdc", "dcr", "mef", "mos",
+];
+
+/// Can this build decode HEIC/HEIF and AVIF (was it built with libheif)?
+pub const HEIF_SUPPORTED: bool = cfg!(feature = "heif");
 
 /// Longest side of a stored thumbnail, in pixels.
 pub const THUMBNAIL_SIZE: u32 = 256;
@@ -73,6 +100,11 @@ pub fn web_mime(path: &Path) -> Option<&'static str> {
     }
 }
 
+/// Is this path a camera RAW file, by its extension?
+pub fn is_raw_path(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| RAW_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
 /// Is this path one the indexer should look at?
 pub fn is_supported_path(path: &Path) -> bool {
     path.extension()
@@ -109,6 +141,17 @@ pub fn decode_with<R>(bytes: &[u8], reserve: impl FnOnce(u64) -> R) -> Result<(R
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
+    if is_heif(bytes) {
+        return isolate::decode(isolate::Native::Heif, bytes, reserve);
+    }
+    if raw::is_raw(bytes) {
+        return isolate::decode(isolate::Native::Raw, bytes, reserve);
+    }
+    decode_image(bytes, reserve)
+}
+
+/// Decodes what the `image` crate reads (JPEG, PNG, WebP, GIF, BMP, TIFF).
+fn decode_image<R>(bytes: &[u8], reserve: impl FnOnce(u64) -> R) -> Result<(RgbImage, R), DecodeError> {
     let mut reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(DecodeError::Read)?;
     match reader.format() {
         None => return Err(DecodeError::UnknownFormat),
@@ -157,6 +200,24 @@ pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, DecodeError> {
         return Err(DecodeError::TooLarge(format!("the file grew past {} MiB while being read", cap >> 20)));
     }
     Ok(bytes)
+}
+
+/// Is this an HEIF-family file (HEIC, HEIF, AVIF): an ISO base media file
+/// whose `ftyp` box names a HEIF brand? (Canon's CR3 shares the container
+/// and is a RAW; MP4 and MOV videos name other brands.)
+fn is_heif(bytes: &[u8]) -> bool {
+    const BRANDS: &[&[u8; 4]] = &[
+        b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1", b"mif2", b"avif",
+        b"avis", b"avio",
+    ];
+    if bytes.len() < 16 || &bytes[4..8] != b"ftyp" {
+        return false;
+    }
+    let size = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
+    let ftyp = &bytes[8..size.clamp(16, bytes.len().min(1024))];
+    // Major brand, minor version, then the compatible brands.
+    let brands: Vec<&[u8]> = std::iter::once(&ftyp[..4]).chain(ftyp[8..].chunks_exact(4)).collect();
+    !brands.contains(&&b"crx "[..]) && brands.iter().any(|b| BRANDS.iter().any(|h| &h[..] == *b))
 }
 
 /// A JPEG's last scan (SOS marker) must be followed by an end-of-image marker.

@@ -84,7 +84,13 @@ mod tests {
     use std::sync::Arc;
 
     fn file(size: u64) -> Candidate {
-        Candidate { path: "x".into(), key: "x".into(), stamp: FileStamp { size, mtime_ns: 0 }, root: "r".into() }
+        Candidate {
+            path: "x".into(),
+            key: "x".into(),
+            stamp: FileStamp { size, mtime_ns: 0 },
+            root: "r".into(),
+            sidecar: None,
+        }
     }
 
     #[test]

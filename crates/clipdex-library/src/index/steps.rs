@@ -30,6 +30,10 @@ pub(crate) struct Candidate {
     pub key: String,
     pub stamp: FileStamp,
     pub root: String,
+    /// A RAW file's JPEG of the same name in the same folder: the picture
+    /// that is hashed, shown and embedded for it (so the pair is one item).
+    /// The stamp then covers both files.
+    pub sidecar: Option<PathBuf>,
 }
 
 pub(crate) fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
@@ -104,7 +108,7 @@ pub(crate) fn hash_batch(batch: Vec<Candidate>) -> (Vec<Hashed>, Vec<FailureReco
             if c.stamp.size > MAX_FILE_BYTES {
                 return Err(failure(&c, format!("the file is larger than {} GiB", MAX_FILE_BYTES >> 30)));
             }
-            match clipdex_media::read_capped(&c.path, MAX_FILE_BYTES) {
+            match clipdex_media::read_capped(c.sidecar.as_ref().unwrap_or(&c.path), MAX_FILE_BYTES) {
                 Ok(bytes) => Ok(Hashed { id: blake3::hash(&bytes).to_hex().to_string(), candidate: c, bytes }),
                 Err(e) => Err(failure(&c, format!("cannot read the file: {}", error_chain(&e)))),
             }

@@ -74,12 +74,24 @@ pub(crate) fn walk(root: &Path, exclude: &Path, inner: &[PathBuf], mut each: imp
                     continue;
                 };
                 match e.metadata() {
-                    Ok(m) => Found::File(Candidate {
-                        path: e.path().to_path_buf(),
-                        key,
-                        stamp: FileStamp { size: m.len(), mtime_ns: mtime_ns(&m) },
-                        root: root_key.clone(),
-                    }),
+                    Ok(m) => {
+                        let mut stamp = FileStamp { size: m.len(), mtime_ns: mtime_ns(&m) };
+                        let sidecar = jpeg_sidecar(e.path()).map(|(jpeg, jm)| {
+                            // A change to either file changes the pair.
+                            stamp = FileStamp {
+                                size: stamp.size.saturating_add(jm.len()),
+                                mtime_ns: stamp.mtime_ns.max(mtime_ns(&jm)),
+                            };
+                            jpeg
+                        });
+                        Found::File(Candidate {
+                            path: e.path().to_path_buf(),
+                            key,
+                            stamp,
+                            root: root_key.clone(),
+                            sidecar,
+                        })
+                    }
                     Err(err) => Found::Problem(key, format!("cannot read: {err}")),
                 }
             }
@@ -88,6 +100,20 @@ pub(crate) fn walk(root: &Path, exclude: &Path, inner: &[PathBuf], mut each: imp
             return;
         }
     }
+}
+
+/// A RAW file's JPEG twin: same folder, same name, `.jpg` or `.jpeg` in any
+/// case. Cameras set to RAW+JPEG write both; the JPEG is the picture as the
+/// camera rendered it.
+fn jpeg_sidecar(path: &Path) -> Option<(PathBuf, std::fs::Metadata)> {
+    if !clipdex_media::is_raw_path(path) {
+        return None;
+    }
+    ["jpg", "JPG", "jpeg", "JPEG", "Jpg"].iter().find_map(|e| {
+        let jpeg = path.with_extension(e);
+        let meta = std::fs::metadata(&jpeg).ok().filter(|m| m.is_file())?;
+        Some((jpeg, meta))
+    })
 }
 
 #[cfg(all(test, unix))]

@@ -1,0 +1,180 @@
+//! Camera RAW files (DNG, CR2/CR3, NEF, ARW, RAF, ORF, RW2, PEF, …) through
+//! `rawler`, pure Rust. The camera's own full-size JPEG preview is preferred
+//! (it is what the camera showed, and decoding it costs a fraction of a
+//! demosaic); a file without one large enough is demosaiced and developed to
+//! sRGB. Either way the file's EXIF orientation is applied. `decode` runs
+//! only in a decoding worker (or behind `catch_unwind`, see `isolate`);
+//! `is_raw` and `exif_container` run anywhere and use no RAW decoder.
+
+use image::metadata::Orientation;
+use image::DynamicImage;
+use rawler::decoders::{Decoder, RawDecodeParams};
+use rawler::imgop::develop::RawDevelop;
+use rawler::rawsource::RawSource;
+
+use crate::{DecodeError, MAX_DECODED_BYTES, MAX_SIDE};
+
+/// A preview whose long side is at least this (or the raw's own) is used
+/// instead of demosaicing: far more than a model's input or a thumbnail needs.
+const MIN_PREVIEW_SIDE: u32 = 1024;
+
+/// Does the file start like a RAW format that is not also a plain TIFF?
+/// (TIFF-structured RAWs are told apart from TIFFs by [`is_raw`].)
+fn raw_magic(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"FUJIFILMCCD-RAW")
+        || bytes.starts_with(b"IIRO")
+        || bytes.starts_with(b"IIRS")
+        || bytes.starts_with(b"MMOR")
+        || bytes.starts_with(b"IIU\0")
+        || bytes.starts_with(b"\0MRM")
+        || bytes.starts_with(b"FOVb")
+        || (bytes.len() >= 12 && &bytes[4..8] == b"ftyp" && &bytes[8..12] == b"crx ")
+}
+
+fn tiff_magic(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*")
+}
+
+/// Camera makers whose TIFF-structured files are RAWs (rawler's list).
+const RAW_MAKERS: &[&str] = &[
+    "canon",
+    "nikon",
+    "sony",
+    "pentax",
+    "ricoh",
+    "olympus",
+    "om digital",
+    "panasonic",
+    "leica",
+    "samsung",
+    "fujifilm",
+    "hasselblad",
+    "phase one",
+    "leaf",
+    "mamiya",
+    "kodak",
+    "eastman kodak",
+    "seiko epson",
+];
+
+/// Is this a camera RAW file? Read from the bytes alone, by a bounds-checked
+/// walk of the directories (`preview::walk`), never by a RAW decoder: this
+/// runs in the app's own process. A TIFF counts when it says it is one: a
+/// DNG version, Canon's "CR" mark, sensor data (CFA or linear raw), or a
+/// camera maker's name.
+pub(crate) fn is_raw(bytes: &[u8]) -> bool {
+    if raw_magic(bytes) {
+        return true;
+    }
+    if !tiff_magic(bytes) {
+        return false;
+    }
+    if bytes.get(8..10) == Some(b"CR") {
+        return true;
+    }
+    let found = crate::preview::walk(bytes);
+    found.dng
+        || found.sensor_data
+        || found.make.as_deref().is_some_and(|m| {
+            let m = m.to_ascii_lowercase();
+            RAW_MAKERS.iter().any(|k| m.starts_with(k))
+        })
+}
+
+fn failed(e: rawler::RawlerError) -> DecodeError {
+    match e {
+        rawler::RawlerError::Unsupported { what, .. } => DecodeError::Unsupported(what),
+        other => DecodeError::Corrupt(other.to_string()),
+    }
+}
+
+fn orientation(decoder: &dyn Decoder, src: &RawSource) -> Orientation {
+    let exif = decoder.raw_metadata(src, &RawDecodeParams::default()).ok().and_then(|m| m.exif.orientation);
+    exif.and_then(|v| u8::try_from(v).ok()).and_then(Orientation::from_exif).unwrap_or(Orientation::NoTransforms)
+}
+
+fn long_side(img: &DynamicImage) -> u32 {
+    img.width().max(img.height())
+}
+
+fn check_size(w: u32, h: u32, bytes_per_pixel: u64) -> Result<u64, DecodeError> {
+    if w == 0 || h == 0 {
+        return Err(DecodeError::Empty);
+    }
+    if w > MAX_SIDE || h > MAX_SIDE {
+        return Err(DecodeError::TooLarge(format!("{w}×{h} pixels, over {MAX_SIDE} a side")));
+    }
+    let needed = w as u64 * h as u64 * bytes_per_pixel;
+    if needed > 2 * MAX_DECODED_BYTES {
+        return Err(DecodeError::TooLarge(format!("{w}×{h} pixels would take {} MiB to develop", needed >> 20)));
+    }
+    Ok(needed)
+}
+
+/// Decodes a RAW file: its full-size preview if it has one, else the sensor
+/// data demosaiced. Upright, 8-bit RGB.
+pub(crate) fn decode<R>(bytes: &[u8], reserve: impl FnOnce(u64) -> R) -> Result<(DynamicImage, R), DecodeError> {
+    let found = crate::preview::walk(bytes);
+    if let Some(why) = &found.insane {
+        return Err(DecodeError::Corrupt(format!("the RAW file is malformed ({why})")));
+    }
+    let src = RawSource::new_from_slice(bytes);
+    let decoder = rawler::get_decoder(&src).map_err(failed)?;
+    let params = RawDecodeParams::default();
+    let turn = found
+        .orientation
+        .and_then(|v| u8::try_from(v).ok())
+        .and_then(Orientation::from_exif)
+        .unwrap_or_else(|| orientation(decoder.as_ref(), &src));
+    // The camera's own JPEG, when it is full size (most makers) or at least
+    // large (a DNG's preview): decoded like any JPEG, with the same limits.
+    if let Some((jpeg, w, h)) = crate::preview::largest(&found) {
+        if w.max(h) >= MIN_PREVIEW_SIDE.min(found.largest_side.max(1)) {
+            let (rgb, permit) = crate::decode_image(jpeg, reserve)?;
+            let mut img = DynamicImage::ImageRgb8(rgb);
+            img.apply_orientation(turn);
+            return Ok((img, permit));
+        }
+    }
+    // Formats whose previews sit in their own containers (CR3).
+    if let Ok(Some(img)) = decoder.full_image(&src, &params).or_else(|_| decoder.preview_image(&src, &params)) {
+        if long_side(&img) >= MIN_PREVIEW_SIDE {
+            let needed = check_size(img.width(), img.height(), 3)?;
+            let permit = reserve(needed);
+            let mut img = DynamicImage::ImageRgb8(img.into_rgb8());
+            img.apply_orientation(turn);
+            return Ok((img, permit));
+        }
+    }
+    let raw = decoder.raw_image(&src, &params, false).map_err(failed)?;
+    // Sensor values (2 bytes), the developed floats (12) and the 16-bit RGB (6).
+    let needed = check_size(raw.width as u32, raw.height as u32, 20)?;
+    let permit = reserve(needed);
+    let developed = RawDevelop::default().develop_intermediate(&raw).map_err(failed)?;
+    let img =
+        developed.to_dynamic_image().ok_or_else(|| DecodeError::Corrupt("the developed picture is empty".into()))?;
+    let mut img = DynamicImage::ImageRgb8(img.into_rgb8());
+    img.apply_orientation(turn);
+    Ok((img, permit))
+}
+
+/// The bytes of a RAW file that a plain EXIF reader can read: ORF and RW2
+/// are TIFFs under another mark (copied with the standard one), RAF carries
+/// its EXIF in its embedded JPEG. Others (TIFF-based RAWs) are read as they are.
+pub(crate) fn exif_container(bytes: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
+    use std::borrow::Cow;
+    if bytes.starts_with(b"IIRO") || bytes.starts_with(b"IIRS") || bytes.starts_with(b"IIU\0") {
+        let mut tiff = bytes.to_vec();
+        tiff[..4].copy_from_slice(b"II*\0");
+        return Some(Cow::Owned(tiff));
+    }
+    if bytes.starts_with(b"MMOR") {
+        let mut tiff = bytes.to_vec();
+        tiff[..4].copy_from_slice(b"MM\0*");
+        return Some(Cow::Owned(tiff));
+    }
+    if bytes.starts_with(b"FUJIFILMCCD-RAW") {
+        return crate::preview::walk(bytes).jpegs.first().map(|j| Cow::Borrowed(*j));
+    }
+    None
+}
