@@ -28,6 +28,13 @@ trap cleanup EXIT
 mkdir "$work/photos"
 cp tests/fixtures/photos/*.png tests/fixtures/photos/*.jpg "$work/photos/"
 export CLIPDEX_LIBRARY="$work/library" CLIPDEX_MODEL="$PWD/tests/fixtures/tiny-clip"
+# The set-up put ONNX Runtime under the user's data folder, which is replaced
+# just below: name the library file itself.
+if [[ -z "${ORT_DYLIB_PATH:-}" ]]; then
+  for f in "${XDG_DATA_HOME:-$HOME/.local/share}"/clipdex/onnxruntime/libonnxruntime.so.*; do
+    [[ -f "$f" ]] && export ORT_DYLIB_PATH="$f"
+  done
+fi
 # The web view keeps its storage (the window's settings) under these: a fresh one each run.
 export XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" XDG_CACHE_HOME="$work/cache"
 "$cli" index "$work/photos" >/dev/null

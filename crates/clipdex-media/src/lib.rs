@@ -31,12 +31,10 @@ pub use image::RgbImage;
 use image::{DynamicImage, ImageDecoder, ImageReader};
 pub use isolate::{run_worker_if_asked, use_worker, WORKER_ARG, WORKER_TIMEOUT};
 
-/// File extensions the indexer picks up (lower case).
+/// File extensions the indexer picks up (lower case), besides [`RAW_EXTENSIONS`].
 pub const IMAGE_EXTENSIONS: &[&str] = &[
     "jpg", "jpeg", "png", "webp", "gif", "bmp", "tiff", "tif", // the `image` crate
     "heic", "heif", "hif", "avif", // libheif
-    "dng", "cr2", "cr3", "crw", "nef", "nrw", "arw", "srf", "sr2", "raf", "orf", "rw2", "pef", "srw", "erf", "3fr",
-    "iiq", "mrw", "x3f", "kdc", "dcr", "mef", "mos", // camera RAW (rawler)
 ];
 
 /// Camera RAW extensions (lower case): a RAW file and a JPEG of the same
@@ -45,9 +43,6 @@ pub const RAW_EXTENSIONS: &[&str] = &[
     "dng", "cr2", "cr3", "crw", "nef", "nrw", "arw", "srf", "sr2", "raf", "orf", "rw2", "pef", "srw", "erf", "3fr",
     "iiq", "mrw", "x3f", "kdc", "dcr", "mef", "mos",
 ];
-
-/// Can this build decode HEIC/HEIF and AVIF (was it built with libheif)?
-pub const HEIF_SUPPORTED: bool = cfg!(feature = "heif");
 
 /// Longest side of a stored thumbnail, in pixels.
 pub const THUMBNAIL_SIZE: u32 = 256;
@@ -109,7 +104,8 @@ pub fn is_raw_path(path: &Path) -> bool {
 pub fn is_supported_path(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        .map(str::to_ascii_lowercase)
+        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.as_str()) || RAW_EXTENSIONS.contains(&e.as_str()))
 }
 
 fn classify(e: image::ImageError) -> DecodeError {

@@ -118,26 +118,28 @@ pub(crate) fn decode<R>(bytes: &[u8], reserve: impl FnOnce(u64) -> R) -> Result<
     if let Some(why) = &found.insane {
         return Err(DecodeError::Corrupt(format!("the RAW file is malformed ({why})")));
     }
-    let src = RawSource::new_from_slice(bytes);
-    let decoder = rawler::get_decoder(&src).map_err(failed)?;
-    let params = RawDecodeParams::default();
-    let turn = found
-        .orientation
-        .and_then(|v| u8::try_from(v).ok())
-        .and_then(Orientation::from_exif)
-        .unwrap_or_else(|| orientation(decoder.as_ref(), &src));
     // The camera's own JPEG, when it is full size (most makers) or at least
-    // large (a DNG's preview): decoded like any JPEG, with the same limits.
+    // large (a DNG's preview): decoded like any JPEG, with the same limits,
+    // without starting rawler (whose camera catalogue takes a while to load).
+    let walked_turn = found.orientation.and_then(|v| u8::try_from(v).ok()).and_then(Orientation::from_exif);
     if let Some((jpeg, w, h)) = crate::preview::largest(&found) {
         if w.max(h) >= MIN_PREVIEW_SIDE.min(found.largest_side.max(1)) {
             let (rgb, permit) = crate::decode_image(jpeg, reserve)?;
             let mut img = DynamicImage::ImageRgb8(rgb);
-            img.apply_orientation(turn);
+            img.apply_orientation(walked_turn.unwrap_or(Orientation::NoTransforms));
             return Ok((img, permit));
         }
     }
+    let src = RawSource::new_from_slice(bytes);
+    let decoder = rawler::get_decoder(&src).map_err(failed)?;
+    let params = RawDecodeParams::default();
+    let turn = walked_turn.unwrap_or_else(|| orientation(decoder.as_ref(), &src));
     // Formats whose previews sit in their own containers (CR3).
-    if let Ok(Some(img)) = decoder.full_image(&src, &params).or_else(|_| decoder.preview_image(&src, &params)) {
+    let embedded = match decoder.full_image(&src, &params) {
+        Ok(Some(img)) => Some(img),
+        _ => decoder.preview_image(&src, &params).ok().flatten(),
+    };
+    if let Some(img) = embedded {
         if long_side(&img) >= MIN_PREVIEW_SIDE {
             let needed = check_size(img.width(), img.height(), 3)?;
             let permit = reserve(needed);
