@@ -31,6 +31,9 @@ pub(crate) enum Command {
         /// Seconds to wait for another process writing to the library
         #[arg(long, default_value_t = 30, value_name = "SECS")]
         wait: u64,
+        /// A video gets a moment at least this often, in seconds (and at each scene change); the library remembers it [default: 10]
+        #[arg(long, value_name = "SECS")]
+        moment_every: Option<f64>,
     },
     /// Search the library: text, images, `similar:<id>`, weights and filters (see the README's query language)
     Search {

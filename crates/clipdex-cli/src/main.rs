@@ -47,7 +47,9 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
     match cli.command {
-        Command::Index { paths: roots, model, json, wait } => index::index(cli.library, roots, model, json, wait).await,
+        Command::Index { paths: roots, model, json, wait, moment_every } => {
+            index::index(cli.library, roots, model, json, wait, moment_every).await
+        }
         Command::Search { text, images, min_score, mode, sort, limit, json, model, lang } => {
             let opts = search::options(images, min_score, mode, sort, limit, lang)?;
             search::search(cli.library, &text, &opts, json, model).await

@@ -9,6 +9,14 @@ use serde::Serialize;
 #[derive(Serialize)]
 struct HitJson<'a> {
     path: &'a str,
+    /// `photo`, `gif` or `video`.
+    kind: &'static str,
+    /// A video's best moment, seconds from its start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time: Option<f64>,
+    /// A video's best moments for the query, best first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    moments: Vec<MomentJson>,
     /// Every path holding this content (copies), `path` first.
     paths: &'a [String],
     /// Cosine similarity to the query, always.
@@ -25,6 +33,12 @@ struct HitJson<'a> {
     caption: Option<&'a str>,
     tags: Vec<TagJson<'a>>,
     why: WhyJson<'a>,
+}
+
+#[derive(Serialize)]
+struct MomentJson {
+    time: f64,
+    score: f32,
 }
 
 #[derive(Serialize)]
@@ -58,6 +72,9 @@ pub(crate) fn print_hits(results: &SearchResults, json: bool) -> Result<()> {
         if json {
             let j = HitJson {
                 path: &h.path,
+                kind: h.kind(),
+                time: h.time_s(),
+                moments: h.moments.iter().map(|m| MomentJson { time: m.time_s, score: m.score }).collect(),
                 paths: &h.paths,
                 score: h.score,
                 id: &h.id,
@@ -93,7 +110,8 @@ pub(crate) fn print_hits(results: &SearchResults, json: bool) -> Result<()> {
                 extra.push(format!("matched {}", h.why.keyword_fields.join("; ")));
             }
             let extra = if extra.is_empty() { String::new() } else { format!("  [{}]", extra.join(" · ")) };
-            writeln!(out, "{:.4}  {}{extra}", h.score, h.path)?;
+            let at = h.time_s().map_or(String::new(), |t| format!("@{}", clipdex_library::clock(t)));
+            writeln!(out, "{:.4}  {}{at}{extra}", h.score, h.path)?;
         }
     }
     if results.below_cutoff > 0 {

@@ -4,15 +4,16 @@
 //! them, one pass and one cell per patch; else from embedding crops, which
 //! works for any model).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clipdex_embed::{cosine, Model};
-use clipdex_media::RgbImage;
+use clipdex_media::{RgbImage, VideoError};
 
 use crate::calibration::Calibrator;
 use crate::control::Cancel;
 use crate::error::{LibraryError, Result};
+use crate::index::video::{moment_time, typical_time};
 use crate::query::{decode_image_file, Searcher};
 use crate::state::{blocking, State};
 
@@ -261,7 +262,7 @@ impl<'a> Heatmaps<'a> {
             return Err(LibraryError::EmptyQuery);
         }
         let model = &self.model;
-        let (id, path) = self.state.image_file(path_or_id).await?;
+        let (id, picture) = picture(self.state, path_or_id).await?;
         let query = format!("{}\t{text}", lang.unwrap_or(""));
         let cache = id.as_ref().map(|id| {
             self.state
@@ -275,7 +276,7 @@ impl<'a> Heatmaps<'a> {
         }
         let (m, t, lang, cancel) = (model.clone(), text.to_string(), lang.map(str::to_string), cancel.clone());
         let map = blocking(move || {
-            let img = decode_image_file(&path)?;
+            let img = picture.decode()?;
             let q = m.embed_texts_in(&[t], lang.as_deref())?.pop().ok_or(LibraryError::EmptyQuery)?;
             match patch_map(&m, &img, &q)? {
                 Some(map) => Ok(map),
@@ -293,15 +294,47 @@ impl<'a> Heatmaps<'a> {
 /// Writes `map` over an item's (or image file's) picture as a colour
 /// overlay, PNG or JPEG by `out`'s extension.
 pub(crate) async fn save_overlay(state: &State, path_or_id: &str, map: &RegionMap, out: &Path) -> Result<()> {
-    let (_, path) = state.image_file(path_or_id).await?;
+    let (_, picture) = picture(state, path_or_id).await?;
     let (map, out) = (map.clone(), out.to_path_buf());
     blocking(move || {
-        let img = decode_image_file(&path)?;
+        let img = picture.decode()?;
         clipdex_media::heat_overlay(&img, map.rows, map.cols, &map.levels(), 0.45)
             .save(&out)
             .map_err(|e| LibraryError::Io { path: out.clone(), source: std::io::Error::other(e) })
     })
     .await?
+}
+
+/// Where an item's (or image file's) picture comes from: the file, or a
+/// video's frame at a time (a moment's, else its typical moment's).
+struct Picture {
+    path: PathBuf,
+    video_time: Option<f64>,
+}
+
+impl Picture {
+    /// The pixels, upright. Blocking.
+    fn decode(&self) -> Result<RgbImage> {
+        let Some(t) = self.video_time else { return decode_image_file(&self.path) };
+        let bad = |reason: String| LibraryError::Decode { path: self.path.clone(), reason };
+        let ffmpeg = clipdex_media::find_ffmpeg().ok_or_else(|| bad(VideoError::NoFfmpeg.to_string()))?;
+        clipdex_media::video_frame_at(&ffmpeg, &self.path, t, VIDEO_FRAME_SIDE).map_err(|e| bad(e.to_string()))
+    }
+}
+
+/// A video frame's short side for a heatmap.
+const VIDEO_FRAME_SIDE: u32 = 720;
+
+async fn picture(state: &State, path_or_id: &str) -> Result<(Option<String>, Picture)> {
+    let (id, path) = state.image_file(path_or_id).await?;
+    let video_time = match &id {
+        Some(id) if clipdex_media::is_video_path(&path) => Some(match moment_time(id) {
+            Some(t) => t,
+            None => typical_time(state, id).await?,
+        }),
+        _ => None,
+    };
+    Ok((id, Picture { path, video_time }))
 }
 
 #[cfg(test)]

@@ -52,14 +52,15 @@ pub use describe::Description;
 pub use error::{error_chain, LibraryError, Result};
 pub use heatmap::{HeatMatrix, RegionMap};
 pub use index::switch::SwitchSummary;
+pub use index::video::DEFAULT_MOMENT_EVERY_S;
 pub use index::watch::{is_watch_limit, polling_reason, WatchEvent, WatchMode, WatchOptions};
 pub use index::{Cancel, IndexSummary, Phase, Progress};
 pub use labels::{LabelSet, RankedLabel};
 pub use lock::WriterLock;
 pub use query::compare::{Comparison, ModelRun, ScoreStats};
 pub use query::{
-    decode_image_file, Hit, Mode, Month, SearchOptions, SearchResults, Sort, Why, QUERY_IMAGES_HELD,
-    QUERY_IMAGE_MAX_BYTES,
+    clock, decode_image_file, split_at_time, Hit, Mode, MomentHit, Month, SearchOptions, SearchResults, Sort, Why,
+    MOMENTS_SHOWN, QUERY_IMAGES_HELD, QUERY_IMAGE_MAX_BYTES,
 };
 pub use recent::{check_library_folder, Recent};
 pub use relevance::{Level, Marks, Strictness};
@@ -337,6 +338,12 @@ impl Library {
         progress: impl FnMut(usize, usize),
     ) -> Result<Vec<Description>> {
         Describer::new(&self.state, model).describe(path_or_id, limit, cancel, progress).await
+    }
+
+    /// Sets the longest a video may go between two of its moments, in
+    /// seconds (0.5 to 3,600), for videos indexed from now on. Takes the writer lock.
+    pub async fn set_moment_every(&self, seconds: f64) -> Result<()> {
+        index::video::set_moment_every(&self.state, seconds).await
     }
 
     /// Sets (or clears, with `None`) the caption of a library item, by path

@@ -94,8 +94,24 @@ impl State {
     }
 
     /// The item a path (indexed) or content id names; `Ok(None)` for an
-    /// existing file the library does not hold.
+    /// existing file the library does not hold. A video's moment is named
+    /// by its id (`<id>#<ms>`) or by the video and a time, `path@mm:ss`
+    /// (the moment showing that time).
     pub async fn resolve_item(&self, path_or_id: &str) -> Result<Option<String>> {
+        match self.resolve_whole(path_or_id).await {
+            Err(LibraryError::PathNotFound { path }) => {
+                let Some((video, t)) = crate::query::split_at_time(path_or_id) else {
+                    return Err(LibraryError::PathNotFound { path });
+                };
+                let id =
+                    self.resolve_whole(video).await?.ok_or_else(|| LibraryError::NotInLibrary(video.to_string()))?;
+                Ok(Some(crate::index::video::moment_near(self, &id, t).await?))
+            }
+            other => other,
+        }
+    }
+
+    async fn resolve_whole(&self, path_or_id: &str) -> Result<Option<String>> {
         let as_path = expand_home(Path::new(path_or_id));
         match as_path.canonicalize() {
             Ok(k) => Ok(self.store.id_for_path(&k.to_string_lossy()).await?),
@@ -116,10 +132,12 @@ impl State {
         let id = self.resolve_item(path_or_id).await?;
         let path = match &id {
             Some(id) => {
-                let files = self.store.files_of(std::slice::from_ref(id)).await?;
+                // A video's moment: the video's file.
+                let whole = clipdex_store::whole_of(id).to_string();
+                let files = self.store.files_of(std::slice::from_ref(&whole)).await?;
                 // A RAW file paired with its JPEG holds the JPEG's item: the JPEG is its picture.
                 let held = files
-                    .get(id)
+                    .get(&whole)
                     .and_then(|f| f.iter().find(|f| !clipdex_media::is_raw_path(Path::new(&f.path))).or(f.first()))
                     .map(|f| PathBuf::from(&f.path));
                 held.ok_or_else(|| LibraryError::NoSuchItem(id.clone()))?
@@ -130,9 +148,16 @@ impl State {
     }
 }
 
-/// Whether `s` has the shape of an item id: a BLAKE3 content hash, 64 hex digits.
+/// Whether `s` has the shape of an item id: a BLAKE3 content hash, 64 hex
+/// digits (a video's moment adds `#` and its milliseconds).
 pub fn is_item_id(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+    let (whole, part) = match s.split_once(clipdex_store::PART_MARK) {
+        Some((w, p)) => (w, Some(p)),
+        None => (s, None),
+    };
+    whole.len() == 64
+        && whole.bytes().all(|b| b.is_ascii_hexdigit())
+        && part.is_none_or(|p| !p.is_empty() && p.len() <= 12 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `~/x` to the home folder.

@@ -28,6 +28,11 @@ pub struct Status {
     /// Damaged table versions set aside (ever) in `<library>/db/quarantine/`.
     pub quarantined: usize,
     pub failures: Vec<FailureRecord>,
+    /// Files left for later through no fault of theirs (videos while ffmpeg
+    /// is missing), with the reason; not among `failures`.
+    pub skipped: Vec<FailureRecord>,
+    /// The ffmpeg videos are read with, if there is one.
+    pub ffmpeg: Option<PathBuf>,
     pub model_id: Option<String>,
     /// The active model as people call it (the registry's name, else its folder name).
     pub model_name: Option<String>,
@@ -48,6 +53,8 @@ pub(crate) async fn status(state: &State) -> Result<Status> {
     let models = catalog.models().await?;
     let model_name =
         rec.as_ref().map(|r| models.iter().find(|m| m.id == r.id).map_or_else(|| r.id.clone(), |m| m.name.clone()));
+    let (skipped, failures) =
+        store.failures().await?.into_iter().partition(|f| f.reason == *crate::index::video::SKIPPED);
     Ok(Status {
         models,
         model_name,
@@ -59,7 +66,9 @@ pub(crate) async fn status(state: &State) -> Result<Status> {
         watching: activity::watching(state).await?,
         pending: activity::pending(state).await?,
         quarantined: store.quarantined(),
-        failures: store.failures().await?,
+        failures,
+        skipped,
+        ffmpeg: clipdex_media::find_ffmpeg(),
         model_id: rec.as_ref().map(|r| r.id.clone()),
         model_dir: rec.map(|r| r.dir.display().to_string()),
         dim: store.space_dimension(&space).await?,

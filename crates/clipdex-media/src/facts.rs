@@ -30,6 +30,9 @@ impl PhotoFacts {
 
 /// Reads a file's EXIF facts; empty when it has none or they cannot be read.
 pub fn read_facts(path: &Path) -> PhotoFacts {
+    if crate::is_video_path(path) {
+        return crate::video::video_facts(path);
+    }
     let Ok(file) = std::fs::File::open(path) else { return PhotoFacts::default() };
     let mut reader = BufReader::new(file);
     let facts = match exif::Reader::new().read_from_container(&mut reader) {

@@ -18,6 +18,7 @@ mod heif;
 mod isolate;
 mod preview;
 mod raw;
+mod video;
 
 pub use facts::{
     build_raw as build_exif, civil_from_days, days_from_civil, facts_from_raw, iso_utc, read_facts, PhotoFacts,
@@ -30,6 +31,10 @@ use fast_image_resize::{images::Image as FirImage, FilterType, PixelType, Resize
 pub use image::RgbImage;
 use image::{DynamicImage, ImageDecoder, ImageReader};
 pub use isolate::{run_worker_if_asked, use_worker, WORKER_ARG, WORKER_TIMEOUT};
+pub use video::{
+    find_ffmpeg, frame_at as video_frame_at, frames as video_frames, is_video_path, Frame, Sampling, VideoError,
+    VideoInfo, VIDEO_EXTENSIONS,
+};
 
 /// File extensions the indexer picks up (lower case), besides [`RAW_EXTENSIONS`].
 pub const IMAGE_EXTENSIONS: &[&str] = &[
@@ -75,8 +80,11 @@ pub enum DecodeError {
 }
 
 /// What kind of media a path holds, by its extension: `photo` (still
-/// images) or `gif` (possibly animated). Videos are not indexed yet.
+/// images), `gif` (possibly animated) or `video`.
 pub fn media_type(path: &Path) -> &'static str {
+    if is_video_path(path) {
+        return "video";
+    }
     match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
         Some("gif") => "gif",
         _ => "photo",
@@ -102,10 +110,11 @@ pub fn is_raw_path(path: &Path) -> bool {
 
 /// Is this path one the indexer should look at?
 pub fn is_supported_path(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.as_str()) || RAW_EXTENSIONS.contains(&e.as_str()))
+    path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).is_some_and(|e| {
+        IMAGE_EXTENSIONS.contains(&e.as_str())
+            || RAW_EXTENSIONS.contains(&e.as_str())
+            || VIDEO_EXTENSIONS.contains(&e.as_str())
+    })
 }
 
 fn classify(e: image::ImageError) -> DecodeError {

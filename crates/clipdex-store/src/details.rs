@@ -138,7 +138,8 @@ impl Store {
             let id = column::<StringArray>(b, "id")?;
             done.extend((0..b.num_rows()).map(|i| id.value(i).to_string()));
         }
-        let mut out: Vec<String> = all.into_iter().filter(|id| !done.contains(id)).collect();
+        let mut out: Vec<String> =
+            all.into_iter().filter(|id| !done.contains(id) && !crate::records::is_part(id)).collect();
         out.sort();
         Ok(out)
     }

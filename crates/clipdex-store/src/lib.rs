@@ -17,6 +17,9 @@
 //!   camera and lens, zero-shot tags with scores, the words of its paths, its
 //!   user caption, and all of these joined in `keywords`, which carries a
 //!   full-text (BM25) index. Derived data: rebuilt from files and vectors.
+//! - Parts: an id `<item>#<part>` (a video's moment) has an `items` row and
+//!   vectors like an item, but no `files` row: it belongs to `<item>`, lives
+//!   as long as it does, and is not counted, listed or described as an item.
 //! - `captions`: captions users wrote, by item id. User data: never derived,
 //!   kept even while no file holds the item (it may come back).
 //!
@@ -51,8 +54,8 @@ pub use error::{Result, StoreError};
 pub use meta::{CalibrationRecord, ModelEntry, Reported, Throughput};
 pub use open::{holds_database, Recovery};
 pub use records::{
-    Audit, Details, FailureRecord, FileRecord, FileStamp, IndexAction, ItemRecord, Known, Located, Scored, Tag,
-    VectorIndexInfo, VectorRecord,
+    is_part, whole_of, Audit, Details, FailureRecord, FileRecord, FileStamp, IndexAction, ItemRecord, Known, Located,
+    Scored, Tag, VectorIndexInfo, VectorRecord, PART_MARK,
 };
 pub use schema::{space_of_table, space_table};
 pub use search::with_paths;

@@ -29,6 +29,8 @@ const PENDING: &str = "pending";
 /// Lines of `folder\tmode`, and the watcher's pid beside them.
 const WATCH: &str = "watch";
 const WATCH_PID: &str = "watch_pid";
+/// Seconds between a video's moments at most (the library's choice).
+const MOMENT_EVERY: &str = "video_moment_every_s";
 /// Per vector space: rows and partitions the index was trained with
 /// (unsuffixed: the single table of libraries from before several models).
 pub(crate) const ANN_ROWS: &str = "ann_rows";
@@ -209,6 +211,16 @@ impl Store {
         let lines: Vec<String> = folders.iter().map(|(f, m)| format!("{f}\t{m}")).collect();
         let pid = std::process::id().to_string();
         self.set_meta(&[(WATCH, &lines.join("\n")), (WATCH_PID, &pid)]).await
+    }
+
+    /// The longest a video goes between two of its moments, in seconds, if
+    /// the library chose one.
+    pub async fn moment_every_s(&self) -> Result<Option<f64>> {
+        Ok(self.meta(MOMENT_EVERY).await?.and_then(|v| v.parse().ok()))
+    }
+
+    pub async fn set_moment_every_s(&self, seconds: f64) -> Result<()> {
+        self.set_meta(&[(MOMENT_EVERY, &seconds.to_string())]).await
     }
 
     /// Rows and partitions a space's vector index was trained with.

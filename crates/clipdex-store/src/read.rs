@@ -85,7 +85,7 @@ impl Store {
     }
 
     pub async fn count_items(&self) -> Result<usize> {
-        self.items.count_rows(None).await.map_err(lance("counting items"))
+        self.items.count_rows(Some(crate::records::WHOLE_ONLY.into())).await.map_err(lance("counting items"))
     }
 
     pub async fn count_files(&self) -> Result<usize> {
@@ -244,14 +244,44 @@ impl Store {
         Ok(out)
     }
 
-    /// Up to `n` item vectors of a space, spread over the table (for calibration).
+    /// The ids of an item's parts (a video's moments) with a vector in this space, sorted.
+    pub async fn parts_of(&self, space: &str, item: &str) -> Result<Vec<String>> {
+        let Some(t) = self.space_table_opt(space).await? else { return Ok(Vec::new()) };
+        let pattern = format!("{item}{}%", crate::records::PART_MARK);
+        let query = t.query().only_if(format!("id LIKE {}", quote(&pattern))).select(Select::columns(&["id"]));
+        let mut out = Vec::new();
+        for b in &collect(query, "listing an item's parts").await? {
+            let id = column::<StringArray>(b, "id")?;
+            out.extend((0..b.num_rows()).map(|i| id.value(i).to_string()));
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// The ids of an item's parts (a video's moments), from the model-free `items` table.
+    pub async fn item_parts(&self, item: &str) -> Result<Vec<String>> {
+        let pattern = format!("{item}{}%", crate::records::PART_MARK);
+        let query = self.items.query().only_if(format!("id LIKE {}", quote(&pattern))).select(Select::columns(&["id"]));
+        let mut out = Vec::new();
+        for b in &collect(query, "listing an item's parts").await? {
+            let id = column::<StringArray>(b, "id")?;
+            out.extend((0..b.num_rows()).map(|i| id.value(i).to_string()));
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Up to `n` item vectors of a space, spread over the table (for
+    /// calibration); whole items only (a video's moments repeat its vector).
     pub async fn sample_vectors(&self, space: &str, n: usize) -> Result<Vec<Vec<f32>>> {
         let Some(items) = self.space_table_opt(space).await? else { return Ok(Vec::new()) };
-        let total = items.count_rows(None).await.map_err(lance("counting items"))?;
+        let whole = crate::records::WHOLE_ONLY;
+        let total = items.count_rows(Some(whole.into())).await.map_err(lance("counting items"))?;
         let step = total.div_ceil(n.max(1)).max(1);
         let mut out = Vec::new();
         let mut seen = 0usize;
-        for b in &collect(items.query().select(Select::columns(&["vector"])), "sampling vectors").await? {
+        for b in &collect(items.query().only_if(whole).select(Select::columns(&["vector"])), "sampling vectors").await?
+        {
             let list = column::<FixedSizeListArray>(b, "vector")?;
             for i in 0..b.num_rows() {
                 if seen.is_multiple_of(step) {

@@ -2,6 +2,24 @@
 
 use std::collections::HashMap;
 
+/// An id `<item>#<part>` names a part of an item (a video's moment): it
+/// has its own thumbnail and vectors but no path; it lives as long as its
+/// item does, and counts as no item of its own.
+pub const PART_MARK: char = '#';
+
+/// The item an id belongs to: itself, or the item a part is part of.
+pub fn whole_of(id: &str) -> &str {
+    id.split_once(PART_MARK).map_or(id, |(whole, _)| whole)
+}
+
+/// Whether an id names a part of an item (see [`PART_MARK`]).
+pub fn is_part(id: &str) -> bool {
+    id.contains(PART_MARK)
+}
+
+/// A filter that keeps whole items only.
+pub(crate) const WHOLE_ONLY: &str = "id NOT LIKE '%#%'";
+
 /// One distinct content, embedded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemRecord {

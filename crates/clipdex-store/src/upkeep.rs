@@ -7,7 +7,7 @@ use lancedb::query::{QueryBase, Select};
 use lancedb::Table;
 
 use crate::error::{lance, Result};
-use crate::records::Audit;
+use crate::records::{is_part, whole_of, Audit};
 use crate::rows::{collect, column, delete_in};
 use crate::Store;
 
@@ -38,28 +38,35 @@ impl Store {
         ]
     }
 
-    /// Deletes items no file points at, with their vectors in every space.
-    /// Returns how many items.
+    /// Deletes items no file points at, with their vectors in every space,
+    /// and parts (a video's moments) with their item. Returns how many items.
     pub async fn collect_garbage(&self) -> Result<usize> {
         let held = Self::all_ids(&self.files, "listing file ids").await?;
         // Vectors first: a crash in between leaves items without vectors (harmless), never the reverse.
         for (space, t) in self.all_space_tables().await? {
-            let stale: Vec<String> =
-                Self::all_ids(&t, "listing vector ids").await?.into_iter().filter(|id| !held.contains(id)).collect();
+            let stale: Vec<String> = Self::all_ids(&t, "listing vector ids")
+                .await?
+                .into_iter()
+                .filter(|id| !held.contains(whole_of(id)))
+                .collect();
             delete_in(&t, "id", &stale, "deleting unused vectors").await?;
             if !stale.is_empty() {
                 self.ann_cache.lock().unwrap_or_else(|p| p.into_inner()).remove(&space);
             }
         }
         let items = self.items.clone();
-        let orphans: Vec<String> =
-            Self::all_ids(&items, "listing item ids").await?.into_iter().filter(|id| !held.contains(id)).collect();
+        let orphans: Vec<String> = Self::all_ids(&items, "listing item ids")
+            .await?
+            .into_iter()
+            .filter(|id| !held.contains(whole_of(id)))
+            .collect();
         delete_in(&items, "id", &orphans, "deleting unused items").await?;
+        let orphans = orphans.iter().filter(|id| !is_part(id)).count();
         let described = Self::all_ids(&self.details, "listing described items").await?;
         let have = Self::all_ids(&items, "listing item ids").await?;
         let stale: Vec<String> = described.into_iter().filter(|id| !have.contains(id)).collect();
         delete_in(&self.details, "id", &stale, "deleting details of unused items").await?;
-        Ok(orphans.len())
+        Ok(orphans)
     }
 
     /// Drops file rows whose item is missing (which a crash can never leave
@@ -93,7 +100,7 @@ impl Store {
             ids
         };
         let mut ids = HashSet::new();
-        for id in &item_ids {
+        for id in item_ids.iter().filter(|id| !is_part(id)) {
             if !ids.insert(id.as_str()) {
                 audit.duplicate_items += 1;
             }
@@ -110,7 +117,7 @@ impl Store {
         }
         audit.unreferenced_items = ids.iter().filter(|id| !held.contains(*id)).count();
         audit.files = files.len();
-        audit.items = item_ids.len();
+        audit.items = ids.len();
         Ok(audit)
     }
 

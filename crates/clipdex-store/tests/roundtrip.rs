@@ -490,3 +490,34 @@ async fn a_single_model_library_is_migrated_on_open() {
     assert!(hits[0].score > 0.999);
     assert_eq!(store.thumbnail("aa").await.expect("thumb").as_deref(), Some(&[1u8][..]));
 }
+
+#[tokio::test]
+async fn parts_live_and_die_with_their_item_and_count_as_none() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).await.expect("open");
+    store.ensure_space(S, 3).await.expect("create");
+    store
+        .write_items(&[
+            item("vv", unit([1.0, 0.0, 0.0])),
+            item("vv#0", unit([1.0, 0.0, 0.0])),
+            item("vv#4000", unit([0.0, 1.0, 0.0])),
+            item("pp", unit([0.0, 0.0, 1.0])),
+        ])
+        .await
+        .expect("items");
+    store.write_files(&[file("/r/v.mp4", "vv"), file("/r/p.jpg", "pp")]).await.expect("files");
+    assert_eq!(store.count_items().await.expect("count"), 2);
+    assert_eq!(store.collect_garbage().await.expect("gc"), 0);
+    assert_eq!(store.parts_of(S, "vv").await.expect("parts"), ["vv#0", "vv#4000"]);
+    assert_eq!(store.item_parts("vv").await.expect("parts"), ["vv#0", "vv#4000"]);
+    assert!(store.undescribed("m").await.expect("undescribed").iter().all(|id| !id.contains('#')));
+    let audit = store.audit().await.expect("audit");
+    assert_eq!((audit.items, audit.unreferenced_items), (2, 0));
+
+    // The video's path goes: its moments go with it, the photo stays.
+    store.remove_paths(&["/r/v.mp4".into()]).await.expect("remove");
+    assert_eq!(store.collect_garbage().await.expect("gc"), 1);
+    assert!(store.parts_of(S, "vv").await.expect("parts").is_empty());
+    assert!(store.item_parts("vv").await.expect("parts").is_empty());
+    assert_eq!(store.count_vectors(S).await.expect("vectors"), 1);
+}

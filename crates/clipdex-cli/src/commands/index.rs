@@ -18,9 +18,13 @@ pub(crate) async fn index(
     model: Option<PathBuf>,
     json: bool,
     wait: u64,
+    moment_every: Option<f64>,
 ) -> Result<ExitCode> {
     let mut lib = open_library(library).await?;
     lib.set_lock_wait(Duration::from_secs(wait));
+    if let Some(s) = moment_every {
+        lib.set_moment_every(s).await?;
+    }
     let model = warned(lib.model_for_indexing(model.as_deref(), &paths::default_model_dir()).await?);
 
     let cancel = cancel_on_ctrl_c(Some("finishing the current batch and saving what is done…"));

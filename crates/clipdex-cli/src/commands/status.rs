@@ -51,6 +51,8 @@ pub(crate) async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitC
             })),
             "default_cutoff": s.calibration.as_ref().map(|c| serde_json::json!({"text": c.text, "image": c.image})),
             "failures": failures,
+            "skipped": s.skipped.iter().map(|f| FailureJson { path: &f.path, reason: &f.reason }).collect::<Vec<_>>(),
+            "ffmpeg": s.ffmpeg,
         });
         writeln!(out, "{v}")?;
     } else {
@@ -117,6 +119,16 @@ pub(crate) async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitC
                 s.quarantined,
                 s.library_dir.join("db/quarantine").display()
             )?;
+        }
+        match (&s.ffmpeg, s.skipped.first()) {
+            (_, Some(first)) => {
+                writeln!(out, "videos   {} {}", s.skipped.len(), first.reason)?;
+                for f in &s.skipped {
+                    writeln!(out, "  {}", f.path)?;
+                }
+            }
+            (Some(ffmpeg), None) => writeln!(out, "videos   read with {}", ffmpeg.display())?,
+            (None, None) => writeln!(out, "videos   none can be read until ffmpeg is installed")?,
         }
         writeln!(out, "failures {}", s.failures.len())?;
         for f in &s.failures {

@@ -67,12 +67,17 @@ pub(crate) fn next_batch(
     let mut bytes = 0u64;
     while batch.len() < max_files {
         let Some(c) = peeked.take().or_else(|| todo.next()) else { break };
-        if !batch.is_empty() && bytes + c.stamp.size > BATCH_BYTES {
+        // A video is a batch of its own (ffmpeg reads it; its frames are batched inside).
+        let video = clipdex_media::is_video_path(&c.path);
+        if !batch.is_empty() && (video || bytes + c.stamp.size > BATCH_BYTES) {
             *peeked = Some(c);
             break;
         }
         bytes += c.stamp.size;
         batch.push(c);
+        if video {
+            break;
+        }
     }
     batch
 }

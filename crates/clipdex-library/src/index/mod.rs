@@ -9,6 +9,7 @@ pub(crate) mod activity;
 mod budget;
 pub(crate) mod steps;
 pub(crate) mod switch;
+pub(crate) mod video;
 mod walk;
 pub(crate) mod watch;
 
@@ -127,7 +128,9 @@ impl<'a> Indexer<'a> {
         for r in &root_keys {
             known.push(store.known_under(r).await?);
         }
-        let known = steps::merge_known(known);
+        let mut known = steps::merge_known(known);
+        video::retry_skipped(&mut known, &store.failures().await?);
+        let every_s = store.moment_every_s().await?.unwrap_or(video::DEFAULT_MOMENT_EVERY_S);
         let problem_paths: Vec<String> = problems.iter().map(|(p, _, _)| p.clone()).collect();
         let settled_before = settle.map(|d| steps::now_ns() - d.as_nanos().min(i64::MAX as u128) as i64);
         let plan = steps::plan(found, &known, &problem_paths, settled_before);
@@ -174,6 +177,7 @@ impl<'a> Indexer<'a> {
         let wrote = to_do > 0 || !plan.gone.is_empty() || !new_problems.is_empty();
         let mut pending = Pending::default();
         let mut embed_time = 0.0;
+        let mut photos_embedded = 0;
         let mut todo = plan.todo.into_iter().peekable();
         let mut held_back = None;
         while held_back.is_some() || todo.peek().is_some() {
@@ -190,20 +194,30 @@ impl<'a> Indexer<'a> {
             let ids = steps::ids_of(&hashed);
             let mut have = store.existing_ids(&model.info().id, &ids).await?;
             have.extend(pending.ids().cloned());
-            let m = model.clone();
+            let (m, c) = (model.clone(), cancel.clone());
             let t0 = Instant::now();
-            let out = blocking(move || steps::embed_batch(hashed, &have, &m)).await?;
-            if !out.items.is_empty() {
+            let out = if hashed.first().is_some_and(|h| h.is_video()) {
+                // A video is a batch of its own (see `budget::next_batch`).
+                blocking(move || video::embed_videos(hashed, &have, &m, every_s, &c)).await?
+            } else {
+                blocking(move || steps::embed_batch(hashed, &have, &m)).await?
+            };
+            if !out.items.is_empty() && !out.items.iter().any(|i| clipdex_store::is_part(&i.id)) {
+                // Photos per second: a video's time is its own.
                 embed_time += t0.elapsed().as_secs_f64();
+                photos_embedded += out.items.len();
             }
             failures.extend(out.failures);
 
-            p.indexed += out.items.len();
+            let embedded = out.items.iter().filter(|i| !clipdex_store::is_part(&i.id)).count();
+            p.indexed += embedded;
             p.reused += out.reused;
+            p.done += out.deferred;
+            summary.deferred += out.deferred;
             p.failed += failures.len();
             p.done += out.files.len() + failures.len();
             p.current = out.files.last().map(|f| f.path.clone()).or_else(|| failures.last().map(|f| f.path.clone()));
-            summary.indexed += out.items.len();
+            summary.indexed += embedded;
             summary.reused += out.reused;
             summary.failed.extend(failures.iter().map(|f| (f.path.clone(), f.reason.clone())));
             touched.extend(out.files.iter().map(|f| f.id.clone()));
@@ -219,7 +233,7 @@ impl<'a> Indexer<'a> {
         }
         summary.cancelled = cancel.is_cancelled();
         self.flush(&mut pending).await?;
-        catalog.record_throughput(&model.info().id, summary.indexed, embed_time).await?;
+        catalog.record_throughput(&model.info().id, photos_embedded, embed_time).await?;
         if to_do > 0 {
             activity::record_pending(state, plan.deferred + todo.count()).await?;
         }

@@ -97,7 +97,36 @@ pub(crate) fn failure(c: &Candidate, reason: String) -> FailureRecord {
 pub(crate) struct Hashed {
     pub candidate: Candidate,
     pub id: String,
+    /// The file's bytes (none for a video: it is read by ffmpeg).
     pub bytes: Vec<u8>,
+}
+
+impl Hashed {
+    pub fn is_video(&self) -> bool {
+        self.bytes.is_empty() && clipdex_media::is_video_path(&self.candidate.path)
+    }
+}
+
+/// A video's content id, streamed through BLAKE3 (never held whole).
+fn hash_video(c: Candidate) -> Result<Hashed, FailureRecord> {
+    let read = || -> std::io::Result<String> {
+        let file = std::fs::File::open(&c.path)?;
+        if !file.metadata()?.is_file() {
+            return Err(std::io::Error::other("not a regular file"));
+        }
+        let mut hasher = blake3::Hasher::new();
+        hasher.update_reader(std::io::BufReader::with_capacity(1 << 20, file))?;
+        Ok(hasher.finalize().to_hex().to_string())
+    };
+    match read() {
+        Ok(id) => Ok(Hashed { id, candidate: c, bytes: Vec::new() }),
+        Err(e) => Err(failure(&c, format!("cannot read the file: {e}"))),
+    }
+}
+
+/// The file's stamp now, to tell whether it changed while it was read.
+pub(crate) fn stamp_now(path: &Path) -> Option<FileStamp> {
+    std::fs::metadata(path).ok().map(|m| FileStamp { size: m.len(), mtime_ns: mtime_ns(&m) })
 }
 
 /// Reads and hashes a batch in parallel. CPU- and I/O-bound: run it on a blocking thread.
@@ -105,6 +134,9 @@ pub(crate) fn hash_batch(batch: Vec<Candidate>) -> (Vec<Hashed>, Vec<FailureReco
     let results: Vec<Result<Hashed, FailureRecord>> = batch
         .into_par_iter()
         .map(|c| {
+            if clipdex_media::is_video_path(&c.path) {
+                return hash_video(c);
+            }
             if c.stamp.size > MAX_FILE_BYTES {
                 return Err(failure(&c, format!("the file is larger than {} GiB", MAX_FILE_BYTES >> 30)));
             }
@@ -133,6 +165,9 @@ pub(crate) struct Embedded {
     pub failures: Vec<FailureRecord>,
     /// Files that reused an existing item.
     pub reused: usize,
+    /// Files that changed while they were read (a video still being
+    /// written): nothing is recorded, and the next run reads them again.
+    pub deferred: usize,
 }
 
 /// Decodes and embeds the content the library does not have yet (`known_ids`),

@@ -8,16 +8,18 @@
 //! active model. Until then searches keep using the old model's vectors, and
 //! an interrupted switch resumes where it stopped.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clipdex_embed::Model;
+use clipdex_store::FileRecord;
 
 use super::Catalog;
 use crate::control::{Cancel, Phase, Progress};
 use crate::describe::Describer;
 use crate::error::{LibraryError, Result};
-use crate::index::{self, steps};
+use crate::index::{self, steps, video};
 use crate::state::{blocking, State};
 
 /// Rounds of "embed what is missing" before giving up on items that keep
@@ -106,8 +108,35 @@ impl<'a> Switcher<'a> {
                     break 'rounds;
                 }
                 let files = store.files_of(chunk).await?;
+                let is_video = |id: &String| {
+                    files.get(id).is_some_and(|f| f.iter().any(|r| clipdex_media::is_video_path(Path::new(&r.path))))
+                };
+                // Videos: their moments anew with this model (which frames merge depends on it).
+                let videos: Vec<(String, Vec<FileRecord>)> = chunk
+                    .iter()
+                    .filter(|id| is_video(id))
+                    .map(|id| (id.clone(), files.get(id).cloned().unwrap_or_default()))
+                    .collect();
+                if !videos.is_empty() {
+                    let (m, c) = (model.clone(), cancel.clone());
+                    let every_s = store.moment_every_s().await?.unwrap_or(video::DEFAULT_MOMENT_EVERY_S);
+                    let (items, failed) = blocking(move || video::embed_known_videos(videos, &m, every_s, &c)).await?;
+                    {
+                        let _lock = state.write_lock().await?;
+                        store.write_items(&items).await?;
+                    }
+                    let whole = items.iter().filter(|i| !clipdex_store::is_part(&i.id)).count();
+                    summary.embedded += whole;
+                    p.indexed += whole;
+                    for (id, path, reason) in failed {
+                        given_up.insert(id);
+                        summary.failed.push((path, reason));
+                        p.failed += 1;
+                    }
+                }
                 let work: Vec<(String, Vec<String>)> = chunk
                     .iter()
+                    .filter(|id| !is_video(id))
                     .map(|id| {
                         (
                             id.clone(),

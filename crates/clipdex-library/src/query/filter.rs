@@ -49,13 +49,11 @@ impl ItemFilter {
                 parse::Filter::Type(t) => match t.to_lowercase().as_str() {
                     "photo" | "image" => f.types.push("photo".into()),
                     "gif" => f.types.push("gif".into()),
-                    "video" => {
-                        return Err(LibraryError::Unsupported(
-                            "type:video: videos are not indexed yet (only photos and GIFs)".into(),
-                        ))
-                    }
+                    "video" | "movie" => f.types.push("video".into()),
                     other => {
-                        return Err(LibraryError::Unsupported(format!("type:{other}: use type:photo or type:gif")))
+                        return Err(LibraryError::Unsupported(format!(
+                            "type:{other}: use type:photo, type:video or type:gif"
+                        )))
                     }
                 },
             }

@@ -3,6 +3,8 @@
 
 use clipdex_store::{Details, Located};
 
+use crate::query::moments::MomentHit;
+
 /// A search result: one item, with every path that holds its content.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
@@ -19,9 +21,26 @@ pub struct Hit {
     /// Date, camera, tags… when the item has been described.
     pub details: Option<Details>,
     pub why: Why,
+    /// A video's best moments for the query, best first (empty for a photo).
+    pub moments: Vec<MomentHit>,
 }
 
 impl Hit {
+    /// Whether the hit is a video (by its path).
+    pub fn is_video(&self) -> bool {
+        clipdex_media::is_video_path(std::path::Path::new(&self.path))
+    }
+
+    /// `photo`, `gif` or `video`, by its path.
+    pub fn kind(&self) -> &'static str {
+        clipdex_media::media_type(std::path::Path::new(&self.path))
+    }
+
+    /// Seconds into a video of its best moment.
+    pub fn time_s(&self) -> Option<f64> {
+        self.moments.first().map(|m| m.time_s)
+    }
+
     /// EXIF date taken, else the file's modification time, in nanoseconds.
     pub fn date_ns(&self) -> i64 {
         self.details.as_ref().and_then(|d| d.taken_at_ms).map_or(self.mtime_ns, |ms| ms.saturating_mul(1_000_000))
@@ -46,6 +65,7 @@ impl From<Located> for Hit {
             score: l.score,
             details: None,
             why: Why::default(),
+            moments: Vec::new(),
         }
     }
 }

@@ -9,7 +9,9 @@ pub(crate) mod filter;
 pub mod fusion;
 mod hit;
 pub(crate) mod images;
+pub(crate) mod moments;
 pub use images::{KEEP as QUERY_IMAGES_HELD, MAX_BYTES as QUERY_IMAGE_MAX_BYTES};
+pub use moments::{clock, split_at_time, MomentHit, MOMENTS_SHOWN};
 pub(crate) mod options;
 mod outline;
 pub mod parse;
@@ -138,6 +140,8 @@ impl<'a> Searcher<'a> {
             let all = store.count_vectors(&model.info().id).await?;
             near = store.nearest(&model.info().id, &vector, all, true).await?;
         }
+        // One row per item: a video's moments stand for it.
+        let near = moments::fold(near);
         let below_cutoff = near.iter().filter(|r| !passes(r.score)).count();
         let vector_ids: Vec<String> = near.iter().filter(|r| passes(r.score)).map(|r| r.id.clone()).collect();
         let mut fused: Vec<(String, f32)> = match opts.mode {
@@ -191,6 +195,7 @@ impl<'a> Searcher<'a> {
             hits.drain(..opts.offset.min(hits.len()));
         }
         hits.truncate(limit);
+        moments::attach(self.state, &model.info().id, &mut hits, &vector).await?;
         Ok(SearchResults {
             hits,
             cutoff,
@@ -220,9 +225,14 @@ impl<'a> Searcher<'a> {
             Some(m) => (Some(m), false),
             None => (marks.map(|m| m.balanced), marks.is_some()),
         };
-        // One more than asked: the item itself is among the nearest.
-        let found = store.search(&model.info().id, &vector, limit.saturating_add(1).min(usize::MAX / 16)).await?;
-        let found: Vec<Hit> = found.into_iter().filter(|h| Some(&h.id) != id.as_ref()).map(Hit::from).collect();
+        // One more than asked: the item itself is among the nearest (and
+        // a video's moments, folded into it).
+        let want = limit.saturating_add(1).min(usize::MAX / 16);
+        let rows = store.nearest(&model.info().id, &vector, want + want / 4 + 8, false).await?;
+        let mut found = store.attach_paths(moments::fold(rows)).await?;
+        found.truncate(want);
+        let own = id.as_deref().map(clipdex_store::whole_of);
+        let found: Vec<Hit> = found.into_iter().filter(|h| Some(h.id.as_str()) != own).map(Hit::from).collect();
         let below_cutoff = found.iter().filter(|h| cutoff.is_some_and(|c| h.score < c)).count();
         let mut hits: Vec<Hit> =
             found.into_iter().filter(|h| cutoff.is_none_or(|c| h.score >= c)).take(limit).collect();
@@ -232,6 +242,7 @@ impl<'a> Searcher<'a> {
             h.details = details.get(&h.id).cloned();
             h.why = Why { vector_rank: Some(rank + 1), ..Why::default() };
         }
+        moments::attach(self.state, &model.info().id, &mut hits, &vector).await?;
         Ok(SearchResults {
             hits,
             cutoff,
