@@ -38,6 +38,12 @@ fi
 # The web view keeps its storage (the window's settings) under these: a fresh one each run.
 export XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" XDG_CACHE_HOME="$work/cache"
 "$cli" index "$work/photos" >/dev/null
+# A video the test adds to the watched folder while the app runs: horse.png
+# for 2 s, then coffee.png for 4 s (WebM, VP8: GStreamer's good plugins play it).
+ffmpeg -nostdin -loglevel error -loop 1 -framerate 25 -t 2 -i tests/fixtures/photos/horse.png \
+  -loop 1 -framerate 25 -t 4 -i tests/fixtures/photos/coffee.png -filter_complex \
+  "[0]scale=640:360,setsar=1[a];[1]scale=640:360,setsar=1[b];[a][b]concat=n=2:v=1:a=0,format=yuv420p" \
+  -c:v libvpx -b:v 1M "$work/holiday.webm"
 
 display=":$((70 + RANDOM % 20))"
 Xvfb "$display" -screen 0 1280x860x24 >/dev/null 2>&1 &
@@ -54,5 +60,5 @@ if [[ "${1:-}" == screens ]]; then
     for f in "$out"/{browse,search,viewer,heatmap}-*.png; do convert "$f" -quality 85 "${f%.png}.jpg" && rm "$f"; done
   fi
 else
-  node tests/e2e/app.e2e.mjs "$app" "$CLIPDEX_LIBRARY" "$work/photos" "$shots" || { cat "$work/driver.log" >&2; exit 1; }
+  node tests/e2e/app.e2e.mjs "$app" "$CLIPDEX_LIBRARY" "$work/photos" "$shots" "$work/holiday.webm" || { cat "$work/driver.log" >&2; exit 1; }
 fi

@@ -13,11 +13,14 @@ cd "$(dirname "$0")/.."
 # recommends. scripts/fresh-machine-check.sh proves this list on a bare root.
 # HEIC and AVIF: libheif is built from source by the `heif-bundled` feature
 # (Debian 12's is too old), with cmake, against Debian's HEVC and AV1
-# decoders (libde265, dav1d). Videos are read by ffmpeg, run as a program.
+# decoders (libde265, dav1d). Videos are read by ffmpeg, run as a program;
+# the window plays them through WebKitGTK's GStreamer, which decodes H.264
+# and HEVC with gstreamer1.0-libav (VP8/VP9 and the MP4 and WebM containers
+# come with gstreamer1.0-plugins-good, a WebKitGTK dependency).
 APT_PACKAGES=(
   build-essential pkg-config curl file ca-certificates
   protobuf-compiler libprotobuf-dev
-  cmake libde265-dev libdav1d-dev ffmpeg
+  cmake libde265-dev libdav1d-dev ffmpeg gstreamer1.0-libav
   libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
   python3 python3-pip
   nodejs npm
@@ -79,7 +82,8 @@ need pkg-config "pkg-config" command -v pkg-config
 need cmake "cmake" command -v cmake
 need libde265-dev "pkg-config module libde265" pkg-config --exists libde265
 need libdav1d-dev "pkg-config module dav1d" pkg-config --exists dav1d
-need ffmpeg "ffmpeg (reads videos) with libx264 (makes the test videos)" sh -c 'ffmpeg -hide_banner -encoders 2>/dev/null | grep -q libx264'
+need ffmpeg "ffmpeg (reads videos) with libx264 and libvpx (makes the test videos)" sh -c 'ffmpeg -hide_banner -encoders 2>/dev/null | grep -q libx264 && ffmpeg -hide_banner -encoders 2>/dev/null | grep -q libvpx'
+need gstreamer1.0-libav "GStreamer's libav plugin (the window plays H.264)" sh -c 'ls /usr/lib/*/gstreamer-1.0/libgstlibav.so >/dev/null 2>&1'
 for module in webkit2gtk-4.1:libwebkit2gtk-4.1-dev javascriptcoregtk-4.1:libwebkit2gtk-4.1-dev \
   libsoup-3.0:libsoup-3.0-dev gtk+-3.0:libgtk-3-dev openssl:libssl-dev \
   ayatana-appindicator3-0.1:libayatana-appindicator3-dev librsvg-2.0:librsvg2-dev; do

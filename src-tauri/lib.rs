@@ -14,6 +14,8 @@ pub mod error;
 pub mod schemes;
 pub mod system;
 pub mod tasks;
+#[cfg(target_os = "linux")]
+mod video_server;
 pub mod wire;
 
 use clipdex_library::ErrorCode;
@@ -49,6 +51,9 @@ pub struct AppState {
     watch: bool,
     /// The background watcher (a restart replaces it).
     watcher: TaskSlot,
+    /// Where the window plays videos from when the `media` scheme cannot
+    /// (Linux: the loopback server of `video_server`).
+    pub(crate) video_base: std::sync::OnceLock<String>,
 }
 
 impl AppState {
@@ -66,6 +71,7 @@ impl AppState {
             heatmap_task: TaskSlot::default(),
             watch: false,
             watcher: TaskSlot::default(),
+            video_base: std::sync::OnceLock::new(),
         }
     }
 
@@ -244,6 +250,14 @@ pub fn run() {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(|app| {
             restart_watcher(app.handle());
+            #[cfg(target_os = "linux")]
+            match video_server::start(app.handle().clone()) {
+                Ok(base) => {
+                    let _ = app.state::<AppState>().video_base.set(base);
+                }
+                // Videos still show as pictures; only playing them needs it.
+                Err(e) => eprintln!("Clipdex cannot serve videos to the window: {e}"),
+            }
             Ok(())
         });
     // The ONNX Runtime a package ships is found from the executable's folder

@@ -3,6 +3,8 @@
 use tauri::http::{header, Response, StatusCode};
 use tauri::{Manager, Runtime};
 
+use clipdex_library::{parse_range, ErrorCode, VideoChunk};
+
 use crate::AppState;
 
 /// Custom URI scheme serving thumbnails by item id only.
@@ -17,8 +19,10 @@ pub fn thumbnail_url(id: &str) -> String {
     scheme_url(THUMB_SCHEME, id)
 }
 
-/// The URL of `id` under one of the app's URI schemes, as this platform's web view spells it.
+/// The URL of `id` under one of the app's URI schemes, as this platform's
+/// web view spells it (a moment's `#` written `%23`).
 pub fn scheme_url(scheme: &str, id: &str) -> String {
+    let id = id.replace('#', "%23");
     if cfg!(any(windows, target_os = "android")) {
         format!("http://{scheme}.localhost/{id}")
     } else {
@@ -30,8 +34,9 @@ pub fn scheme_url(scheme: &str, id: &str) -> String {
 pub fn register<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
         .register_asynchronous_uri_scheme_protocol(THUMB_SCHEME, |ctx, request, responder| {
-            // The id is the whole path: 64 hex digits of BLAKE3. Anything else is 404.
-            let id = request.uri().path().trim_start_matches('/').to_string();
+            // The id is the whole path: 64 hex digits of BLAKE3 (and a
+            // moment's `%23<ms>`). Anything else is 404.
+            let id = id_of(request.uri().path());
             let app = ctx.app_handle().clone();
             tauri::async_runtime::spawn(async move {
                 let state = app.state::<AppState>();
@@ -43,13 +48,49 @@ pub fn register<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             });
         })
         .register_asynchronous_uri_scheme_protocol(MEDIA_SCHEME, |ctx, request, responder| {
-            let id = request.uri().path().trim_start_matches('/').to_string();
+            let id = id_of(request.uri().path());
+            let range = request.headers().get(header::RANGE).and_then(|v| v.to_str().ok()).map(str::to_string);
             let app = ctx.app_handle().clone();
             tauri::async_runtime::spawn(async move {
                 let state = app.state::<AppState>();
-                responder.respond(preview_response(preview_bytes(&state, &id).await));
+                let response = match state.library().await {
+                    Ok(lib) if lib.is_video(&id).await => {
+                        let (start, end) = parse_range(range.as_deref());
+                        video_response(lib.video_chunk(&id, start, end).await.map_err(|e| e.code()))
+                    }
+                    _ => preview_response(preview_bytes(&state, &id).await),
+                };
+                responder.respond(response);
             });
         })
+}
+
+/// The item id a scheme URL's path names.
+fn id_of(path: &str) -> String {
+    path.trim_start_matches('/').replace("%23", "#")
+}
+
+/// A video's bytes for a `Range` request: `206` with `Content-Range`, `416`
+/// past the end, `404` when the library holds no such video unchanged.
+pub fn video_response(found: Result<VideoChunk, ErrorCode>) -> Response<Vec<u8>> {
+    let builder = Response::builder()
+        .header(header::CACHE_CONTROL, "no-cache")
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+        .header(header::ACCEPT_RANGES, "bytes");
+    let response = match found {
+        Ok(c) => {
+            let last = c.start + c.bytes.len() as u64 - 1;
+            builder
+                .status(StatusCode::PARTIAL_CONTENT)
+                .header(header::CONTENT_TYPE, c.mime)
+                .header(header::CONTENT_RANGE, format!("bytes {}-{last}/{}", c.start, c.total))
+                .header(header::CONTENT_LENGTH, c.bytes.len())
+                .body(c.bytes)
+        }
+        Err(ErrorCode::BadArgument) => builder.status(StatusCode::RANGE_NOT_SATISFIABLE).body(Vec::new()),
+        Err(_) => builder.status(StatusCode::NOT_FOUND).body(Vec::new()),
+    };
+    response.unwrap_or_else(|_| Response::new(Vec::new()))
 }
 
 pub fn thumbnail_response(bytes: Option<Vec<u8>>) -> Response<Vec<u8>> {

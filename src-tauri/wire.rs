@@ -35,7 +35,7 @@ pub fn typescript() -> String {
         ";\n\n/** Any error from a command. */\nexport type IpcError = { code: ErrorCode, message: string };\n",
     );
     let types = decls!(&cfg;
-        HitDto, TagDto, WhyDto, MonthDto, SearchDto, OutlineDto, PartDto, SyntaxDto,
+        HitDto, MomentDto, TagDto, WhyDto, MonthDto, SearchDto, OutlineDto, PartDto, SyntaxDto,
         StatusDto, AppInfoDto, FailureDto, WatchDto, SummaryDto, IndexEvent, CameraDto,
         DeviceDto, LibModelDto, QualityDto, ModelEntryDto, ModelsDto, PullEventDto, SwitchDto,
         ScoresDto, RunDto, CompareDto,

@@ -62,6 +62,7 @@ pub fn app_info<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Ap
         version: app.package_info().version.to_string(),
         library: state.library_dir().display().to_string(),
         models: state.models_dir.display().to_string(),
+        video_base: state.video_base.get().cloned(),
     }
 }
 

@@ -27,6 +27,9 @@ pub struct StatusDto {
     pub model_name: Option<String>,
     pub model_dir: Option<String>,
     pub failures: Vec<FailureDto>,
+    /// Files left for later through no fault of theirs, with the reason
+    /// (videos while ffmpeg is missing).
+    pub skipped: Vec<FailureDto>,
     pub indexing: bool,
     /// Whether the running index is paused.
     pub paused: bool,
@@ -54,6 +57,9 @@ pub struct AppInfoDto {
     pub version: String,
     pub library: String,
     pub models: String,
+    /// Where to play a video from: this and its id (Linux, whose web view
+    /// cannot play from the app's own scheme); null: the hit's `image`.
+    pub video_base: Option<String>,
 }
 
 impl StatusDto {
@@ -69,6 +75,7 @@ impl StatusDto {
             model_name: s.model_name,
             model_dir: s.model_dir,
             failures: s.failures.into_iter().map(|f| FailureDto { path: f.path, reason: f.reason }).collect(),
+            skipped: s.skipped.into_iter().map(|f| FailureDto { path: f.path, reason: f.reason }).collect(),
             indexing,
             paused,
             pending: s.pending,

@@ -16,4 +16,4 @@ pub use models::{
     CompareDto, DeviceDto, LibModelDto, ModelEntryDto, ModelsDto, PullEventDto, QualityDto, RunDto, ScoresDto,
     SwitchDto,
 };
-pub use search::{HitDto, MonthDto, OutlineDto, PartDto, SearchDto, SyntaxDto, TagDto, WhyDto};
+pub use search::{HitDto, MomentDto, MonthDto, OutlineDto, PartDto, SearchDto, SyntaxDto, TagDto, WhyDto};

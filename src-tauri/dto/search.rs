@@ -39,6 +39,24 @@ pub struct HitDto {
     pub caption: Option<String>,
     pub tags: Vec<TagDto>,
     pub why: WhyDto,
+    #[ts(type = "\"photo\" | \"video\" | \"gif\"")]
+    pub kind: String,
+    /// A video's best moment for the query, seconds from its start (its
+    /// `thumbnail` is that moment's picture).
+    pub time: Option<f64>,
+    /// A video's best moments, best first (the window's strip sorts them by time).
+    pub moments: Vec<MomentDto>,
+}
+
+/// One moment of a video.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename = "Moment")]
+pub struct MomentDto {
+    /// Seconds from the start.
+    pub time: f64,
+    /// The moment's picture, by its id (`thumb://localhost/<id>%23<ms>`).
+    pub thumbnail: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
@@ -71,9 +89,17 @@ impl HitDto {
         let date = h.date_ns() / 1_000_000;
         let level = marks.map(|m| m.level(h.score).as_str().to_string());
         let matched_by = h.why.matched_by().into_iter().map(str::to_string).collect();
+        let (kind, time) = (h.kind().to_string(), h.time_s());
+        let moment_thumb = |t: f64| thumbnail_url(&format!("{}#{}", h.id, (t * 1000.0).round() as u64));
+        let moments =
+            h.moments.iter().map(|m| MomentDto { time: m.time_s, thumbnail: moment_thumb(m.time_s) }).collect();
+        let thumbnail = time.map_or_else(|| thumbnail_url(&h.id), moment_thumb);
         let d = h.details.unwrap_or_default();
         HitDto {
-            thumbnail: thumbnail_url(&h.id),
+            thumbnail,
+            kind,
+            time,
+            moments,
             image: scheme_url(MEDIA_SCHEME, &h.id),
             id: h.id,
             path: h.path,

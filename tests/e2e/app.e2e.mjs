@@ -3,14 +3,15 @@
 // WebKitWebDriver) under Xvfb. Browses the library (an empty query), types a query, moves through the
 // results with the keyboard (the selection ring), opens the viewer and goes through it with ← and → (the full
 // picture over media://), checks the real parser's syntax error, opens the
-// library panel, drops an image, opens the heatmap, and saves screenshots.
-// Run by scripts/e2e.sh.
-//   node tests/e2e/app.e2e.mjs APP LIBRARY PHOTOS_DIR SCREENSHOT_DIR
-import { readFileSync, mkdirSync } from "node:fs";
+// library panel, drops an image, opens the heatmap, adds a video to the
+// watched folder and plays it from the moment a dropped photo finds, and
+// saves screenshots. Run by scripts/e2e.sh.
+//   node tests/e2e/app.e2e.mjs APP LIBRARY PHOTOS_DIR SCREENSHOT_DIR VIDEO
+import { copyFileSync, readFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ELEMENT, KEY, check, driver, session, until } from "./webdriver.mjs";
 
-const [app, library, photos, shots] = process.argv.slice(2);
+const [app, library, photos, shots, video] = process.argv.slice(2);
 const { wd } = driver();
 const { sid, s, run, shot, keys } = await session(wd, app);
 // Cards as [file name, score] pairs, in order.
@@ -142,6 +143,55 @@ try {
   check(overlay === 16, "the region overlay has 4×4 cells");
   await until("thumbnails to render", settled);
   await shot(shots, "heatmap.png");
+
+  // A video copied into the watched folder is indexed by the watcher; a
+  // photo dropped on the window finds it at the moment that photo shows
+  // (coffee.png is on screen from 2 s to 6 s), and the viewer plays it from there.
+  await run(`[...document.querySelectorAll(".views button")].find(b => b.textContent.includes("Grid")).click()`);
+  copyFileSync(video, join(photos, "holiday.webm"));
+  const thirteen = await until(
+    "the watcher to index the video",
+    () => run(`const f = document.querySelector("footer")?.textContent ?? ""; return /13 photos/.test(f) ? f : null`),
+    120000,
+  );
+  check(/13 photos/.test(thirteen), "the video added to the watched folder is indexed while the app runs");
+  const coffee = readFileSync(join(photos, "coffee.png")).toString("base64");
+  await run(`const i = document.querySelector("input[type=search]"); i.value = ""; i.dispatchEvent(new Event("input", { bubbles: true }));`);
+  await run(
+    `const bytes = Uint8Array.from(atob(arguments[0]), c => c.charCodeAt(0));
+     const dt = new DataTransfer();
+     dt.items.add(new File([bytes], "coffee.png", { type: "image/png" }));
+     window.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));`,
+    [coffee],
+  );
+  const film = await until("the video among the results", () =>
+    run(`const c = [...document.querySelectorAll("li.card")].find(c => c.querySelector(".name")?.textContent === "holiday.webm");
+         return c ? [c.querySelector("button.open").dataset.index, c.querySelector(".film")?.textContent ?? null] : null`),
+  );
+  const [at] = /\d\d:\d\d/.exec(film[1] ?? "") ?? [""];
+  const seconds = Number(at.slice(0, 2)) * 60 + Number(at.slice(3));
+  check(film[1] !== null && seconds >= 2 && seconds < 6, `the video's card has a film mark at coffee.png's moment (${film[1]})`);
+  await run(`document.querySelector('li.card button.open[data-index="${film[0]}"]').click()`);
+  const playing = await until("the video to play from its moment", () =>
+    run(`const v = document.querySelector(".viewer video");
+         return v && v.readyState >= 2 && !v.paused ? [v.currentTime, v.currentSrc, v.videoWidth] : null`),
+    30000,
+  );
+  check(playing[0] >= 2 && playing[0] < 6 && playing[2] > 0, `the viewer plays holiday.webm from ${playing[0].toFixed(2)} s (coffee.png's moment)`);
+  check(/^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\//.test(playing[1]), `from the app's loopback server, by id and token (${playing[1].replace(/[0-9a-f]{32}/, "<token>").slice(0, 60)}…)`);
+  const strip = await run(`return [...document.querySelectorAll(".viewer .moments button")].map(b => b.textContent.trim())`);
+  check(strip.length >= 2 && strip[0] === "00:00", `the moments strip shows the video's moments in order (${strip.join(", ")})`);
+  const pictures = await until("the moments' pictures", () =>
+    run(`const i = [...document.querySelectorAll(".viewer .moments img")]; return i.length && i.every(x => x.complete && x.naturalWidth > 0) ? i.length : null`),
+  );
+  check(pictures === strip.length, `each moment shows its own picture (thumb://, by the moment's id) (${pictures})`);
+  await run(`document.querySelector(".viewer .moments button").click()`);
+  const jumped = await until("the jump to the first moment", () =>
+    run(`const v = document.querySelector(".viewer video"); return v && v.currentTime < 1.9 ? [v.currentTime] : null`),
+  );
+  check(jumped[0] < 1.9, `clicking the first moment seeks to it (${jumped[0].toFixed(2)} s)`);
+  await shot(shots, "video.png");
+  await keys(KEY.escape);
 } catch (e) {
   // What the window showed when it failed, for the log and a screenshot.
   const text = await run(`return document.body.innerText`).catch(() => "(no page)");

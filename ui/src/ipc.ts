@@ -37,6 +37,7 @@ export type {
   IpcError,
   LibModel,
   MatrixItem,
+  Moment,
   ModelEntry,
   ModelsList,
   Outline,

@@ -77,7 +77,26 @@ takenAt: number | null,
 /**
  * Date taken, else the file's modification time (ms).
  */
-date: number, camera: string | null, lens: string | null, caption: string | null, tags: Array<Tag>, why: Why, };
+date: number, camera: string | null, lens: string | null, caption: string | null, tags: Array<Tag>, why: Why, kind: "photo" | "video" | "gif", 
+/**
+ * A video's best moment for the query, seconds from its start (its
+ * `thumbnail` is that moment's picture).
+ */
+time: number | null, 
+/**
+ * A video's best moments, best first (the window's strip sorts them by time).
+ */
+moments: Array<Moment>, };
+
+export type Moment = { 
+/**
+ * Seconds from the start.
+ */
+time: number, 
+/**
+ * The moment's picture, by its id (`thumb://localhost/<id>%23<ms>`).
+ */
+thumbnail: string, };
 
 export type Tag = { label: string, score: number, };
 
@@ -150,7 +169,12 @@ export type Status = { library: string, items: number, files: number, folders: A
 /**
  * The active model as people call it (the registry's name, else its folder name).
  */
-modelName: string | null, modelDir: string | null, failures: Array<Failure>, indexing: boolean, 
+modelName: string | null, modelDir: string | null, failures: Array<Failure>, 
+/**
+ * Files left for later through no fault of theirs, with the reason
+ * (videos while ffmpeg is missing).
+ */
+skipped: Array<Failure>, indexing: boolean, 
 /**
  * Whether the running index is paused.
  */
@@ -182,7 +206,12 @@ needsModel: boolean,
  */
 suggestedFolder: string | null, };
 
-export type AppInfo = { version: string, library: string, models: string, };
+export type AppInfo = { version: string, library: string, models: string, 
+/**
+ * Where to play a video from: this and its id (Linux, whose web view
+ * cannot play from the app's own scheme); null: the hit's `image`.
+ */
+videoBase: string | null, };
 
 export type Failure = { path: string, reason: string, };
 

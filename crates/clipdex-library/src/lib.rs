@@ -23,6 +23,7 @@ mod journal;
 pub mod labels;
 mod lock;
 pub mod paths;
+pub mod playback;
 pub mod query;
 mod recent;
 mod relevance;
@@ -57,6 +58,7 @@ pub use index::watch::{is_watch_limit, polling_reason, WatchEvent, WatchMode, Wa
 pub use index::{Cancel, IndexSummary, Phase, Progress};
 pub use labels::{LabelSet, RankedLabel};
 pub use lock::WriterLock;
+pub use playback::{parse_range, video_mime, VideoChunk};
 pub use query::compare::{Comparison, ModelRun, ScoreStats};
 pub use query::{
     clock, decode_image_file, split_at_time, Hit, Mode, MomentHit, Month, SearchOptions, SearchResults, Sort, Why,
@@ -372,6 +374,17 @@ impl Library {
     /// its longer side. Bytes and MIME type.
     pub async fn preview(&self, id: &str, side: u32) -> Result<(Vec<u8>, &'static str)> {
         describe::preview(&self.state, id, side).await
+    }
+
+    /// Whether this id is a video's (one of its files is a video).
+    pub async fn is_video(&self, id: &str) -> bool {
+        playback::is_video(&self.state, id).await
+    }
+
+    /// Bytes of a video the library holds, by item id and byte range (at
+    /// most [`playback::MAX_CHUNK`]), for a player.
+    pub async fn video_chunk(&self, id: &str, start: u64, end: Option<u64>) -> Result<VideoChunk> {
+        playback::video_chunk(&self.state, id, start, end).await
     }
 
     /// Writes `map` over the item's picture as a colour overlay (PNG or JPEG, by `out`'s extension).

@@ -169,7 +169,12 @@ impl Store {
     /// The thumbnail of the item with this content id.
     pub async fn thumbnail(&self, id: &str) -> Result<Option<Vec<u8>>> {
         let items = &self.items;
-        if id.is_empty() || !id.bytes().all(|c| c.is_ascii_hexdigit()) {
+        // An item's id is hex; a part's adds `#` and digits.
+        let (whole, part) = id.split_once(crate::records::PART_MARK).unwrap_or((id, ""));
+        if whole.is_empty()
+            || !whole.bytes().all(|c| c.is_ascii_hexdigit())
+            || !part.bytes().all(|c| c.is_ascii_digit())
+        {
             return Ok(None);
         }
         let query =

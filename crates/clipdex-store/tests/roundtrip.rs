@@ -498,18 +498,20 @@ async fn parts_live_and_die_with_their_item_and_count_as_none() {
     store.ensure_space(S, 3).await.expect("create");
     store
         .write_items(&[
-            item("vv", unit([1.0, 0.0, 0.0])),
-            item("vv#0", unit([1.0, 0.0, 0.0])),
-            item("vv#4000", unit([0.0, 1.0, 0.0])),
+            item("ab", unit([1.0, 0.0, 0.0])),
+            item("ab#0", unit([1.0, 0.0, 0.0])),
+            item("ab#4000", unit([0.0, 1.0, 0.0])),
             item("pp", unit([0.0, 0.0, 1.0])),
         ])
         .await
         .expect("items");
-    store.write_files(&[file("/r/v.mp4", "vv"), file("/r/p.jpg", "pp")]).await.expect("files");
+    store.write_files(&[file("/r/v.mp4", "ab"), file("/r/p.jpg", "pp")]).await.expect("files");
     assert_eq!(store.count_items().await.expect("count"), 2);
     assert_eq!(store.collect_garbage().await.expect("gc"), 0);
-    assert_eq!(store.parts_of(S, "vv").await.expect("parts"), ["vv#0", "vv#4000"]);
-    assert_eq!(store.item_parts("vv").await.expect("parts"), ["vv#0", "vv#4000"]);
+    assert_eq!(store.parts_of(S, "ab").await.expect("parts"), ["ab#0", "ab#4000"]);
+    assert_eq!(store.item_parts("ab").await.expect("parts"), ["ab#0", "ab#4000"]);
+    // A part has its own thumbnail.
+    assert_eq!(store.thumbnail("ab#4000").await.expect("thumbnail"), Some(item("ab#4000", vec![]).thumbnail));
     assert!(store.undescribed("m").await.expect("undescribed").iter().all(|id| !id.contains('#')));
     let audit = store.audit().await.expect("audit");
     assert_eq!((audit.items, audit.unreferenced_items), (2, 0));
@@ -517,7 +519,7 @@ async fn parts_live_and_die_with_their_item_and_count_as_none() {
     // The video's path goes: its moments go with it, the photo stays.
     store.remove_paths(&["/r/v.mp4".into()]).await.expect("remove");
     assert_eq!(store.collect_garbage().await.expect("gc"), 1);
-    assert!(store.parts_of(S, "vv").await.expect("parts").is_empty());
-    assert!(store.item_parts("vv").await.expect("parts").is_empty());
+    assert!(store.parts_of(S, "ab").await.expect("parts").is_empty());
+    assert!(store.item_parts("ab").await.expect("parts").is_empty());
     assert_eq!(store.count_vectors(S).await.expect("vectors"), 1);
 }

@@ -78,6 +78,7 @@
  *   __run?: { paused: boolean, cancelled: boolean } | null,
  *   __tick?: number,
  *   __firstRun?: Partial<Status>,
+ *   __videoUrl?: string,
  *   __fetch?: { cancelled: boolean } | null,
  *   __emit: (event: string) => void,
  *   __TAURI_INTERNALS__: unknown,
@@ -126,6 +127,27 @@
     caption: null,
     tags: [{ label: name, score: 0.3 }],
     why: { vectorRank: i + 1, keywordRank: null, keywordFields: [], fused: 0.02 },
+    kind: "photo",
+    time: null,
+    moments: [],
+  });
+  /**
+   * With `window.__videoUrl` set, the second result of a search is a video
+   * (played from that URL) found at 3.5 s, with three moments.
+   * @param {Hit} h @returns {Hit}
+   */
+  const asVideo = (h) => ({
+    ...h,
+    path: h.path.replace(/\.jpg$/, ".mp4"),
+    paths: [h.path.replace(/\.jpg$/, ".mp4")],
+    kind: "video",
+    time: 3.5,
+    image: w.__videoUrl ?? h.image,
+    moments: [
+      { time: 3.5, thumbnail: swatch(200) },
+      { time: 0, thumbnail: swatch(220) },
+      { time: 1, thumbnail: swatch(240) },
+    ],
   });
   // `window.__total[query]` makes a query rank that many items (paged like
   // the real command); `window.__matches[query]`, how many of them are above the cutoff.
@@ -166,7 +188,8 @@
     const n = Math.max(0, Math.min(limit, total - offset));
     return Array.from({ length: n }, (_, k) => {
       const i = offset + k;
-      return hit(`${word}-${i}`, score(i, total), i);
+      const h = hit(`${word}-${i}`, score(i, total), i);
+      return i === 1 && w.__videoUrl ? asVideo(h) : h;
     });
   };
   // Outlines the real parser would give, per query; anything else is one text term.
@@ -202,6 +225,7 @@
     modelName: "CLIP ViT-B/32 (OpenAI)",
     modelDir: "/models/ViT-B-32__openai",
     failures: [{ path: "/photos/broken.jpg", reason: "the image data is truncated" }],
+    skipped: [],
     indexing: false,
     paused: false,
     pending: 0,
@@ -342,7 +366,7 @@
       w.__fetch && (w.__fetch.cancelled = true);
       return !!w.__fetch;
     },
-    app_info: () => ({ version: "0.1.0", library: status.library, models: "/home/me/.cache/clipdex/models" }),
+    app_info: () => ({ version: "0.1.0", library: status.library, models: "/home/me/.cache/clipdex/models", videoBase: null }),
     // Another library: a folder of photos is refused, as the engine does; an
     // empty folder opens as a new, empty library.
     library_open: (a) => {
