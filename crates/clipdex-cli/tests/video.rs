@@ -131,6 +131,11 @@ fn each_photo_of_a_slideshow_finds_the_video_at_its_own_moment() {
     let similar = json_lines(&out);
     assert!(similar.iter().all(|h| h["kind"] == "photo"), "the video itself is left out: {out}");
     ok(&clipdex(lib.path(), &["describe", &at, "--limit", "3"], &[]));
+    // …and a query term: the video comes first, at that moment.
+    let out = ok(&clipdex(lib.path(), &["search", &at, "--json", "--min-score", "-1", "--limit", "1"], &[]));
+    let top = json_lines(&out).remove(0);
+    assert_eq!(top["kind"], "video", "{top}");
+    assert!(top["time"].as_f64().is_some_and(|t| (7.0..19.0).contains(&t)), "{top}");
 }
 
 #[test]

@@ -292,8 +292,15 @@ impl<'a> Searcher<'a> {
                 blocking(move || m.embed_texts_in(&[t], lang.as_deref())).await??.pop()
             }
             TermKind::Image(p) => {
-                // A path the user typed (the CLI): a regular file under the
-                // query-image cap, read and decoded off the async threads.
+                // A library item (a photo, a video, a video's moment as
+                // `path@mm:ss`) is searched with its stored vector.
+                if let Ok(Some(id)) = self.state.resolve_item(&p.to_string_lossy()).await {
+                    if let Some(v) = self.state.store.vector(&model.info().id, &id).await? {
+                        return Ok(v);
+                    }
+                }
+                // Any other path the user typed (the CLI): a regular file under
+                // the query-image cap, read and decoded off the async threads.
                 let (path, m) = (expand_home(p), model.clone());
                 blocking(move || {
                     let img = decode_image_capped(&path, images::MAX_BYTES as u64)?;
