@@ -20,6 +20,8 @@ pub struct FailureDto {
 pub struct StatusDto {
     pub library: String,
     pub items: usize,
+    /// How many of `items` are videos.
+    pub videos: usize,
     pub files: usize,
     pub folders: Vec<String>,
     pub model_id: Option<String>,
@@ -69,6 +71,7 @@ impl StatusDto {
         StatusDto {
             library: s.library_dir.display().to_string(),
             items: s.items,
+            videos: s.videos,
             files: s.files,
             folders: s.folders,
             model_id: s.model_id,

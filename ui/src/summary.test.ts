@@ -1,6 +1,6 @@
 // A run's summary as the toast words it.
 import { describe, expect, it } from "vitest";
-import { summaryText } from "./summary";
+import { libraryCount, summaryText } from "./summary";
 import type { Summary } from "./ipc";
 
 const run = (s: Partial<Summary>): Summary => ({ indexed: 0, reused: 0, skipped: 0, removed: 0, failed: [], cancelled: false, seconds: 1, ...s });
@@ -21,5 +21,15 @@ describe("summaryText", () => {
     expect(summaryText(run({ indexed: 120, cancelled: true }))).toBe(
       "Stopped after 120 new photos. Add the folder again to continue.",
     );
+  });
+});
+
+describe("libraryCount", () => {
+  it("counts photos and videos apart, naming videos only when there are some", () => {
+    expect(libraryCount(12, 0)).toBe("12 photos");
+    expect(libraryCount(1, 0)).toBe("1 photo");
+    expect(libraryCount(13, 1)).toBe("12 photos, 1 video");
+    expect(libraryCount(3, 2)).toBe("1 photo, 2 videos");
+    expect(libraryCount(2, 2)).toBe("2 videos");
   });
 });

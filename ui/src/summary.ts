@@ -6,6 +6,16 @@ import type { Summary } from "./ipc";
 type Translate = (s: string, vars?: Record<string, string | number>) => string;
 const fill: Translate = (s, vars = {}) => s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
 
+/** What the library holds, in words: "12 photos, 1 video" ("12 photos" while it has no videos). */
+export function libraryCount(items: number, videos: number, t: Translate = fill, count: (n: number) => string = String): string {
+  const photos = items - videos;
+  const say = (n: number, one: string, many: string) => t(n === 1 ? one : many, { n: count(n) });
+  const p = say(photos, "{n} photo", "{n} photos");
+  if (videos === 0) return p;
+  const v = say(videos, "{n} video", "{n} videos");
+  return photos === 0 ? v : `${p}, ${v}`;
+}
+
 export function summaryText(s: Summary, t: Translate = fill, count: (n: number) => string = String): string {
   const photos = (n: number, one: string, many: string) => t(n === 1 ? one : many, { n: count(n) });
   const parts: string[] = [];

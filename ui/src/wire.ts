@@ -165,7 +165,11 @@ export type SyntaxAt = {
  */
 position: number, expected: string, };
 
-export type Status = { library: string, items: number, files: number, folders: Array<string>, modelId: string | null, 
+export type Status = { library: string, items: number, 
+/**
+ * How many of `items` are videos.
+ */
+videos: number, files: number, folders: Array<string>, modelId: string | null, 
 /**
  * The active model as people call it (the registry's name, else its folder name).
  */

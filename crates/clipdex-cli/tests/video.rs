@@ -181,6 +181,11 @@ fn without_ffmpeg_a_video_is_skipped_with_the_reason_then_indexed_once_it_is_the
     let status: Value =
         serde_json::from_str(ok(&clipdex(lib.path(), &["status", "--json"], &[])).trim()).expect("status");
     assert_eq!(status["skipped"].as_array().map(Vec::len), Some(0), "{status}");
+    assert_eq!(
+        (status["items"].as_u64(), status["videos"].as_u64()),
+        (Some(2), Some(1)),
+        "a photo and a video: {status}"
+    );
     assert_eq!(top_hit(lib.path(), &photo("coffee.png"))["kind"], "video");
 }
 
@@ -207,4 +212,31 @@ fn a_damaged_video_is_one_files_failure() {
             "{path}: {reason}"
         );
     }
+}
+
+#[test]
+fn a_photo_of_a_scene_is_a_near_duplicate_of_that_moment() {
+    let media = media();
+    std::fs::copy(photo("chelsea.png"), media.path().join("chelsea.png")).expect("copy");
+    let lib = tempfile::tempdir().expect("lib");
+    assert_eq!(index(lib.path(), media.path(), &[])["indexed"], 3);
+    let out = ok(&clipdex(lib.path(), &["duplicates", "--json", "--threshold", "0.99"], &[]));
+    let d: Value = serde_json::from_str(out.trim()).expect("json");
+    let near = d["near"].as_array().expect("near");
+    let group = near
+        .iter()
+        .find(|g| {
+            g.as_array()
+                .is_some_and(|g| g.iter().any(|m| m["paths"][0].as_str().is_some_and(|p| p.ends_with("chelsea.png"))))
+        })
+        .expect("the photo has a near-duplicate");
+    let members = group.as_array().expect("members");
+    let video: Vec<&Value> =
+        members.iter().filter(|m| m["paths"][0].as_str().is_some_and(|p| p.ends_with("holiday.mp4"))).collect();
+    assert_eq!(video.len(), 1, "the video, once: {group}");
+    let t = video[0]["time"].as_f64().expect("a moment");
+    assert!((7.0..19.0).contains(&t), "chelsea.png is on screen 7–19 s, the duplicate named {t} s");
+    // The CLI prints where in the video.
+    let out = ok(&clipdex(lib.path(), &["duplicates", "--threshold", "0.99"], &[]));
+    assert!(out.contains("holiday.mp4@00:07"), "{out}");
 }

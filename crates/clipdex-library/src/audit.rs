@@ -2,7 +2,9 @@
 //! against itself and the disk), [`Auditor::duplicates`] (exact and near),
 //! and [`Auditor::optimize`] (the housekeeping an indexing run does).
 
-use clipdex_store::{Audit, FileStamp, IndexAction};
+use std::collections::{BTreeMap, HashSet};
+
+use clipdex_store::{is_part, whole_of, Audit, FileStamp, IndexAction};
 
 use crate::catalog::Catalog;
 use crate::error::Result;
@@ -32,6 +34,8 @@ impl From<IndexAction> for Optimized {
 pub struct NearDuplicate {
     pub id: String,
     pub paths: Vec<String>,
+    /// For a video, the moment (seconds in) that looks like the others.
+    pub time_s: Option<f64>,
     /// Its highest cosine to another member.
     pub score: f32,
 }
@@ -120,53 +124,82 @@ impl<'a> Auditor<'a> {
     pub async fn duplicates(&self, threshold: f32) -> Result<Duplicates> {
         let state = self.state;
         let files = state.store.files().await?;
-        let mut by_id: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        let mut by_id: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for f in files {
             by_id.entry(f.id).or_default().push(f.path);
         }
         let exact: Vec<Vec<String>> = by_id.values().filter(|p| p.len() > 1).cloned().collect();
         let space = Catalog::new(state).active_id().await?;
-        let vectors: Vec<(String, Vec<f32>)> =
-            state.store.all_vectors(&space).await?.into_iter().filter(|(id, _)| by_id.contains_key(id)).collect();
-        let near_pairs = blocking(move || {
-            // Union-find over pairs above the threshold.
-            let n = vectors.len();
-            let mut parent: Vec<usize> = (0..n).collect();
-            fn root(parent: &mut [usize], mut i: usize) -> usize {
-                while parent[i] != i {
-                    parent[i] = parent[parent[i]];
-                    i = parent[i];
-                }
-                i
-            }
-            let mut best = vec![0f32; n];
-            for i in 0..n {
-                for j in i + 1..n {
-                    let c = clipdex_embed::cosine(&vectors[i].1, &vectors[j].1);
-                    if c >= threshold {
-                        let (a, b) = (root(&mut parent, i), root(&mut parent, j));
-                        parent[a] = b;
-                        best[i] = best[i].max(c);
-                        best[j] = best[j].max(c);
-                    }
-                }
-            }
-            let mut groups: std::collections::BTreeMap<usize, Vec<(String, f32)>> = Default::default();
-            for i in 0..n {
-                let r = root(&mut parent, i);
-                groups.entry(r).or_default().push((vectors[i].0.clone(), best[i]));
-            }
-            groups.into_values().filter(|g| g.len() > 1).collect::<Vec<_>>()
-        })
-        .await?;
-        let near = near_pairs
+        let mut vectors: Vec<(String, Vec<f32>)> = state
+            .store
+            .all_vectors(&space)
+            .await?
+            .into_iter()
+            .filter(|(id, _)| by_id.contains_key(whole_of(id)))
+            .collect();
+        // A video is compared through its moments (a photo taken during one
+        // of its scenes looks like that moment), not through its own vector,
+        // which is one of them.
+        let videos: HashSet<String> =
+            vectors.iter().filter(|(id, _)| is_part(id)).map(|(id, _)| whole_of(id).to_string()).collect();
+        vectors.retain(|(id, _)| is_part(id) || !videos.contains(id));
+        let groups = blocking(move || near_groups(&vectors, threshold)).await?;
+        let near = groups
             .into_iter()
             .map(|g| {
                 g.into_iter()
-                    .map(|(id, score)| NearDuplicate { paths: by_id.get(&id).cloned().unwrap_or_default(), id, score })
+                    .map(|(id, score)| NearDuplicate {
+                        paths: by_id.get(whole_of(&id)).cloned().unwrap_or_default(),
+                        time_s: crate::index::video::moment_time(&id),
+                        id: whole_of(&id).to_string(),
+                        score,
+                    })
                     .collect()
             })
             .collect();
         Ok(Duplicates { exact, near })
     }
+}
+
+/// Groups (transitively, by union-find) vectors whose cosine is at least
+/// `threshold`, each member with its highest cosine to another. Moments of
+/// one video are never paired with each other, and a group names a video
+/// once, by its closest moment.
+fn near_groups(vectors: &[(String, Vec<f32>)], threshold: f32) -> Vec<Vec<(String, f32)>> {
+    let n = vectors.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut best = vec![f32::NEG_INFINITY; n];
+    for i in 0..n {
+        for j in i + 1..n {
+            if whole_of(&vectors[i].0) == whole_of(&vectors[j].0) {
+                continue;
+            }
+            let c = clipdex_embed::cosine(&vectors[i].1, &vectors[j].1);
+            if c >= threshold {
+                let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                parent[a] = b;
+                best[i] = best[i].max(c);
+                best[j] = best[j].max(c);
+            }
+        }
+    }
+    let mut groups: BTreeMap<usize, BTreeMap<&str, (String, f32)>> = BTreeMap::new();
+    for (i, (id, _)) in vectors.iter().enumerate() {
+        if best[i] == f32::NEG_INFINITY {
+            continue; // close to nothing
+        }
+        let r = root(&mut parent, i);
+        let member = groups.entry(r).or_default().entry(whole_of(id)).or_insert_with(|| (id.clone(), best[i]));
+        if best[i] > member.1 {
+            *member = (id.clone(), best[i]);
+        }
+    }
+    groups.into_values().map(|g| g.into_values().collect::<Vec<_>>()).filter(|g| g.len() > 1).collect()
 }

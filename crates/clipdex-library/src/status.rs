@@ -16,6 +16,8 @@ pub struct Status {
     pub library_dir: PathBuf,
     /// Distinct contents embedded.
     pub items: usize,
+    /// How many of `items` are videos.
+    pub videos: usize,
     /// Paths indexed (copies of one content count once in `items`).
     pub files: usize,
     pub folders: Vec<String>,
@@ -60,6 +62,7 @@ pub(crate) async fn status(state: &State) -> Result<Status> {
         model_name,
         library_dir: state.dir.clone(),
         items: store.count_items().await?,
+        videos: store.count_items_with_parts().await?,
         files: store.count_files().await?,
         folders: store.roots().await?,
         versions: store.version_count().await?,

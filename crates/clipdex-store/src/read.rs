@@ -252,28 +252,20 @@ impl Store {
     /// The ids of an item's parts (a video's moments) with a vector in this space, sorted.
     pub async fn parts_of(&self, space: &str, item: &str) -> Result<Vec<String>> {
         let Some(t) = self.space_table_opt(space).await? else { return Ok(Vec::new()) };
-        let pattern = format!("{item}{}%", crate::records::PART_MARK);
-        let query = t.query().only_if(format!("id LIKE {}", quote(&pattern))).select(Select::columns(&["id"]));
-        let mut out = Vec::new();
-        for b in &collect(query, "listing an item's parts").await? {
-            let id = column::<StringArray>(b, "id")?;
-            out.extend((0..b.num_rows()).map(|i| id.value(i).to_string()));
-        }
-        out.sort();
-        Ok(out)
+        ids_where(&t, &parts_filter(item)).await
     }
 
     /// The ids of an item's parts (a video's moments), from the model-free `items` table.
     pub async fn item_parts(&self, item: &str) -> Result<Vec<String>> {
-        let pattern = format!("{item}{}%", crate::records::PART_MARK);
-        let query = self.items.query().only_if(format!("id LIKE {}", quote(&pattern))).select(Select::columns(&["id"]));
-        let mut out = Vec::new();
-        for b in &collect(query, "listing an item's parts").await? {
-            let id = column::<StringArray>(b, "id")?;
-            out.extend((0..b.num_rows()).map(|i| id.value(i).to_string()));
-        }
-        out.sort();
-        Ok(out)
+        ids_where(&self.items, &parts_filter(item)).await
+    }
+
+    /// How many items have parts (videos with their moments).
+    pub async fn count_items_with_parts(&self) -> Result<usize> {
+        let parts = ids_where(&self.items, &format!("NOT ({})", crate::records::WHOLE_ONLY)).await?;
+        let mut wholes: Vec<&str> = parts.iter().map(|p| crate::records::whole_of(p)).collect();
+        wholes.dedup(); // sorted, so an item's parts are adjacent
+        Ok(wholes.len())
     }
 
     /// Up to `n` item vectors of a space, spread over the table (for
@@ -310,4 +302,21 @@ impl Store {
         }
         Ok(None)
     }
+}
+
+/// A filter for an item's parts.
+fn parts_filter(item: &str) -> String {
+    format!("id LIKE {}", quote(&format!("{item}{}%", crate::records::PART_MARK)))
+}
+
+/// The ids of a table's rows that pass `filter`, sorted.
+async fn ids_where(table: &Table, filter: &str) -> Result<Vec<String>> {
+    let query = table.query().only_if(filter).select(Select::columns(&["id"]));
+    let mut out = Vec::new();
+    for b in &collect(query, "listing an item's parts").await? {
+        let id = column::<StringArray>(b, "id")?;
+        out.extend((0..b.num_rows()).map(|i| id.value(i).to_string()));
+    }
+    out.sort();
+    Ok(out)
 }

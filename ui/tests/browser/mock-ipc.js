@@ -219,6 +219,7 @@
   const status = {
     library: "/home/me/.local/share/clipdex/library",
     items: 4,
+    videos: 0,
     files: 5,
     folders: ["/photos"],
     modelId: "ViT-B-32__openai@12345678",

@@ -80,9 +80,21 @@ test("videos waiting for ffmpeg are listed with the reason", async ({ page }) =>
     (window as any).__emit("library-changed");
   });
   const footer = page.getByRole("contentinfo");
-  await footer.getByRole("button", { name: "1 videos not indexed yet" }).click();
+  await footer.getByRole("button", { name: "1 video not indexed yet" }).click();
   const panel = page.getByRole("dialog", { name: /Library/ });
   await expect(panel.getByRole("heading", { name: "Videos not indexed yet (1)" })).toBeVisible();
   await expect(panel).toContainText("videos need ffmpeg");
   await expect(panel.getByRole("list", { name: "Videos not indexed yet" })).toContainText("/photos/beach.mp4");
+});
+
+test("the library is counted as photos and videos", async ({ page }) => {
+  const footer = page.getByRole("contentinfo");
+  await expect(footer.getByRole("button", { name: "4 photos" })).toBeVisible();
+  await page.evaluate(() => {
+    Object.assign((window as any).__status, { items: 5, videos: 1 });
+    (window as any).__emit("library-changed");
+  });
+  await expect(footer.getByRole("button", { name: "4 photos, 1 video" })).toBeVisible();
+  await footer.getByRole("button", { name: "4 photos, 1 video" }).click();
+  await expect(page.getByRole("dialog", { name: /Library/ })).toContainText("4 photos, 1 video");
 });

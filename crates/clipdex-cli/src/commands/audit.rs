@@ -17,7 +17,11 @@ pub(crate) async fn duplicates(library: Option<PathBuf>, threshold: f32, json: b
         let near: Vec<Vec<serde_json::Value>> = d
             .near
             .iter()
-            .map(|g| g.iter().map(|m| serde_json::json!({"id": m.id, "paths": m.paths, "score": m.score})).collect())
+            .map(|g| {
+                g.iter()
+                    .map(|m| serde_json::json!({"id": m.id, "paths": m.paths, "time": m.time_s, "score": m.score}))
+                    .collect()
+            })
             .collect();
         println!("{}", serde_json::json!({"exact": d.exact, "near": near, "threshold": threshold}));
     } else {
@@ -35,7 +39,9 @@ pub(crate) async fn duplicates(library: Option<PathBuf>, threshold: f32, json: b
         for g in &d.near {
             println!("look alike:");
             for m in g {
-                println!("  {:.4}  {}", m.score, m.paths.join(", "));
+                let at = m.time_s.map(|t| format!("@{}", clipdex_library::clock(t))).unwrap_or_default();
+                let paths: Vec<String> = m.paths.iter().map(|p| format!("{p}{at}")).collect();
+                println!("  {:.4}  {}", m.score, paths.join(", "));
             }
         }
     }

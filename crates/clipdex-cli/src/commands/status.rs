@@ -30,6 +30,7 @@ pub(crate) async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitC
         let v = serde_json::json!({
             "library": s.library_dir,
             "items": s.items,
+            "videos": s.videos,
             "files": s.files,
             "folders": s.folders,
             "versions": s.versions,
@@ -59,8 +60,9 @@ pub(crate) async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitC
         writeln!(out, "library  {}", s.library_dir.display())?;
         writeln!(
             out,
-            "items    {} ({} files){}",
+            "items    {}{} ({} files){}",
             s.items,
+            if s.videos > 0 { format!(", {} of them videos", s.videos) } else { String::new() },
             s.files,
             if s.pending > 0 { format!(", {} pending", s.pending) } else { String::new() }
         )?;
