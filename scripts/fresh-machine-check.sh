@@ -55,7 +55,7 @@ commit=$(git rev-parse --verify "$ref^{commit}")
 [[ -z $(git status --porcelain --untracked-files=no) ]] || echo "note: uncommitted changes are not checked; the root clones $commit" >&2
 
 mkdir -p "$cache" "$logs"
-rm -f "$logs"/*.log "$logs"/*.png
+rm -f "$logs"/*.log "$logs"/*.png "$logs"/*.html
 summary=$logs/summary.txt
 : >"$summary"
 t0=$(date +%s)
@@ -186,7 +186,11 @@ in_root git -C /root/clipdex checkout -q "$commit"
 stage "git, clone"
 
 echo "==> scripts/dev test (log: $logs/test.log)"
-if ! timed "$logs/test.log" in_root sh -c 'cd /root/clipdex && scripts/dev test'; then
+tested=0
+timed "$logs/test.log" in_root sh -c 'cd /root/clipdex && scripts/dev test' || tested=$?
+# Where the build's time went (cargo --timings), kept with the logs.
+cp "$root/root/clipdex/target/cargo-timings/cargo-timing.html" "$logs/" 2>/dev/null || true
+if [ "$tested" != 0 ]; then
   stage "scripts/dev test: FAILED"
   echo "--- the last lines of $logs/test.log:"
   tail -40 "$logs/test.log"
