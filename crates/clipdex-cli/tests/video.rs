@@ -2,7 +2,9 @@
 //! from committed photos, with known segment times, is found by each photo
 //! at a time inside its segment; a moved video is not embedded again;
 //! without ffmpeg a video is skipped with the reason (and indexed once
-//! ffmpeg is there); a damaged video is one file's failure.
+//! ffmpeg is there); a damaged video is one file's failure; a photo of a
+//! scene is its near-duplicate at that moment; a video's many moments do
+//! not crowd other items off a page.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -52,17 +54,23 @@ const SEGMENTS: [(&str, f64, f64); 4] = [
 
 /// A 640×360 H.264 slideshow of [`SEGMENTS`], made by ffmpeg.
 fn slideshow(out: &Path) {
+    let shots: Vec<(&str, f64)> = SEGMENTS.iter().map(|(n, start, end)| (*n, end - start)).collect();
+    slideshow_of(out, &shots, (640, 360));
+}
+
+/// An H.264 slideshow: each photo for its seconds, in turn.
+fn slideshow_of(out: &Path, shots: &[(&str, f64)], (w, h): (u32, u32)) {
     let mut cmd = Command::new("ffmpeg");
     cmd.args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y"]);
     let mut chains = String::new();
-    for (i, (name, start, end)) in SEGMENTS.iter().enumerate() {
-        cmd.args(["-loop", "1", "-framerate", "25", "-t", &format!("{}", end - start), "-i"]).arg(photo(name));
+    for (i, (name, secs)) in shots.iter().enumerate() {
+        cmd.args(["-loop", "1", "-framerate", "25", "-t", &format!("{secs}"), "-i"]).arg(photo(name));
         chains.push_str(&format!(
-            "[{i}]scale=640:360:force_original_aspect_ratio=decrease,pad=640:360:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p[v{i}];"
+            "[{i}]scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p[v{i}];"
         ));
     }
-    let inputs: String = (0..SEGMENTS.len()).map(|i| format!("[v{i}]")).collect();
-    chains.push_str(&format!("{inputs}concat=n={}:v=1:a=0[out]", SEGMENTS.len()));
+    let inputs: String = (0..shots.len()).map(|i| format!("[v{i}]")).collect();
+    chains.push_str(&format!("{inputs}concat=n={}:v=1:a=0[out]", shots.len()));
     cmd.args(["-filter_complex", &chains, "-map", "[out]", "-c:v", "libx264", "-crf", "18", "-preset", "veryfast"]);
     cmd.arg(out);
     let done = cmd.output().expect("ffmpeg not found: install it (scripts/setup-debian.sh)");
@@ -239,4 +247,33 @@ fn a_photo_of_a_scene_is_a_near_duplicate_of_that_moment() {
     // The CLI prints where in the video.
     let out = ok(&clipdex(lib.path(), &["duplicates", "--threshold", "0.99"], &[]));
     assert!(out.contains("holiday.mp4@00:07"), "{out}");
+}
+
+#[test]
+fn a_long_videos_many_moments_do_not_crowd_out_other_items() {
+    // Every committed photo in the folder, and a video cutting between them
+    // three times over: 36 moments, each close to one of the photos.
+    let names: Vec<String> = std::fs::read_dir(fixtures().join("photos"))
+        .expect("photos")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".png") || n.ends_with(".jpg"))
+        .collect();
+    assert!(names.len() >= 12, "{names:?}");
+    let media = tempfile::tempdir().expect("media");
+    for n in &names {
+        std::fs::copy(photo(n), media.path().join(n)).expect("copy");
+    }
+    let shots: Vec<(&str, f64)> = (0..3).flat_map(|_| names.iter().map(|n| (n.as_str(), 0.6))).collect();
+    slideshow_of(&media.path().join("cuts.mp4"), &shots, (320, 180));
+    let lib = tempfile::tempdir().expect("lib");
+    assert_eq!(index(lib.path(), media.path(), &[])["indexed"].as_u64(), Some(names.len() as u64 + 1));
+    let query = media.path().join(&names[0]);
+    let out = ok(&clipdex(
+        lib.path(),
+        &["similar", query.to_str().expect("utf8"), "--json", "--min-score", "-1", "--limit", "10"],
+        &[],
+    ));
+    let hits = json_lines(&out);
+    assert_eq!(hits.len(), 10, "ten of the {} other items, the video once: {out}", names.len());
+    assert_eq!(hits.iter().filter(|h| h["kind"] == "video").count(), 1, "{out}");
 }

@@ -128,11 +128,11 @@ impl<'a> Searcher<'a> {
             if opts.mode == Mode::Keyword {
                 Ok(Vec::new())
             } else {
-                store.nearest(&model.info().id, &vector, fetch, false).await
+                moments::nearest_items(self.state, &model.info().id, &vector, fetch, fetch).await
             }
         };
-        let (mut near, keyword_rows) =
-            tokio::try_join!(nearest, store.scored_by_id(&model.info().id, &keyword_ids, &vector))?;
+        let keyword_rows = async { Ok(store.scored_by_id(&model.info().id, &keyword_ids, &vector).await?) };
+        let (mut near, keyword_rows) = tokio::try_join!(nearest, keyword_rows)?;
         let passes = |score: f32| cutoff.is_none_or(|c| score >= c);
         // The count of matches is exact: when every row fetched passes the cutoff, all are read.
         let saturated = near.len() >= fetch && near.last().is_some_and(|r| passes(r.score));
@@ -228,7 +228,7 @@ impl<'a> Searcher<'a> {
         // One more than asked: the item itself is among the nearest (and
         // a video's moments, folded into it).
         let want = limit.saturating_add(1).min(usize::MAX / 16);
-        let rows = store.nearest(&model.info().id, &vector, want + want / 4 + 8, false).await?;
+        let rows = moments::nearest_items(self.state, &model.info().id, &vector, want + want / 4 + 8, want).await?;
         let mut found = store.attach_paths(moments::fold(rows)).await?;
         found.truncate(want);
         let own = id.as_deref().map(clipdex_store::whole_of);

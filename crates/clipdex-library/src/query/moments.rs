@@ -38,6 +38,27 @@ pub(crate) fn fold(rows: Vec<Scored>) -> Vec<Scored> {
     out
 }
 
+/// The rows nearest `vector`, at least `rows` of them, read deeper until
+/// they hold `items` items once folded (a long video's moments can fill
+/// the first rows) or the table has no more.
+pub(crate) async fn nearest_items(
+    state: &State,
+    space: &str,
+    vector: &[f32],
+    rows: usize,
+    items: usize,
+) -> Result<Vec<Scored>> {
+    let mut depth = rows.max(1);
+    loop {
+        let near = state.store.nearest(space, vector, depth, false).await?;
+        let held: HashSet<&str> = near.iter().map(|r| whole_of(&r.id)).collect();
+        if near.len() < depth || held.len() >= items || depth >= usize::MAX / 16 {
+            return Ok(near);
+        }
+        depth = depth.saturating_mul(4);
+    }
+}
+
 /// Gives each video hit its moments, best first for `vector`, and its
 /// score the best moment's (the time a front end opens it at).
 pub(crate) async fn attach(state: &State, space: &str, hits: &mut [Hit], vector: &[f32]) -> Result<()> {
