@@ -1,8 +1,8 @@
 //! Facts a camera writes into a photo: when it was taken, with which camera
 //! and lens. Read from the EXIF block of JPEG, TIFF, PNG, WebP, HEIF/AVIF
 //! and TIFF-structured RAW files (DNG, NEF, ARW, CR2, PEF, and ORF and RW2
-//! under their own marks), and RAF's embedded JPEG (CR3's are not read
-//! yet); a file without one (or with a broken one) simply has no facts.
+//! under their own marks), RAF's embedded JPEG and CR3's `CMT1`/`CMT2`
+//! boxes; a file without one (or with a broken one) simply has no facts.
 
 use std::io::BufReader;
 use std::path::Path;
@@ -42,8 +42,11 @@ pub fn read_facts(path: &Path) -> PhotoFacts {
     if !facts.is_empty() {
         return facts;
     }
-    // RAW containers a plain reader cannot open (ORF, RW2, RAF).
+    // RAW containers a plain reader cannot open (ORF, RW2, RAF, CR3).
     let Ok(bytes) = crate::read_capped(path, crate::MAX_FILE_BYTES) else { return facts };
+    if let Some(cr3) = crate::raw::cr3_exif(&bytes) {
+        return cr3_facts(&cr3);
+    }
     match crate::raw::exif_container(&bytes) {
         Some(tiff) => match exif::Reader::new().read_from_container(&mut std::io::Cursor::new(&tiff[..])) {
             Ok(exif) => facts_of(&exif),
@@ -102,20 +105,38 @@ fn raw_ascii(exif: &exif::Exif, tag: Tag) -> Option<Vec<u8>> {
 fn facts_of(exif: &exif::Exif) -> PhotoFacts {
     let camera = camera_name(ascii(exif, Tag::Make), ascii(exif, Tag::Model));
     let lens = ascii(exif, Tag::LensModel);
-    let taken_at_ms = [
+    PhotoFacts { taken_at_ms: taken_at(exif, |t| t), camera, lens }
+}
+
+/// A CR3's facts from its two TIFFs (see `raw::cr3_exif`). The EXIF
+/// directory is its TIFF's first, so its tags are read as top-level ones.
+fn cr3_facts(cr3: &crate::raw::Cr3Exif<'_>) -> PhotoFacts {
+    let read = |tiff: Option<&[u8]>| tiff.and_then(|t| exif::Reader::new().read_raw(t.to_vec()).ok());
+    let camera = read(cr3.main).and_then(|e| camera_name(ascii(&e, Tag::Make), ascii(&e, Tag::Model)));
+    let top = |t: Tag| Tag(exif::Context::Tiff, t.number());
+    let (lens, taken_at_ms) = match read(cr3.exif) {
+        Some(e) => (ascii(&e, top(Tag::LensModel)), taken_at(&e, top)),
+        None => (None, None),
+    };
+    PhotoFacts { taken_at_ms, camera, lens }
+}
+
+/// When the picture was taken: the first of the original, digitized and
+/// file dates that reads, with its offset; `tag` says where each tag sits.
+fn taken_at(exif: &exif::Exif, tag: impl Fn(Tag) -> Tag) -> Option<i64> {
+    [
         (Tag::DateTimeOriginal, Tag::OffsetTimeOriginal),
         (Tag::DateTimeDigitized, Tag::OffsetTimeDigitized),
         (Tag::DateTime, Tag::OffsetTime),
     ]
     .iter()
     .find_map(|&(when, offset)| {
-        let mut dt = exif::DateTime::from_ascii(&raw_ascii(exif, when)?).ok()?;
-        if let Some(o) = raw_ascii(exif, offset) {
+        let mut dt = exif::DateTime::from_ascii(&raw_ascii(exif, tag(when))?).ok()?;
+        if let Some(o) = raw_ascii(exif, tag(offset)) {
             let _ = dt.parse_offset(&o);
         }
         to_epoch_ms(&dt)
-    });
-    PhotoFacts { taken_at_ms, camera, lens }
+    })
 }
 
 /// Days from 1970-01-01 to a civil date (Howard Hinnant's algorithm).

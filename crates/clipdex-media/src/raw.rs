@@ -180,3 +180,54 @@ pub(crate) fn exif_container(bytes: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>>
     }
     None
 }
+
+/// Canon's box in a CR3's `moov`, which holds its metadata.
+const CANON_UUID: [u8; 16] =
+    [0x85, 0xc0, 0xb6, 0x87, 0x82, 0x0f, 0x11, 0xe0, 0x81, 0x11, 0xf4, 0xce, 0x46, 0x2b, 0x6a, 0x48];
+
+/// A CR3's EXIF, as two TIFFs.
+pub(crate) struct Cr3Exif<'a> {
+    /// `CMT1`: the main directory (make, model).
+    pub main: Option<&'a [u8]>,
+    /// `CMT2`: the EXIF directory (date taken, lens), as its TIFF's first.
+    pub exif: Option<&'a [u8]>,
+}
+
+/// A CR3's EXIF; `None` for a file that is not a CR3 or has neither TIFF.
+pub(crate) fn cr3_exif(bytes: &[u8]) -> Option<Cr3Exif<'_>> {
+    if bytes.get(4..12) != Some(b"ftypcrx ") {
+        return None;
+    }
+    let moov = boxes(bytes).into_iter().find(|(kind, _)| kind == b"moov")?.1;
+    let canon = boxes(moov).into_iter().find(|(kind, body)| kind == b"uuid" && body.starts_with(&CANON_UUID))?.1;
+    let inner = boxes(&canon[CANON_UUID.len()..]);
+    let find = |name: &[u8; 4]| inner.iter().find(|(kind, _)| kind == name).map(|(_, body)| *body);
+    let found = Cr3Exif { main: find(b"CMT1"), exif: find(b"CMT2") };
+    (found.main.is_some() || found.exif.is_some()).then_some(found)
+}
+
+/// The boxes of an ISO base media span, in order: their types and bodies.
+/// Stops at the first box that does not fit.
+fn boxes(data: &[u8]) -> Vec<([u8; 4], &[u8])> {
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    while let Some(head) = data.get(at..at + 8) {
+        let size = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as u64;
+        let kind = [head[4], head[5], head[6], head[7]];
+        let (header, size) = match size {
+            0 => (8, (data.len() - at) as u64), // to the end
+            1 => match data.get(at + 8..at + 16).and_then(|l| <[u8; 8]>::try_from(l).ok()) {
+                Some(large) => (16, u64::from_be_bytes(large)),
+                None => break,
+            },
+            s => (8, s),
+        };
+        let Some(end) = usize::try_from(size).ok().and_then(|s| at.checked_add(s)) else { break };
+        if size < header as u64 || end > data.len() {
+            break;
+        }
+        out.push((kind, &data[at + header..end]));
+        at = end;
+    }
+    out
+}

@@ -149,6 +149,26 @@ fn dng_facts_are_read() {
 }
 
 #[test]
+fn cr3_facts_are_read_from_its_canon_boxes() {
+    // scripts/make_cr3_sample.py: CR3's layout, TIFFs by tifffile.
+    let path = root().join("tests/fixtures/media/raw/facts.cr3");
+    let facts = read_facts(&path);
+    assert_eq!(facts.camera.as_deref(), Some("Canon EOS R5"));
+    assert_eq!(facts.lens.as_deref(), Some("RF24-105mm F4 L IS USM"));
+    // 2022-03-04 05:06:07 at +01:00 is 04:06:07 UTC.
+    assert_eq!(facts.taken_at_ms.map(clipdex_media::iso_utc).as_deref(), Some("2022-03-04T04:06:07Z"));
+    // Cut anywhere, it has fewer facts or none, never a panic.
+    let bytes = std::fs::read(&path).expect("read");
+    let dir = tempfile::tempdir().expect("tmp");
+    for cut in (0..bytes.len()).step_by(7) {
+        let part = dir.path().join("cut.cr3");
+        std::fs::write(&part, &bytes[..cut]).expect("write");
+        let f = read_facts(&part);
+        assert!(f.camera.is_none() || f.camera.as_deref() == Some("Canon EOS R5"));
+    }
+}
+
+#[test]
 fn videos_and_plain_tiffs_are_not_taken_for_heif_or_raw() {
     // An MP4's ftyp names video brands: not a HEIF, so not an image at all.
     let mut mp4 = vec![0, 0, 0, 24];
