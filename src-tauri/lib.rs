@@ -111,6 +111,7 @@ impl AppState {
 
     async fn open_at(&self, dir: &std::path::Path) -> Result<Arc<Library>, IpcError> {
         let mut lib = Library::open(dir).await?;
+        lib.share_cache(clipdex_library::paths::shared_cache_dir());
         for d in &self.runtime_dirs {
             lib.add_runtime_dir(d.clone());
         }

@@ -34,6 +34,9 @@ pub(crate) enum Command {
         /// A video gets a moment at least this often, in seconds (and at each scene change); the library remembers it [default: 10]
         #[arg(long, value_name = "SECS")]
         moment_every: Option<f64>,
+        /// Tag now even if this model's tag vocabulary is not prepared yet: prepare it after the photos are searchable (once per model, for every library; about 100 s for ViT-B/32 on two cores). Without it, tags wait for a run that prepares it (this flag, the app, `clipdex watch`)
+        #[arg(long)]
+        tags: bool,
     },
     /// Search the library: text, images, `similar:<id>`, weights and filters (see the README's query language)
     Search {

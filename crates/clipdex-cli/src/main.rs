@@ -47,8 +47,8 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
     match cli.command {
-        Command::Index { paths: roots, model, json, wait, moment_every } => {
-            index::index(cli.library, roots, model, json, wait, moment_every).await
+        Command::Index { paths: roots, model, json, wait, moment_every, tags } => {
+            index::index(cli.library, index::IndexArgs { roots, model, json, wait, moment_every, tags }).await
         }
         Command::Search { text, images, min_score, mode, sort, limit, json, model, lang } => {
             let opts = search::options(images, min_score, mode, sort, limit, lang)?;

@@ -16,12 +16,13 @@ fn model_dir() -> PathBuf {
 }
 
 fn clipdex(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clipdex"))
-        .args(args)
-        .env_remove("CLIPDEX_MODEL")
-        .env_remove("CLIPDEX_LIBRARY")
-        .output()
-        .expect("run clipdex")
+    let mut c = Command::new(env!("CARGO_BIN_EXE_clipdex"));
+    c.args(args).env_remove("CLIPDEX_MODEL").env_remove("CLIPDEX_LIBRARY");
+    // Each library its own shared cache: no test sees a vocabulary another prepared.
+    if let Some(lib) = args.iter().position(|a| *a == "--library").and_then(|i| args.get(i + 1)) {
+        c.env("CLIPDEX_CACHE", Path::new(lib).join("test-shared-cache"));
+    }
+    c.output().expect("run clipdex")
 }
 
 fn ok(out: &Output) -> String {
@@ -95,6 +96,14 @@ fn index_search_status_and_embed_on_real_photos() {
     assert_eq!(failed.len(), 1, "{summary}");
     assert!(failed[0]["path"].as_str().expect("p").ends_with("broken.png"));
     assert!(failed[0]["reason"].as_str().expect("r").contains("damaged"), "{summary}");
+    // Searchable at once: the tag vocabulary is not prepared by default, so
+    // every photo waits for its tags; the run says where its time went.
+    assert_eq!(summary["tags_waiting"], names.len(), "{summary}");
+    assert!(summary["timings"]["inference"].as_f64() > Some(0.0), "{summary}");
+    assert!(summary["timings"]["cpu_decode"].as_f64() > Some(0.0), "{summary}");
+    assert_eq!(summary["timings"]["vocabulary"].as_f64(), Some(0.0), "{summary}");
+    let plain = ok(&clipdex(&["--library", lib_s, "index", photos_s, "--model", &model_s]));
+    assert!(plain.contains(&format!("{} items waiting for tags", names.len())), "{plain}");
 
     // Running again skips everything unchanged.
     let again: Value = serde_json::from_str(

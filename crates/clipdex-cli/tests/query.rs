@@ -13,7 +13,14 @@ fn fixtures() -> PathBuf {
 }
 
 fn clipdex(lib: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clipdex")).arg("--library").arg(lib).args(args).output().expect("run")
+    Command::new(env!("CARGO_BIN_EXE_clipdex"))
+        .arg("--library")
+        .arg(lib)
+        .args(args)
+        // Each library its own shared cache: no test sees a vocabulary another prepared.
+        .env("CLIPDEX_CACHE", lib.join("test-shared-cache"))
+        .output()
+        .expect("run")
 }
 
 fn hits(out: &Output) -> Vec<Value> {
@@ -348,7 +355,8 @@ fn exif_tags_keywords_captions_cutoff_and_describe() {
     let sled = image::RgbImage::from_fn(96, 64, |x, y| image::Rgb([200, (x * 2) as u8, (y * 3) as u8]));
     sled.save(d.join("red_sled_2019.png")).expect("png");
     let model = fixtures().join("tiny-clip");
-    let out = clipdex(lib, &["index", d.to_str().expect("u"), "--model", model.to_str().expect("u")]);
+    // --tags: the vocabulary is prepared in this run, so items are tagged and cutoffs calibrated.
+    let out = clipdex(lib, &["index", d.to_str().expect("u"), "--model", model.to_str().expect("u"), "--tags"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let all = |q: &str, extra: &[&str]| {
         let mut args = vec!["search", q, "--limit", "50", "--min-score", "-1", "--json"];

@@ -108,4 +108,67 @@ pub struct IndexSummary {
     pub failed: Vec<(String, String)>,
     pub cancelled: bool,
     pub elapsed: Duration,
+    /// Items described without tags because this model's tag vocabulary is
+    /// not prepared yet (see [`Vocabulary::IfReady`]).
+    pub tags_waiting: usize,
+    /// Where the run's time went.
+    pub timings: Timings,
+}
+
+/// Whether a run may embed the model's tag vocabulary (about 100 s for
+/// ViT-B/32 on two cores, once per model) when no cache holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Vocabulary {
+    /// Embed it after the photos are written (and searchable), then tag.
+    #[default]
+    Prepare,
+    /// Tag only with a vocabulary already prepared; otherwise items get their
+    /// other details now and their tags from the first run that prepares it.
+    IfReady,
+}
+
+/// Where an indexing run's time went. The steps run one after another,
+/// except decode, thumbnail and preprocess, which run on every core at
+/// once: theirs is thread time summed over the cores (`cpu_`), so it can
+/// exceed the wall time of the step that holds them (`prepare`).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Timings {
+    /// Walking the folders and planning.
+    pub scan: Duration,
+    /// Reading and hashing files (wall time).
+    pub read_hash: Duration,
+    /// Decoding, thumbnails and the model's preprocessing (wall time).
+    pub prepare: Duration,
+    pub cpu_decode: Duration,
+    pub cpu_thumbnail: Duration,
+    pub cpu_preprocess: Duration,
+    /// The image tower.
+    pub inference: Duration,
+    /// Videos, end to end (ffmpeg and their moments' inference).
+    pub videos: Duration,
+    /// Writing rows.
+    pub write: Duration,
+    /// Embedding the tag vocabulary (zero when it was cached).
+    pub vocabulary: Duration,
+    /// Facts, tags and path words.
+    pub describe: Duration,
+    /// Housekeeping: vector index, compaction.
+    pub maintain: Duration,
+}
+
+impl std::ops::AddAssign for Timings {
+    fn add_assign(&mut self, o: Self) {
+        self.scan += o.scan;
+        self.read_hash += o.read_hash;
+        self.prepare += o.prepare;
+        self.cpu_decode += o.cpu_decode;
+        self.cpu_thumbnail += o.cpu_thumbnail;
+        self.cpu_preprocess += o.cpu_preprocess;
+        self.inference += o.inference;
+        self.videos += o.videos;
+        self.write += o.write;
+        self.vocabulary += o.vocabulary;
+        self.describe += o.describe;
+        self.maintain += o.maintain;
+    }
 }

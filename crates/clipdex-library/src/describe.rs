@@ -5,16 +5,34 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Instant;
 
 use clipdex_embed::Model;
 use clipdex_store::{Details, FileRecord, Store};
 
 use crate::calibration::Calibrator;
-use crate::control::{Cancel, Phase, Progress};
+use crate::control::{Cancel, Phase, Progress, Timings, Vocabulary};
 use crate::error::{error_chain, LibraryError, Result};
 use crate::labels::{self, LabelSet};
 use crate::query::{fusion, Searcher};
 use crate::state::{blocking, cache, now_ms, State};
+
+/// What an item's `tags_model` starts with while it waits for its tags:
+/// described (facts, path words) without a prepared vocabulary.
+const UNTAGGED: &str = "untagged:";
+
+/// What the details of an item waiting for `model_id`'s vocabulary record.
+fn waiting_key(model_id: &str) -> String {
+    format!("{UNTAGGED}{model_id}+{}", labels::vocabulary_key())
+}
+
+/// How many items wait for their tags until `model_id`'s vocabulary is prepared.
+pub(crate) async fn tags_waiting(state: &State, model_id: &str) -> Result<usize> {
+    if model_id.is_empty() {
+        return Ok(0);
+    }
+    Ok(state.store.count_described_as(&waiting_key(model_id)).await?)
+}
 
 /// Items described per commit.
 const DESCRIBE_BATCH: usize = 256;
@@ -43,83 +61,128 @@ impl<'a> Describer<'a> {
         Self { state, model }
     }
 
-    /// The vocabulary embedded by the model, from memory, the library's
-    /// cache, or (once per model) the text encoder.
-    pub async fn labels(&self, cancel: &Cancel, progress: impl FnMut(usize, usize)) -> Result<Arc<LabelSet>> {
-        let want = format!("{}+{}", self.model.info().id, labels::vocabulary_key());
-        if let Some(set) = cache(&self.state.labels).as_ref() {
-            if set.key == want {
-                return Ok(set.clone());
-            }
+    /// Where prepared vocabularies are kept: the library's cache, then the
+    /// user's shared one.
+    fn cache_dirs(&self) -> Vec<std::path::PathBuf> {
+        let mut dirs = vec![self.state.dir.join("cache")];
+        dirs.extend(self.state.settings.shared_cache.clone());
+        dirs
+    }
+
+    /// The vocabulary as embedded by the model, if memory or a cache holds
+    /// it; nothing is embedded.
+    pub fn ready_labels(&self) -> Option<Arc<LabelSet>> {
+        let want = labels::set_key(&self.model);
+        if let Some(set) = cache(&self.state.labels).as_ref().filter(|s| s.key == want) {
+            return Some(set.clone());
         }
-        let set = LabelSet::load_or_build(self.model.clone(), &self.state.dir.join("cache"), cancel, progress).await?;
+        let set = LabelSet::cached(&self.model, &self.cache_dirs())?;
+        *cache(&self.state.labels) = Some(set.clone());
+        Some(set)
+    }
+
+    /// The vocabulary embedded by the model, from memory, a cache, or (once
+    /// per model) the text encoder.
+    pub async fn labels(&self, cancel: &Cancel, progress: impl FnMut(usize, usize)) -> Result<Arc<LabelSet>> {
+        if let Some(set) = self.ready_labels() {
+            return Ok(set);
+        }
+        let set = LabelSet::load_or_build(self.model.clone(), &self.cache_dirs(), cancel, progress).await?;
         *cache(&self.state.labels) = Some(set.clone());
         Ok(set)
     }
 
     /// Gives every undescribed item (new, or tagged by another model) its
     /// details: EXIF facts, tags, path words, caption. Then recalibrates the
-    /// default cutoffs if the library changed enough. Returns how many.
+    /// default cutoffs if the library changed enough. Without a prepared
+    /// vocabulary and with [`Vocabulary::IfReady`], items get their other
+    /// details and wait for their tags (and the cutoffs for their
+    /// calibration, which needs the vocabulary). Returns how many items were
+    /// described, and how many of the library's wait for tags.
     pub async fn pending(
         &self,
+        vocabulary: Vocabulary,
         cancel: &Cancel,
         p: &mut Progress,
         progress: &mut impl FnMut(&Progress),
-    ) -> Result<usize> {
-        let key = format!("{}+{}", self.model.info().id, labels::vocabulary_key());
+        timings: &mut Timings,
+    ) -> Result<(usize, usize)> {
+        let key = labels::set_key(&self.model);
+        let waiting_key = waiting_key(&self.model.info().id);
         let todo = self.state.store.undescribed(&key).await?;
-        if todo.is_empty() {
-            self.calibrate_if_stale(cancel).await?;
-            return Ok(0);
-        }
-        let (saved_total, saved_done) = (p.total, p.done);
-        p.phase = Phase::Labels;
-        let labels = {
-            let mut report = |done: usize, total: usize| {
-                p.total = total;
-                p.done = done;
-                progress(p);
-            };
-            self.labels(cancel, &mut report).await?
-        };
-        p.phase = Phase::Describing;
-        p.total = todo.len();
-        p.done = 0;
-        progress(p);
-        let mut n = 0;
-        for chunk in todo.chunks(DESCRIBE_BATCH) {
-            if cancel.is_cancelled() {
-                break;
+        let labels = match self.ready_labels() {
+            Some(set) => Some(set),
+            None if todo.is_empty() || vocabulary == Vocabulary::IfReady => None,
+            None => {
+                let started = Instant::now();
+                let (saved_total, saved_done) = (p.total, p.done);
+                p.phase = Phase::Labels;
+                let mut report = |done: usize, total: usize| {
+                    p.total = total;
+                    p.done = done;
+                    progress(p);
+                };
+                let set = self.labels(cancel, &mut report).await?;
+                (p.total, p.done) = (saved_total, saved_done);
+                timings.vocabulary = started.elapsed();
+                Some(set)
             }
-            let rows = self.details(chunk, &labels).await?;
-            self.state.store.write_details(&rows).await?;
-            n += rows.len();
-            p.done += chunk.len();
+        };
+        // Without a vocabulary, items already waiting for their tags are not redone.
+        let todo = match labels {
+            Some(_) => todo,
+            None => self.state.store.undescribed_besides(&key, &waiting_key).await?,
+        };
+        let started = Instant::now();
+        let mut n = 0;
+        if !todo.is_empty() {
+            let (saved_total, saved_done) = (p.total, p.done);
+            p.phase = Phase::Describing;
+            p.total = todo.len();
+            p.done = 0;
             progress(p);
+            for chunk in todo.chunks(DESCRIBE_BATCH) {
+                if cancel.is_cancelled() {
+                    break;
+                }
+                let rows = self.details(chunk, labels.as_ref(), &waiting_key).await?;
+                self.state.store.write_details(&rows).await?;
+                n += rows.len();
+                p.done += chunk.len();
+                progress(p);
+            }
+            (p.total, p.done) = (saved_total, saved_done);
+            p.phase = Phase::Indexing;
         }
-        (p.total, p.done) = (saved_total, saved_done);
-        p.phase = Phase::Indexing;
-        self.calibrate_if_stale(cancel).await?;
-        Ok(n)
+        let waiting = match labels {
+            Some(labels) => {
+                self.calibrate_if_stale(&labels).await?;
+                0
+            }
+            None => self.state.store.count_described_as(&waiting_key).await?,
+        };
+        timings.describe = started.elapsed();
+        Ok((n, waiting))
     }
 
-    async fn calibrate_if_stale(&self, cancel: &Cancel) -> Result<()> {
+    async fn calibrate_if_stale(&self, labels: &Arc<LabelSet>) -> Result<()> {
         let calibrator = Calibrator::new(self.state);
         if calibrator.is_stale(&self.model).await? {
-            let labels = self.labels(cancel, |_, _| {}).await?;
-            calibrator.recalibrate(&self.model, &labels).await?;
+            calibrator.recalibrate(&self.model, labels).await?;
         }
         Ok(())
     }
 
-    /// Details for these items, computed now (not written).
-    async fn details(&self, ids: &[String], labels: &Arc<LabelSet>) -> Result<Vec<Details>> {
+    /// Details for these items, computed now (not written). Without labels
+    /// they have no tags, and `waiting_key` marks them as waiting for them.
+    async fn details(&self, ids: &[String], labels: Option<&Arc<LabelSet>>, waiting_key: &str) -> Result<Vec<Details>> {
         let store = &self.state.store;
         let files = store.files_of(ids).await?;
-        let vectors = store.vectors_of(labels.model_id(), ids).await?;
+        let vectors = store.vectors_of(&self.model.info().id, ids).await?;
         let captions = store.captions(Some(ids)).await?;
         let ids = ids.to_vec();
-        let labels = labels.clone();
+        let labels = labels.cloned();
+        let waiting_key = waiting_key.to_string();
         blocking(move || {
             ids.iter()
                 .filter_map(|id| {
@@ -136,8 +199,8 @@ impl<'a> Describer<'a> {
                         taken_at_ms: facts.taken_at_ms,
                         camera: facts.camera,
                         lens: facts.lens,
-                        tags: labels.tags(vector),
-                        tags_model: labels.key.clone(),
+                        tags: labels.as_ref().map(|l| l.tags(vector)).unwrap_or_default(),
+                        tags_model: labels.as_ref().map_or_else(|| waiting_key.clone(), |l| l.key.clone()),
                         words: words_of(held),
                         caption: captions.get(id).cloned(),
                     })

@@ -2,8 +2,11 @@
 //! (`vocab/labels.txt`, over 1,400 of them), each embedded through a small
 //! ensemble of prompts ("a photo of a {}.", …) whose unit vectors are
 //! averaged and normalised (CLIP's prompt ensembling). The text side costs a
-//! few thousand text-encoder runs, so it is computed once per model and
-//! vocabulary and cached in `<library>/cache/`.
+//! few thousand text-encoder runs (about 100 s for ViT-B/32 on two cores),
+//! so it is computed once per model and vocabulary and cached, in
+//! `<library>/cache/` and in the user's cache folder shared by every
+//! library (`Library::share_cache`): a second library with the same model
+//! never pays it.
 //!
 //! An image's tags are the labels whose cosine to it stands out from its
 //! cosines to the whole vocabulary (a z-score), which works the same for any
@@ -140,21 +143,38 @@ impl LabelSet {
             .collect()
     }
 
-    /// Loads the set for `model` from `cache_dir`, or embeds the vocabulary
-    /// (reporting `(done, total)` texts) and caches it. A cache that cannot
-    /// be written is not an error: the set is still returned.
+    /// The set for `model` from the first of `cache_dirs` that holds it
+    /// (copied into the others), or `None`: nothing is embedded.
+    pub fn cached(model: &Model, cache_dirs: &[PathBuf]) -> Option<Arc<LabelSet>> {
+        let labels = vocabulary();
+        let key = set_key(model);
+        let (at, set) = cache_dirs
+            .iter()
+            .enumerate()
+            .find_map(|(i, d)| read_cache(&cache_file(d, &key), &labels, model.info().dim, &key).map(|s| (i, s)))?;
+        for (i, d) in cache_dirs.iter().enumerate() {
+            if i != at && !cache_file(d, &key).is_file() {
+                let _ = write_cache(&cache_file(d, &key), &set);
+            }
+        }
+        Some(Arc::new(set))
+    }
+
+    /// The set for `model` from `cache_dirs` (see [`LabelSet::cached`]), or
+    /// embeds the vocabulary (reporting `(done, total)` texts) and caches it
+    /// in each. A cache that cannot be written is not an error: the set is
+    /// still returned.
     pub async fn load_or_build(
         model: Arc<Model>,
-        cache_dir: &Path,
+        cache_dirs: &[PathBuf],
         cancel: &Cancel,
         mut progress: impl FnMut(usize, usize),
     ) -> Result<Arc<LabelSet>> {
-        let labels = vocabulary();
-        let key = format!("{}+{}", model.info().id, vocabulary_key());
-        let file = cache_file(cache_dir, &key);
-        if let Some(set) = read_cache(&file, &labels, model.info().dim, &key) {
-            return Ok(Arc::new(set));
+        if let Some(set) = Self::cached(&model, cache_dirs) {
+            return Ok(set);
         }
+        let labels = vocabulary();
+        let key = set_key(&model);
         let texts: Vec<String> =
             labels.iter().flat_map(|l| TEMPLATES.iter().map(move |t| t.replace("{}", l))).collect();
         let total = texts.len();
@@ -178,9 +198,16 @@ impl LabelSet {
             progress(((n + 1) * per_batch).min(total), total);
         }
         let set = LabelSet::from_vectors(labels, vectors, key);
-        let _ = write_cache(&file, &set);
+        for d in cache_dirs {
+            let _ = write_cache(&cache_file(d, &set.key), &set);
+        }
         Ok(Arc::new(set))
     }
+}
+
+/// `<model id>+<vocabulary key>`: names a model's set and the tags made with it.
+pub fn set_key(model: &Model) -> String {
+    format!("{}+{}", model.info().id, vocabulary_key())
 }
 
 /// Mean and standard deviation (never zero).

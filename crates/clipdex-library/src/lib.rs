@@ -55,7 +55,7 @@ pub use heatmap::{HeatMatrix, RegionMap};
 pub use index::switch::SwitchSummary;
 pub use index::video::DEFAULT_MOMENT_EVERY_S;
 pub use index::watch::{is_watch_limit, polling_reason, WatchEvent, WatchMode, WatchOptions};
-pub use index::{Cancel, IndexSummary, Phase, Progress};
+pub use index::{Cancel, IndexSummary, Phase, Progress, Timings, Vocabulary};
 pub use labels::{LabelSet, RankedLabel};
 pub use lock::WriterLock;
 pub use playback::{parse_range, video_mime, VideoChunk};
@@ -134,6 +134,14 @@ impl Library {
     /// Adds a folder to search for the ONNX Runtime library before the defaults.
     pub fn add_runtime_dir(&mut self, dir: PathBuf) {
         self.state.settings.runtime_dirs.push(dir);
+    }
+
+    /// Keeps what every library can share (each model's prepared tag
+    /// vocabulary) in `dir` too, the user's cache folder
+    /// ([`paths::shared_cache_dir`]): a new library with a model used before
+    /// never embeds its vocabulary again.
+    pub fn share_cache(&mut self, dir: PathBuf) {
+        self.state.settings.shared_cache = Some(dir);
     }
 
     pub fn runtime_dirs(&self) -> &[PathBuf] {
@@ -228,7 +236,8 @@ impl Library {
 
     // ---- indexing ----
 
-    /// Indexes folders (or single files) with `model` (see [`Indexer`]).
+    /// Indexes folders (or single files) with `model` (see [`Indexer`]),
+    /// preparing the model's tag vocabulary if no cache holds it yet.
     pub async fn index(
         &self,
         roots: &[PathBuf],
@@ -236,7 +245,20 @@ impl Library {
         cancel: &Cancel,
         progress: impl FnMut(&Progress),
     ) -> Result<IndexSummary> {
-        Indexer::new(&self.state, model).run(roots, Folders::Add, cancel, None, progress).await
+        self.index_with(roots, model, Vocabulary::Prepare, cancel, progress).await
+    }
+
+    /// [`Library::index`], saying whether the run may prepare the model's
+    /// tag vocabulary (see [`Vocabulary`]).
+    pub async fn index_with(
+        &self,
+        roots: &[PathBuf],
+        model: Arc<Model>,
+        vocabulary: Vocabulary,
+        cancel: &Cancel,
+        progress: impl FnMut(&Progress),
+    ) -> Result<IndexSummary> {
+        Indexer::new(&self.state, model).vocabulary(vocabulary).run(roots, Folders::Add, cancel, None, progress).await
     }
 
     /// [`Library::index`], leaving files modified less than `settle` ago for a

@@ -33,6 +33,16 @@ pub fn models_dir() -> PathBuf {
     dirs::cache_dir().unwrap_or_else(|| PathBuf::from(".")).join("clipdex").join("models")
 }
 
+/// `CLIPDEX_CACHE`, else `<platform cache dir>/clipdex/shared`: what every
+/// library may share (each model's prepared tag vocabulary), see
+/// [`crate::Library::share_cache`].
+pub fn shared_cache_dir() -> PathBuf {
+    if let Some(p) = std::env::var_os("CLIPDEX_CACHE").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    dirs::cache_dir().unwrap_or_else(|| PathBuf::from(".")).join("clipdex").join("shared")
+}
+
 /// `CLIPDEX_MODEL`, else the default model's folder under [`models_dir`].
 pub fn default_model_dir() -> PathBuf {
     if let Some(p) = std::env::var_os("CLIPDEX_MODEL").filter(|p| !p.is_empty()) {

@@ -29,6 +29,8 @@ pub(crate) struct Settings {
     pub ann_threshold: usize,
     /// Extra places to look for the ONNX Runtime library (an app's resources).
     pub runtime_dirs: Vec<PathBuf>,
+    /// The user's cache shared by every library (prepared tag vocabularies).
+    pub shared_cache: Option<PathBuf>,
 }
 
 /// Opens the database. A damaged table is rolled back only by whoever holds
@@ -78,6 +80,7 @@ impl State {
                 version_retention_ms: DEFAULT_VERSION_RETENTION.as_millis() as i64,
                 ann_threshold: clipdex_store::DEFAULT_ANN_THRESHOLD,
                 runtime_dirs: Vec::new(),
+                shared_cache: None,
             },
             labels: Mutex::new(None),
             calibrations: Mutex::new(HashMap::new()),

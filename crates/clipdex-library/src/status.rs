@@ -45,6 +45,9 @@ pub struct Status {
     pub vector_index: Option<VectorIndexInfo>,
     /// The default relevance cutoffs, once calibrated.
     pub calibration: Option<Calibration>,
+    /// Items waiting for their tags until the active model's tag vocabulary
+    /// is prepared (see [`crate::Vocabulary`]).
+    pub tags_waiting: usize,
 }
 
 pub(crate) async fn status(state: &State) -> Result<Status> {
@@ -77,5 +80,6 @@ pub(crate) async fn status(state: &State) -> Result<Status> {
         dim: store.space_dimension(&space).await?,
         vector_index: store.vector_index(&space).await?,
         calibration: Calibrator::new(state).of(&space).await?,
+        tags_waiting: crate::describe::tags_waiting(state, &space).await?,
     })
 }

@@ -124,15 +124,29 @@ impl Store {
     /// Items with no details, or details whose tags came from another
     /// model or vocabulary than `tags_model`.
     pub async fn undescribed(&self, tags_model: &str) -> Result<Vec<String>> {
+        self.described_otherwise(&[tags_model]).await
+    }
+
+    /// [`Store::undescribed`], leaving out items described as `also` too.
+    pub async fn undescribed_besides(&self, tags_model: &str, also: &str) -> Result<Vec<String>> {
+        self.described_otherwise(&[tags_model, also]).await
+    }
+
+    /// How many items' details were made as `tags_model`.
+    pub async fn count_described_as(&self, tags_model: &str) -> Result<usize> {
+        self.details
+            .count_rows(Some(format!("tags_model = {}", quote(tags_model))))
+            .await
+            .map_err(lance("counting described items"))
+    }
+
+    /// Item ids (not video moments) whose details were made as none of `models`, sorted.
+    async fn described_otherwise(&self, models: &[&str]) -> Result<Vec<String>> {
         let all = Self::all_ids(&self.items, "listing item ids").await?;
-        let current = collect(
-            self.details
-                .query()
-                .only_if(format!("tags_model = {}", quote(tags_model)))
-                .select(Select::columns(&["id"])),
-            "listing described items",
-        )
-        .await?;
+        let filter = models.iter().map(|m| format!("tags_model = {}", quote(m))).collect::<Vec<_>>().join(" OR ");
+        let current =
+            collect(self.details.query().only_if(filter).select(Select::columns(&["id"])), "listing described items")
+                .await?;
         let mut done = HashSet::new();
         for b in &current {
             let id = column::<StringArray>(b, "id")?;

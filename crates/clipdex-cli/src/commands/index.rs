@@ -6,20 +6,25 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{anyhow, Result};
-use clipdex_library::paths;
+use clipdex_library::{paths, Timings, Vocabulary};
 
 use super::{open_library, warned};
 use crate::output::FailureJson;
 use crate::progress::{cancel_on_ctrl_c, progress_bar, show_progress};
 
-pub(crate) async fn index(
-    library: Option<PathBuf>,
-    roots: Vec<PathBuf>,
-    model: Option<PathBuf>,
-    json: bool,
-    wait: u64,
-    moment_every: Option<f64>,
-) -> Result<ExitCode> {
+/// `clipdex index`'s arguments.
+pub(crate) struct IndexArgs {
+    pub roots: Vec<PathBuf>,
+    pub model: Option<PathBuf>,
+    pub json: bool,
+    pub wait: u64,
+    pub moment_every: Option<f64>,
+    /// Prepare the tag vocabulary now if need be.
+    pub tags: bool,
+}
+
+pub(crate) async fn index(library: Option<PathBuf>, args: IndexArgs) -> Result<ExitCode> {
+    let IndexArgs { roots, model, json, wait, moment_every, tags } = args;
     let mut lib = open_library(library).await?;
     lib.set_lock_wait(Duration::from_secs(wait));
     if let Some(s) = moment_every {
@@ -30,7 +35,10 @@ pub(crate) async fn index(
     let cancel = cancel_on_ctrl_c(Some("finishing the current batch and saving what is done…"));
 
     let bar = progress_bar();
-    let summary = lib.index(&roots, model, &cancel, |p| show_progress(&bar, p)).await?;
+    // A first index is searchable as soon as its photos are written: the tag
+    // vocabulary (once per model) waits for `--tags` or a long-lived process.
+    let vocabulary = if tags { Vocabulary::Prepare } else { Vocabulary::IfReady };
+    let summary = lib.index_with(&roots, model, vocabulary, &cancel, |p| show_progress(&bar, p)).await?;
     bar.finish_and_clear();
 
     let mut out = std::io::stdout().lock();
@@ -44,6 +52,8 @@ pub(crate) async fn index(
             "failed": failed,
             "cancelled": summary.cancelled,
             "seconds": summary.elapsed.as_secs_f64(),
+            "tags_waiting": summary.tags_waiting,
+            "timings": timings_json(&summary.timings),
         });
         writeln!(out, "{v}")?;
     } else {
@@ -61,8 +71,39 @@ pub(crate) async fn index(
         for (path, reason) in &summary.failed {
             writeln!(out, "  failed: {path}: {reason}")?;
         }
+        if summary.tags_waiting > 0 {
+            writeln!(
+                out,
+                "{} waiting for tags: this model's tag vocabulary is not prepared yet (once per model, for every \
+                 library): `clipdex index --tags` prepares it, as do the app and `clipdex watch`",
+                if summary.tags_waiting == 1 {
+                    "1 item".to_string()
+                } else {
+                    format!("{} items", summary.tags_waiting)
+                }
+            )?;
+        }
     }
     Ok(if summary.cancelled { ExitCode::from(130) } else { ExitCode::SUCCESS })
+}
+
+/// Seconds per step (see [`Timings`]).
+fn timings_json(t: &Timings) -> serde_json::Value {
+    let s = |d: Duration| (d.as_secs_f64() * 1000.0).round() / 1000.0;
+    serde_json::json!({
+        "scan": s(t.scan),
+        "read_hash": s(t.read_hash),
+        "prepare": s(t.prepare),
+        "cpu_decode": s(t.cpu_decode),
+        "cpu_thumbnail": s(t.cpu_thumbnail),
+        "cpu_preprocess": s(t.cpu_preprocess),
+        "inference": s(t.inference),
+        "videos": s(t.videos),
+        "write": s(t.write),
+        "vocabulary": s(t.vocabulary),
+        "describe": s(t.describe),
+        "maintain": s(t.maintain),
+    })
 }
 
 pub(crate) async fn optimize(library: Option<PathBuf>) -> Result<ExitCode> {

@@ -18,7 +18,8 @@ use clipdex_library::{paths, Library};
 
 async fn open_library(dir: Option<PathBuf>) -> Result<Library> {
     let dir = dir.unwrap_or_else(paths::default_library_dir);
-    let lib = Library::open(&dir).await?;
+    let mut lib = Library::open(&dir).await?;
+    lib.share_cache(paths::shared_cache_dir());
     for note in lib.rolled_back() {
         eprintln!("warning: {note}");
     }

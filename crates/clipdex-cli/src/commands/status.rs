@@ -31,6 +31,7 @@ pub(crate) async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitC
             "library": s.library_dir,
             "items": s.items,
             "videos": s.videos,
+            "tags_waiting": s.tags_waiting,
             "files": s.files,
             "folders": s.folders,
             "versions": s.versions,
@@ -107,6 +108,13 @@ pub(crate) async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitC
         if let Some(c) = &s.calibration {
             let image = c.image.map_or("not yet (needs 20 items)".to_string(), |x| format!("{x:.3}"));
             writeln!(out, "cutoff   text {:.3}, image {image} (calibrated on {} items)", c.text, c.items)?;
+        }
+        if s.tags_waiting > 0 {
+            writeln!(
+                out,
+                "tags     {} waiting for this model's tag vocabulary (`clipdex index --tags`, the app or `clipdex watch` prepare it)",
+                s.tags_waiting
+            )?;
         }
         if s.watching.is_empty() {
             writeln!(out, "watching nothing (run `clipdex watch` or open the app)")?;

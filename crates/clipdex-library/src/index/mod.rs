@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use clipdex_embed::Model;
 use clipdex_store::{FailureRecord, FileStamp, IndexAction};
 
-pub use crate::control::{Cancel, IndexSummary, Phase, Progress};
+pub use crate::control::{Cancel, IndexSummary, Phase, Progress, Timings, Vocabulary};
 pub(crate) use crate::state::now_ms;
 pub(crate) use steps::{mtime_ns, EMBED_BATCH};
 use steps::{Candidate, Pending};
@@ -36,11 +36,18 @@ use crate::state::{blocking, State};
 pub(crate) struct Indexer<'a> {
     state: &'a State,
     model: Arc<Model>,
+    vocabulary: Vocabulary,
 }
 
 impl<'a> Indexer<'a> {
     pub fn new(state: &'a State, model: Arc<Model>) -> Self {
-        Self { state, model }
+        Self { state, model, vocabulary: Vocabulary::Prepare }
+    }
+
+    /// Whether the run may embed the tag vocabulary (see [`Vocabulary`]).
+    pub fn vocabulary(mut self, vocabulary: Vocabulary) -> Self {
+        self.vocabulary = vocabulary;
+        self
     }
 
     /// Indexes folders (or single files); each becomes one of the library's
@@ -61,6 +68,7 @@ impl<'a> Indexer<'a> {
     ) -> Result<IndexSummary> {
         let started = Instant::now();
         let (state, store, model) = (self.state, &self.state.store, &self.model);
+        let mut timings = Timings::default();
         let mut resolved: Vec<PathBuf> = Vec::new();
         for r in roots {
             let abs = r.canonicalize().map_err(|_| LibraryError::PathNotFound { path: r.clone() })?;
@@ -134,6 +142,7 @@ impl<'a> Indexer<'a> {
         let problem_paths: Vec<String> = problems.iter().map(|(p, _, _)| p.clone()).collect();
         let settled_before = settle.map(|d| steps::now_ns() - d.as_nanos().min(i64::MAX as u128) as i64);
         let plan = steps::plan(found, &known, &problem_paths, settled_before);
+        timings.scan = started.elapsed();
         store.remove_paths(&plan.gone).await?;
         // Items whose set of paths changes: their path words are redone at the end.
         let mut touched: HashSet<String> =
@@ -183,25 +192,30 @@ impl<'a> Indexer<'a> {
         while held_back.is_some() || todo.peek().is_some() {
             if cancel.is_paused() {
                 // What is done stays written while the run waits.
-                self.flush(&mut pending).await?;
+                self.flush(&mut pending, &mut timings).await?;
                 cancel.wait_while_paused().await;
             }
             if cancel.is_cancelled() {
                 break;
             }
             let batch: Vec<Candidate> = budget::next_batch(&mut todo, EMBED_BATCH, &mut held_back);
+            let t0 = Instant::now();
             let (hashed, mut failures) = blocking(move || steps::hash_batch(batch)).await?;
+            timings.read_hash += t0.elapsed();
             let ids = steps::ids_of(&hashed);
             let mut have = store.existing_ids(&model.info().id, &ids).await?;
             have.extend(pending.ids().cloned());
             let (m, c) = (model.clone(), cancel.clone());
             let t0 = Instant::now();
-            let out = if hashed.first().is_some_and(|h| h.is_video()) {
+            let mut out = if hashed.first().is_some_and(|h| h.is_video()) {
                 // A video is a batch of its own (see `budget::next_batch`).
-                blocking(move || video::embed_videos(hashed, &have, &m, every_s, &c)).await?
+                let out = blocking(move || video::embed_videos(hashed, &have, &m, every_s, &c)).await?;
+                timings.videos += t0.elapsed();
+                out
             } else {
                 blocking(move || steps::embed_batch(hashed, &have, &m)).await?
             };
+            timings += std::mem::take(&mut out.timings);
             if !out.items.is_empty() && !out.items.iter().any(|i| clipdex_store::is_part(&i.id)) {
                 // Photos per second: a video's time is its own.
                 embed_time += t0.elapsed().as_secs_f64();
@@ -227,12 +241,12 @@ impl<'a> Indexer<'a> {
             pending.files.extend(out.files);
             pending.failures.extend(failures);
             if pending.should_flush() {
-                self.flush(&mut pending).await?;
+                self.flush(&mut pending, &mut timings).await?;
             }
             progress(&p);
         }
         summary.cancelled = cancel.is_cancelled();
-        self.flush(&mut pending).await?;
+        self.flush(&mut pending, &mut timings).await?;
         catalog.record_throughput(&model.info().id, photos_embedded, embed_time).await?;
         if to_do > 0 {
             activity::record_pending(state, plan.deferred + todo.count()).await?;
@@ -243,29 +257,38 @@ impl<'a> Indexer<'a> {
         let described = if cancel.is_cancelled() {
             0
         } else {
-            match Describer::new(state, model.clone()).pending(cancel, &mut p, &mut progress).await {
-                Ok(n) => n,
+            let describer = Describer::new(state, model.clone());
+            match describer.pending(self.vocabulary, cancel, &mut p, &mut progress, &mut timings).await {
+                Ok((n, waiting)) => {
+                    summary.tags_waiting = waiting;
+                    n
+                }
                 Err(LibraryError::Cancelled) => 0,
                 Err(e) => return Err(e),
             }
         };
         let rewritten = describe::refresh_words(state, &touched.into_iter().collect::<Vec<_>>()).await?;
         if wrote || described > 0 || rewritten > 0 {
+            let t0 = Instant::now();
             maintain(state, &model.info().id).await?;
+            timings.maintain = t0.elapsed();
         }
         p.phase = Phase::Finished;
         progress(&p);
         summary.elapsed = started.elapsed();
+        summary.timings = timings;
         Ok(summary)
     }
 
-    async fn flush(&self, pending: &mut Pending) -> Result<()> {
+    async fn flush(&self, pending: &mut Pending, timings: &mut Timings) -> Result<()> {
+        let t0 = Instant::now();
         let store = &self.state.store;
         // Items first: a file row never points at an item that is not written.
         store.write_items(&pending.items).await?;
         store.write_files(&pending.files).await?;
         store.record_failures(&pending.failures).await?;
         *pending = Pending::default();
+        timings.write += t0.elapsed();
         Ok(())
     }
 

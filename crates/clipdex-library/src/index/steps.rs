@@ -4,12 +4,14 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clipdex_embed::{Model, Pixels};
 use clipdex_store::{FailureRecord, FileRecord, FileStamp, ItemRecord, Known, VectorRecord};
 use rayon::prelude::*;
 
+use crate::control::Timings;
 use crate::error::error_chain;
 use crate::state::now_ms;
 
@@ -168,6 +170,25 @@ pub(crate) struct Embedded {
     /// Files that changed while they were read (a video still being
     /// written): nothing is recorded, and the next run reads them again.
     pub deferred: usize,
+    /// Where the batch's time went (prepare, inference and the threads' split).
+    pub timings: Timings,
+}
+
+/// Thread time spent in one step, summed over the threads that ran it.
+#[derive(Default)]
+struct ThreadTime(AtomicU64);
+
+impl ThreadTime {
+    fn time<T>(&self, f: impl FnOnce() -> T) -> T {
+        let t0 = Instant::now();
+        let out = f();
+        self.0.fetch_add(t0.elapsed().as_nanos().min(u64::MAX as u128) as u64, Ordering::Relaxed);
+        out
+    }
+
+    fn total(&self) -> Duration {
+        Duration::from_nanos(self.0.load(Ordering::Relaxed))
+    }
 }
 
 /// Decodes and embeds the content the library does not have yet (`known_ids`),
@@ -187,16 +208,19 @@ pub(crate) fn embed_batch(hashed: Vec<Hashed>, known_ids: &HashSet<String>, mode
         }
     }
 
+    let (decode, thumb, pre) = (ThreadTime::default(), ThreadTime::default(), ThreadTime::default());
+    let t0 = Instant::now();
     let prepared: Vec<Result<(ItemRecord, Pixels, Hashed), FailureRecord>> = to_embed
         .into_par_iter()
         .map(|h| {
             // Pixels in flight are shared by every thread: wait for room.
-            let (img, _permit) = clipdex_media::decode_with(&h.bytes, |n| PIXELS.take(n))
+            let (img, _permit) = decode
+                .time(|| clipdex_media::decode_with(&h.bytes, |n| PIXELS.take(n)))
                 .map_err(|e| failure(&h.candidate, error_chain(&e)))?;
             let (width, height) = img.dimensions();
             let (thumbnail, _, _) =
-                clipdex_media::thumbnail(&img).map_err(|e| failure(&h.candidate, error_chain(&e)))?;
-            let pixels = model.preprocess(img);
+                thumb.time(|| clipdex_media::thumbnail(&img)).map_err(|e| failure(&h.candidate, error_chain(&e)))?;
+            let pixels = pre.time(|| model.preprocess(img));
             let item = ItemRecord {
                 id: h.id.clone(),
                 width,
@@ -210,6 +234,10 @@ pub(crate) fn embed_batch(hashed: Vec<Hashed>, known_ids: &HashSet<String>, mode
         })
         .collect();
 
+    out.timings.prepare = t0.elapsed();
+    out.timings.cpu_decode = decode.total();
+    out.timings.cpu_thumbnail = thumb.total();
+    out.timings.cpu_preprocess = pre.total();
     let mut items = Vec::new();
     let mut pixels = Vec::new();
     let mut embedded_files = Vec::new();
@@ -225,7 +253,10 @@ pub(crate) fn embed_batch(hashed: Vec<Hashed>, known_ids: &HashSet<String>, mode
         }
     }
     if !items.is_empty() {
-        match model.embed_pixels(&pixels) {
+        let t0 = Instant::now();
+        let embedded = model.embed_pixels(&pixels);
+        out.timings.inference = t0.elapsed();
+        match embedded {
             Ok(vectors) => {
                 for (item, v) in items.iter_mut().zip(vectors) {
                     item.vector = v;

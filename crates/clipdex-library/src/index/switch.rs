@@ -16,7 +16,7 @@ use clipdex_embed::Model;
 use clipdex_store::FileRecord;
 
 use super::Catalog;
-use crate::control::{Cancel, Phase, Progress};
+use crate::control::{Cancel, Phase, Progress, Vocabulary};
 use crate::describe::Describer;
 use crate::error::{LibraryError, Result};
 use crate::index::{self, steps, video};
@@ -179,7 +179,9 @@ impl<'a> Switcher<'a> {
             catalog.activate(model).await?;
             summary.activated = true;
             // Tags and cutoffs follow the active model.
-            match Describer::new(state, model.clone()).pending(cancel, &mut p, &mut progress).await {
+            let describer = Describer::new(state, model.clone());
+            let mut timings = crate::control::Timings::default();
+            match describer.pending(Vocabulary::Prepare, cancel, &mut p, &mut progress, &mut timings).await {
                 Ok(_) | Err(LibraryError::Cancelled) => {}
                 Err(e) => return Err(e),
             }

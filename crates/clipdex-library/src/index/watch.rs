@@ -79,7 +79,7 @@ pub enum WatchEvent {
     /// A folder is being watched this way.
     Watching { folder: String, mode: WatchMode },
     /// A reconcile of a folder finished.
-    Reconciled { folder: String, summary: IndexSummary },
+    Reconciled { folder: String, summary: Box<IndexSummary> },
     /// A reconcile failed; the watcher goes on and tries again later.
     Failed { folder: String, message: String },
 }
@@ -279,7 +279,7 @@ pub(crate) async fn watch(
                         let t = Instant::now() + opts.settle.saturating_sub(opts.debounce);
                         dirty.insert(i, (t, t));
                     }
-                    on_event(WatchEvent::Reconciled { folder, summary });
+                    on_event(WatchEvent::Reconciled { folder, summary: Box::new(summary) });
                 }
                 Err(e) => {
                     // Try again later, not in a tight loop.
