@@ -121,6 +121,12 @@ fn changes_show_up_within_seconds() {
     let s = status(lib.path());
     assert_eq!(s["watching"][0]["mode"], "events", "{s}");
     assert_eq!(rel(&d, &files(lib.path())), ["coffee.png"]);
+    // Idle, it stays idle: its own reconcile reading the folder is no change
+    // (it once counted those and ran again every second).
+    let reconciled = || w.events.lock().expect("l").iter().filter(|e| e["event"] == "reconciled").count();
+    let idle = reconciled();
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(reconciled(), idle, "nothing changed, yet it reconciled again");
 
     // "Within a few seconds": typically under two here; the bound leaves room for a loaded machine.
     let limit = Duration::from_secs(15);
@@ -130,7 +136,6 @@ fn changes_show_up_within_seconds() {
     // The rows are written before the run reports (it describes and tidies
     // first): count embeddings from the events only once they are in.
     let embedded = || -> u64 { w.events.lock().expect("l").iter().filter_map(|e| e["indexed"].as_u64()).sum() };
-    let reconciled = || w.events.lock().expect("l").iter().filter(|e| e["event"] == "reconciled").count();
     wait_for("the new file's run to report", limit, || embedded() == 2);
     // Renamed file: same item, new path, nothing re-embedded.
     let runs_before = reconciled();

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clipdex_embed::Model;
-use notify::{Config, Event, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
+use notify::{Config, Event, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
 
 use super::{activity, Cancel, Folders, IndexSummary, Indexer};
 use crate::error::{error_chain, LibraryError, Result};
@@ -181,6 +181,11 @@ fn is_real_dir(p: &Path) -> bool {
 fn relevant(event: &Event, library_dir: &Path) -> bool {
     if event.need_rescan() {
         return true;
+    }
+    // Opening or reading changes nothing, and a reconcile's own walk opens
+    // every folder it watches: counting those would reconcile forever.
+    if matches!(event.kind, EventKind::Access(_)) {
+        return false;
     }
     event.paths.iter().any(|p| {
         !p.starts_with(library_dir) && !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'))
