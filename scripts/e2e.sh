@@ -37,7 +37,9 @@ if [[ -z "${ORT_DYLIB_PATH:-}" ]]; then
 fi
 # The web view keeps its storage (the window's settings) under these: a fresh one each run.
 export XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" XDG_CACHE_HOME="$work/cache"
-"$cli" index "$work/photos" >/dev/null
+# --tags: the library as a tagged one is (vocabulary prepared, cutoffs
+# calibrated), so the window shows scores in words from its first search.
+"$cli" index "$work/photos" --tags >/dev/null
 # A video the test adds to the watched folder while the app runs: horse.png
 # for 2 s, then coffee.png for 4 s (WebM, VP8: GStreamer's good plugins play it).
 ffmpeg -nostdin -loglevel error -loop 1 -framerate 25 -t 2 -i tests/fixtures/photos/horse.png \
