@@ -1,0 +1,327 @@
+#!/usr/bin/env python3
+"""The indexing benchmark suite (issue 18): how fast a first index is, next to
+the model's own speed and to a Python indexer doing the same work, in one run.
+
+    PYTHON scripts/bench_index.py MODEL_DIR [--files 1000 [10000]] [--append]
+
+PYTHON: a Python with onnxruntime, numpy and Pillow (the peer's stack).
+MODEL_DIR: a full-size random-weight export (scripts/make_bench_model.py):
+cost does not depend on weight values. Clipdex is `$CLIPDEX_BIN`, else the
+release build in `${CARGO_TARGET_DIR:-target}/release/clipdex` (build it once
+with `cargo build --release --bin clipdex` and reuse the target folder).
+
+What it measures, on the same distinct 12-megapixel JPEGs (what phones
+write; one in 20 is a PNG screenshot), made from the committed test photos
+and kept in $BENCH_DIR (default /var/tmp/clipdex-bench) for later runs:
+  1. ONNX Runtime alone on the image tower at batch 1, 8 and 32 (the ceiling);
+  2. the Python peer: Pillow decodes on every core while ONNX Runtime embeds
+     batches of 32, as a server's ML service does; plain, and with Pillow's
+     draft() (JPEG DCT-domain downscaling);
+  3. `clipdex index` into a new library: with this model's tag vocabulary
+     not prepared yet (the default: tags wait), with `--tags` (prepared in
+     the run, what the very first library pays), and with it prepared (a
+     second library), with peak RSS and where the time went;
+  4. the time until a search finds something while a first index runs;
+  5. a rescan of the unchanged files;
+  6. a cold `clipdex search` (a new process: start, model load, query).
+Prints a table; `--append` adds it to BENCHMARKS.md with the machine, the
+command and the date. Benchmark figures, not timed tests.
+"""
+
+import argparse
+import concurrent.futures as cf
+import datetime
+import io
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+PHOTOS = ROOT / "tests" / "fixtures" / "photos"
+WIDTH, HEIGHT = 4032, 3024  # 12 MP, as phones write
+QUERY = "a photo of a cat"
+
+
+# ---- inputs ----
+
+def make_photos(n: int, base: Path) -> Path:
+    """n distinct 12-MP JPEGs (every 20th a PNG screenshot): 200 distinct
+    pictures, each written as several files whose bytes differ (a comment
+    segment), so every file is new content to an indexer."""
+    out = base / f"photos-{n}"
+    done = out / ".complete"
+    if done.is_file():
+        return out
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "fetch_test_photos.py")], check=True)
+    sources = sorted(p for p in PHOTOS.iterdir() if p.suffix in (".png", ".jpg"))
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    pictures = min(n, 200)
+    with cf.ProcessPoolExecutor() as pool:
+        made = list(pool.map(_picture, [(i, str(sources[i % len(sources)])) for i in range(pictures)]))
+    for i in range(n):
+        data, ext = made[i % pictures]
+        name = out / f"IMG_{i:05d}.{ext}"
+        if ext == "jpg":
+            # A COM segment after SOI: the same pixels, new bytes.
+            tag = f"clipdex bench {i}".encode()
+            data = data[:2] + b"\xff\xfe" + (len(tag) + 2).to_bytes(2, "big") + tag + data[2:]
+        else:
+            data = data[:-12] + _png_text(i) + data[-12:]
+        name.write_bytes(data)
+    done.write_text("")
+    return out
+
+
+def _png_text(i: int) -> bytes:
+    import zlib
+    body = b"tEXt" + b"Comment\x00" + f"clipdex bench {i}".encode()
+    return (len(body) - 4).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
+
+
+def _picture(args) -> tuple[bytes, str]:
+    i, src = args
+    rng = np.random.default_rng(i)
+    img = Image.open(src).convert("RGB")
+    w, h = img.size
+    # A different crop, orientation and colour cast for each picture.
+    cw, ch = int(w * rng.uniform(0.6, 1.0)), int(h * rng.uniform(0.6, 1.0))
+    x, y = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - ch + 1))
+    img = img.crop((x, y, x + cw, y + ch))
+    buf = io.BytesIO()
+    if i % 20 == 19:
+        img.resize((1170, 2532), Image.BICUBIC).save(buf, "PNG")
+        return buf.getvalue(), "png"
+    size = (WIDTH, HEIGHT) if i % 3 else (HEIGHT, WIDTH)
+    px = np.asarray(img.resize(size, Image.BICUBIC), dtype=np.float32)
+    px = px * rng.uniform(0.85, 1.15, size=3) + rng.normal(0, 3, size=px.shape)  # cast and sensor noise
+    Image.fromarray(np.clip(px, 0, 255).astype(np.uint8)).save(buf, "JPEG", quality=90)
+    return buf.getvalue(), "jpg"
+
+
+# ---- the model alone, and the Python peer ----
+
+def preprocess_cfg(model: Path) -> tuple[int, np.ndarray, np.ndarray]:
+    cfg = json.loads((model / "visual" / "preprocess_cfg.json").read_text())
+    size = cfg["size"] if isinstance(cfg["size"], int) else cfg["size"][0]
+    return size, np.array(cfg["mean"], np.float32).reshape(3, 1, 1), np.array(cfg["std"], np.float32).reshape(3, 1, 1)
+
+
+def model_only(model: Path, batch: int, seconds: float = 20.0) -> float:
+    """Images/s of the image tower alone (default session options, as Clipdex's)."""
+    size, _, _ = preprocess_cfg(model)
+    s = ort.InferenceSession(str(model / "visual" / "model.onnx"), providers=["CPUExecutionProvider"])
+    name = s.get_inputs()[0].name
+    x = np.random.default_rng(0).standard_normal((batch, 3, size, size), dtype=np.float32)
+    s.run(None, {name: x})
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds or n < 2:
+        s.run(None, {name: x})
+        n += 1
+    return n * batch / (time.perf_counter() - t0)
+
+
+def peer(model: Path, files: list[Path], draft: bool) -> float:
+    """Images/s of a Python indexer: Pillow decodes and preprocesses as
+    open_clip does (bicubic resize of the short side, centre crop,
+    normalise) on a thread per core while ONNX Runtime embeds batches of 32.
+    Model load excluded."""
+    size, mean, std = preprocess_cfg(model)
+    s = ort.InferenceSession(str(model / "visual" / "model.onnx"), providers=["CPUExecutionProvider"])
+    name = s.get_inputs()[0].name
+
+    def load(path: Path) -> np.ndarray:
+        img = Image.open(path)
+        if draft:
+            img.draft("RGB", (size, size))
+        img = img.convert("RGB")
+        scale = size / min(img.size)
+        img = img.resize((max(size, round(img.width * scale)), max(size, round(img.height * scale))), Image.BICUBIC)
+        left, top = (img.width - size) // 2, (img.height - size) // 2
+        img = img.crop((left, top, left + size, top + size))
+        return (np.asarray(img, dtype=np.float32).transpose(2, 0, 1) / 255.0 - mean) / std
+
+    t0 = time.perf_counter()
+    with cf.ThreadPoolExecutor(os.cpu_count()) as pool:
+        for i in range(0, len(files), 32):
+            s.run(None, {name: np.stack(list(pool.map(load, files[i:i + 32])))})
+    return len(files) / (time.perf_counter() - t0)
+
+
+def dct_parity(model: Path, files: list[Path]) -> tuple[float, float, float, float]:
+    """What JPEG DCT-domain downscaling (Pillow's draft(): libjpeg's scaled
+    IDCT) does to vectors and decode time: the least and mean cosine between
+    each photo's vector from a full decode and from a scaled one (both then
+    preprocessed as open_clip does), and ms per photo for each decode."""
+    size, mean, std = preprocess_cfg(model)
+    s = ort.InferenceSession(str(model / "visual" / "model.onnx"), providers=["CPUExecutionProvider"])
+    name = s.get_inputs()[0].name
+
+    def tensor(img: Image.Image) -> np.ndarray:
+        scale = size / min(img.size)
+        img = img.resize((max(size, round(img.width * scale)), max(size, round(img.height * scale))), Image.BICUBIC)
+        left, top = (img.width - size) // 2, (img.height - size) // 2
+        img = img.crop((left, top, left + size, top + size))
+        return (np.asarray(img, dtype=np.float32).transpose(2, 0, 1) / 255.0 - mean) / std
+
+    cos, full_ms, draft_ms = [], 0.0, 0.0
+    jpegs = [f for f in files if f.suffix == ".jpg"]
+    for f in jpegs:
+        t0 = time.perf_counter()
+        full = Image.open(f).convert("RGB")
+        t1 = time.perf_counter()
+        small = Image.open(f)
+        small.draft("RGB", (size, size))
+        small = small.convert("RGB")
+        t2 = time.perf_counter()
+        full_ms += (t1 - t0) * 1000
+        draft_ms += (t2 - t1) * 1000
+        a, b = s.run(None, {name: np.stack([tensor(full), tensor(small)])})[0]
+        cos.append(float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))))
+    return min(cos), sum(cos) / len(cos), full_ms / len(jpegs), draft_ms / len(jpegs)
+
+
+# ---- Clipdex ----
+
+def timed(cmd: list[str], env: dict) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS (MB) and stdout of one command, in a process
+    of its own so the RSS is that command's."""
+    probe = ("import resource,subprocess,sys,time,json;t=time.perf_counter();"
+             "p=subprocess.run(sys.argv[1:],capture_output=True,text=True);"
+             "sys.stderr.write(p.stderr);"
+             "print(json.dumps([time.perf_counter()-t,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
+             "p.returncode,p.stdout]))")
+    out = subprocess.run([sys.executable, "-c", probe, *cmd], env=env, capture_output=True, text=True, check=True)
+    wall, rss_kb, rc, stdout = json.loads(out.stdout)
+    if rc != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({rc}): {out.stderr[-2000:]}")
+    return wall, rss_kb // 1024, stdout
+
+
+def first_search(clipdex: str, model: Path, photos: Path, work: Path, env: dict) -> float:
+    """Seconds from starting a first index until a search (another process)
+    returns a hit."""
+    lib = work / "lib-first-search"
+    t0 = time.perf_counter()
+    indexer = subprocess.Popen([clipdex, "--library", str(lib), "index", str(photos), "--model", str(model)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while indexer.poll() is None or time.perf_counter() - t0 < 1:
+            if (lib / "db").is_dir():
+                r = subprocess.run([clipdex, "--library", str(lib), "search", QUERY, "--model", str(model),
+                                    "--json", "--limit", "1", "--min-score", "-1"],
+                                   env=env, capture_output=True, text=True)
+                if r.returncode == 0 and r.stdout.strip():  # a JSON line per hit
+                    return time.perf_counter() - t0
+            time.sleep(0.5)
+        return float("nan")
+    finally:
+        indexer.kill()
+        indexer.wait()
+
+
+def machine() -> str:
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), platform.processor())
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, {platform.system()}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("model", type=Path)
+    ap.add_argument("--files", type=int, nargs="+", default=[1000])
+    ap.add_argument("--append", action="store_true", help="add the table to BENCHMARKS.md")
+    args = ap.parse_args()
+    model = args.model.resolve()
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    clipdex = os.environ.get("CLIPDEX_BIN") or str(target / "release" / "clipdex")
+    if not Path(clipdex).is_file():
+        raise SystemExit(f"no {clipdex}: cargo build --release --bin clipdex (or set CLIPDEX_BIN)")
+    base = Path(os.environ.get("BENCH_DIR", "/var/tmp/clipdex-bench"))
+    lines: list[str] = []
+    notes: list[str] = []
+
+    def say(s: str) -> None:
+        print(s, flush=True)
+        lines.append(s)
+
+    say(f"Machine: {machine()}. Model: {model.name} (random weights), ONNX Runtime {ort.__version__} on CPU.")
+    say(f"Clipdex: {clipdex}. Date: {datetime.date.today()}.")
+    ceiling = {}
+    for b in (1, 8, 32):
+        ceiling[b] = model_only(model, b)
+    best = max(ceiling.values())
+    say("")
+    say("| pipeline | files | images/s | vs model-only | peak RSS |")
+    say("|---|---:|---:|---:|---:|")
+    for b, v in ceiling.items():
+        say(f"| ONNX Runtime, model only, batch {b} | – | {v:.1f} | {v / best:.2f} | – |")
+
+    for k, n in enumerate(args.files):
+        if k:
+            say("")
+            say("| pipeline | files | images/s | vs model-only | peak RSS |")
+            say("|---|---:|---:|---:|---:|")
+        photos = make_photos(n, base)
+        files = sorted(p for p in photos.iterdir() if p.suffix in (".jpg", ".png"))
+        plain = peer(model, files, draft=False)
+        drafted = peer(model, files, draft=True)
+        say(f"| Python + Pillow, plain decode | {n} | {plain:.1f} | {plain / best:.2f} | – |")
+        say(f"| Python + Pillow with draft() | {n} | {drafted:.1f} | {drafted / best:.2f} | – |")
+        low, avg, full_ms, draft_ms = dct_parity(model, files[:40])
+        notes.append(f"JPEG DCT-domain downscaling (Pillow draft(), 40 of the 12-MP JPEGs): decode {full_ms:.0f} → "
+                     f"{draft_ms:.0f} ms a photo; vector cosine to the full decode's: least {low:.5f}, mean {avg:.5f}.")
+        with tempfile.TemporaryDirectory(dir=base) as tmp:
+            work = Path(tmp)
+            env = dict(os.environ, CLIPDEX_CACHE=str(work / "cache"))
+            index = lambda lib, *extra: timed(  # noqa: E731
+                [clipdex, "--library", str(work / lib), "index", str(photos), "--model", str(model), "--json", *extra],
+                env)
+            runs = {}
+            for label, lib, extra in (("tags waiting (default)", "lib-a", ()),
+                                      ("--tags, vocabulary prepared in the run", "lib-b", ("--tags",)),
+                                      ("vocabulary already prepared (a second library)", "lib-c", ())):
+                wall, rss, out = index(lib, *extra)
+                runs[label] = (wall, rss, json.loads(out))
+                say(f"| Clipdex index, {label} | {n} | {n / wall:.1f} | {n / wall / best:.2f} | {rss} MB |")
+            say("")
+            for line in notes:
+                say(line)
+            notes.clear()
+            ratio = (n / runs["vocabulary already prepared (a second library)"][0]) / drafted
+            say("")
+            say(f"Clipdex (vocabulary prepared) / Python peer with draft(): {ratio:.2f}×;"
+                f" / plain Python peer: {ratio * drafted / plain:.2f}×")
+            t = runs["vocabulary already prepared (a second library)"][2]["timings"]
+            say("Where a Clipdex run's time went (seconds; cpu_ = summed over threads): "
+                + ", ".join(f"{k} {v:.1f}" for k, v in t.items() if v))
+            tb = runs["--tags, vocabulary prepared in the run"][2]["timings"]
+            say(f"Preparing the tag vocabulary in the --tags run: {tb['vocabulary']:.1f} s.")
+            wall, _, out = index("lib-c")
+            say(f"Rescan of {n} unchanged files: {wall:.2f} s (skipped {json.loads(out)['skipped']}).")
+            wall, rss, _ = timed([clipdex, "--library", str(work / "lib-c"), "search", QUERY, "--model", str(model),
+                                  "--json"], env)
+            say(f"Cold `clipdex search` (new process, model load, query): {wall:.2f} s, peak RSS {rss} MB.")
+            say(f"First search hit during a first index: {first_search(clipdex, model, photos, work, env):.1f} s"
+                " after it started.")
+    if args.append:
+        cmd = f"{Path(sys.executable).name} scripts/bench_index.py {args.model} --files {' '.join(map(str, args.files))}"
+        with open(ROOT / "BENCHMARKS.md", "a") as f:
+            f.write(f"\n### Indexing suite run ({datetime.date.today()})\n\nCommand: `{cmd}`\n\n")
+            f.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
