@@ -185,6 +185,7 @@ impl<'a> Indexer<'a> {
         }
         let wrote = to_do > 0 || !plan.gone.is_empty() || !new_problems.is_empty();
         let mut pending = Pending::default();
+        let mut searchable = false;
         let mut embed_time = 0.0;
         let mut photos_embedded = 0;
         let mut todo = plan.todo.into_iter().peekable();
@@ -240,7 +241,10 @@ impl<'a> Indexer<'a> {
             pending.items.extend(out.items);
             pending.files.extend(out.files);
             pending.failures.extend(failures);
-            if pending.should_flush() {
+            // The run's first new items are written at once: a new library
+            // is searchable after one batch, not after the first few seconds.
+            if pending.should_flush() || (!searchable && !pending.items.is_empty()) {
+                searchable |= !pending.items.is_empty();
                 self.flush(&mut pending, &mut timings).await?;
             }
             progress(&p);
