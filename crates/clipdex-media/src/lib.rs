@@ -10,7 +10,9 @@
 //! this process. HEIC/HEIF and AVIF (libheif, the `heif` feature) and camera
 //! RAW files (`rawler`) go through `isolate`: in a worker process when the
 //! program set one, else in-process behind `catch_unwind`. Which decoder a
-//! file needs is read from its first bytes, never from its name.
+//! file needs is read from its first bytes, never from its name. A consumer
+//! that needs only a small picture (the indexer) asks [`decode_at_least`],
+//! which decodes a large JPEG at 1/2, 1/4 or 1/8 scale in the DCT domain.
 
 mod facts;
 #[cfg(feature = "heif")]
@@ -18,6 +20,7 @@ mod heif;
 mod isolate;
 mod preview;
 mod raw;
+mod scaled;
 mod video;
 
 pub use facts::{
@@ -33,6 +36,7 @@ use fast_image_resize::{
 pub use image::RgbImage;
 use image::{DynamicImage, ImageDecoder, ImageReader};
 pub use isolate::{run_worker_if_asked, use_worker, WORKER_ARG, WORKER_TIMEOUT};
+pub use scaled::{decode_at_least, Decoded, Need};
 pub use video::{
     find_ffmpeg, frame_at as video_frame_at, frames as video_frames, is_video_path, Frame, Sampling, VideoError,
     VideoInfo, VIDEO_EXTENSIONS,

@@ -191,6 +191,18 @@ impl ThreadTime {
     }
 }
 
+/// The smallest picture indexing can use: twice the model's input on the
+/// short side and twice a thumbnail on the long side, so a large JPEG is
+/// decoded at 1/2–1/8 scale (see `clipdex_media::decode_at_least`) and the
+/// resizes after it still average many pixels into each. At that margin a
+/// 12-MP photo's vector is within cosine 0.9999 of a full decode's (0.99996
+/// with the test model; 0.9990 at the next scale down, which is why the
+/// margin is two): `tests/scaled_decode.rs`, BENCHMARKS.md.
+fn picture_need(model: &Model) -> clipdex_media::Need {
+    let (w, h) = model.info().image_size;
+    clipdex_media::Need { short: 2 * w.max(h), long: 2 * clipdex_media::THUMBNAIL_SIZE }
+}
+
 /// Decodes and embeds the content the library does not have yet (`known_ids`),
 /// once per distinct content; every other file just points at its item.
 /// Runs on a blocking thread: decoding is spread over rayon's pool, inference
@@ -208,16 +220,17 @@ pub(crate) fn embed_batch(hashed: Vec<Hashed>, known_ids: &HashSet<String>, mode
         }
     }
 
+    let need = picture_need(model);
     let (decode, thumb, pre) = (ThreadTime::default(), ThreadTime::default(), ThreadTime::default());
     let t0 = Instant::now();
     let prepared: Vec<Result<(ItemRecord, Pixels, Hashed), FailureRecord>> = to_embed
         .into_par_iter()
         .map(|h| {
             // Pixels in flight are shared by every thread: wait for room.
-            let (img, _permit) = decode
-                .time(|| clipdex_media::decode_with(&h.bytes, |n| PIXELS.take(n)))
+            let (decoded, _permit) = decode
+                .time(|| clipdex_media::decode_at_least(&h.bytes, need, |n| PIXELS.take(n)))
                 .map_err(|e| failure(&h.candidate, error_chain(&e)))?;
-            let (width, height) = img.dimensions();
+            let (img, (width, height)) = (decoded.image, decoded.full_size);
             let (thumbnail, _, _) =
                 thumb.time(|| clipdex_media::thumbnail(&img)).map_err(|e| failure(&h.candidate, error_chain(&e)))?;
             let pixels = pre.time(|| model.preprocess(img));
@@ -330,11 +343,12 @@ pub(crate) fn embed_known(
                     why = format!("{path}: changed since it was indexed (the next indexing run picks it up)");
                     continue;
                 }
-                let (img, _pixels_permit) = match clipdex_media::decode_with(&bytes, |n| PIXELS.take(n)) {
-                    Ok(decoded) => decoded,
-                    Err(e) => return Err((path.clone(), error_chain(&e))),
-                };
-                let (width, height) = img.dimensions();
+                let (decoded, _pixels_permit) =
+                    match clipdex_media::decode_at_least(&bytes, picture_need(model), |n| PIXELS.take(n)) {
+                        Ok(decoded) => decoded,
+                        Err(e) => return Err((path.clone(), error_chain(&e))),
+                    };
+                let (img, (width, height)) = (decoded.image, decoded.full_size);
                 let rec = VectorRecord { id: id.clone(), width, height, vector: Vec::new(), indexed_at_ms: now_ms() };
                 return Ok((rec, model.preprocess(img)));
             }
