@@ -2,13 +2,15 @@
 """The indexing benchmark suite (issue 18): how fast a first index is, next to
 the model's own speed and to a Python indexer doing the same work, in one run.
 
-    PYTHON scripts/bench_index.py MODEL_DIR [--files 1000 [10000]] [--append]
+    PYTHON scripts/bench_index.py MODEL_DIR [--files 1000 [10000]] [--scale 100000] [--append]
 
 PYTHON: a Python with onnxruntime, numpy and Pillow (the peer's stack).
 MODEL_DIR: a full-size random-weight export (scripts/make_bench_model.py):
 cost does not depend on weight values. Clipdex is `$CLIPDEX_BIN`, else the
 release build in `${CARGO_TARGET_DIR:-target}/release/clipdex` (build it once
-with `cargo build --release --bin clipdex` and reuse the target folder).
+with `cargo build --release -p clipdex-cli --bin clipdex` and reuse the target
+folder; `--scale` also needs `cargo build --release -p clipdex-library
+--example bench_scale`).
 
 What it measures, on the same distinct 12-megapixel JPEGs (what phones
 write; one in 20 is a PNG screenshot), made from the committed test photos
@@ -23,7 +25,12 @@ and kept in $BENCH_DIR (default /var/tmp/clipdex-bench) for later runs:
      second library), with peak RSS and where the time went;
   4. the time until a search finds something while a first index runs;
   5. a rescan of the unchanged files;
-  6. a cold `clipdex search` (a new process: start, model load, query).
+  6. a cold `clipdex search` (a new process: start, model load, query);
+  7. with --scale N: a library already holding N items (bench_scale: real
+     files, synthetic rows), its rescan, and the first 1,000 photos indexed
+     into it against the same photos into a new library (cost per file).
+At 10,000 files and more only the peer with draft(), the default index and
+the rescan run (the other rows scale linearly and take an hour there).
 Prints a table; `--append` adds it to BENCHMARKS.md with the machine, the
 command and the date. Benchmark figures, not timed tests.
 """
@@ -132,6 +139,60 @@ def model_only(model: Path, batch: int, seconds: float = 20.0) -> float:
     return n * batch / (time.perf_counter() - t0)
 
 
+def model_only_threads(model: Path, threads: int, batch: int = 32, seconds: float = 20.0) -> float:
+    """Images/s of the image tower with ONNX Runtime's intra-op pool limited to `threads`."""
+    size, _, _ = preprocess_cfg(model)
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    s = ort.InferenceSession(str(model / "visual" / "model.onnx"), opts, providers=["CPUExecutionProvider"])
+    name = s.get_inputs()[0].name
+    x = np.random.default_rng(0).standard_normal((batch, 3, size, size), dtype=np.float32)
+    s.run(None, {name: x})
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds or n < 2:
+        s.run(None, {name: x})
+        n += 1
+    return n * batch / (time.perf_counter() - t0)
+
+
+def text_only(model: Path, batch: int, seconds: float = 15.0) -> float:
+    """Texts/s of the text tower alone, full context (what a padded query costs)."""
+    s = ort.InferenceSession(str(model / "textual" / "model.onnx"), providers=["CPUExecutionProvider"])
+    ctx = json.loads((model / "config.json").read_text())["text_cfg"].get("context_length", 77)
+    feed = {i.name: np.ones((batch, ctx), np.int64 if "int64" in i.type else np.int32) for i in s.get_inputs()}
+    s.run(None, feed)
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds or n < 2:
+        s.run(None, feed)
+        n += 1
+    return n * batch / (time.perf_counter() - t0)
+
+
+def text_rows(clipdex: str, model: Path, base: Path, say, with_clipdex: bool = True) -> None:
+    """The text tower: ONNX Runtime alone, and (`with_clipdex`) Clipdex
+    preparing the tag vocabulary (a one-photo --tags run) and a cold search."""
+    one, thirty_two = text_only(model, 1), text_only(model, 32)
+    say("")
+    say(f"Text tower alone (ONNX Runtime): {one:.1f} texts/s at batch 1 ({1000 / one:.0f} ms a query), "
+        f"{thirty_two:.1f} at batch 32.")
+    if not with_clipdex:
+        return
+    with tempfile.TemporaryDirectory(dir=base) as tmp:
+        work = Path(tmp)
+        photo = work / "one"
+        photo.mkdir()
+        shutil.copy(PHOTOS / "chelsea.png", photo / "chelsea.png")
+        env = dict(os.environ, CLIPDEX_CACHE=str(work / "cache"))
+        lib = str(work / "lib")
+        wall, rss, out = timed([clipdex, "--library", lib, "index", str(photo), "--model", str(model), "--json",
+                                "--tags"], env)
+        vocab = json.loads(out)["timings"]["vocabulary"]
+        say(f"Clipdex preparing the tag vocabulary (a one-photo `index --tags`): {vocab:.1f} s"
+            f" (run {wall:.1f} s, peak RSS {rss} MB).")
+        wall, rss, _ = timed([clipdex, "--library", lib, "search", QUERY, "--model", str(model), "--json"], env)
+        say(f"Cold `clipdex search`: {wall:.2f} s, peak RSS {rss} MB.")
+
+
 def peer(model: Path, files: list[Path], draft: bool) -> float:
     """Images/s of a Python indexer: Pillow decodes and preprocesses as
     open_clip does (bicubic resize of the short side, centre crop,
@@ -231,6 +292,64 @@ def first_search(clipdex: str, model: Path, photos: Path, work: Path, env: dict)
         indexer.wait()
 
 
+def rescan_line(what: str, wall: float, out: str) -> str:
+    """A rescan's wall time, and how much of it was the index run itself
+    (the rest is the process starting and loading the model)."""
+    run = json.loads(out)
+    return (f"Rescan of {what}: {wall:.2f} s (skipped {run['skipped']}), of which the run itself"
+            f" {run['seconds']:.2f} s; the rest is the process starting and opening the model.")
+
+
+def large_run(clipdex: str, model: Path, photos: Path, files: list[Path], n: int, best: float, base: Path,
+              say) -> None:
+    """At 10k files: the peer with draft(), a first index (tags waiting) and its rescan."""
+    drafted = peer(model, files, draft=True)
+    say(f"| Python + Pillow with draft() | {n} | {drafted:.1f} | {drafted / best:.2f} | – |")
+    with tempfile.TemporaryDirectory(dir=base) as tmp:
+        work = Path(tmp)
+        env = dict(os.environ, CLIPDEX_CACHE=str(work / "cache"))
+        cmd = [clipdex, "--library", str(work / "lib"), "index", str(photos), "--model", str(model), "--json"]
+        wall, rss, out = timed(cmd, env)
+        say(f"| Clipdex index, tags waiting (default) | {n} | {n / wall:.1f} | {n / wall / best:.2f} | {rss} MB |")
+        say("")
+        say(f"Clipdex / Python peer with draft(), {n} files: {n / wall / drafted:.2f}×.")
+        t = json.loads(out)["timings"]
+        say(f"Where the time went, {n} files (seconds; cpu_ = summed over threads): "
+            + ", ".join(f"{k} {v:.1f}" for k, v in t.items() if v))
+        wall, _, out = timed(cmd, env)
+        say(rescan_line(f"{n} unchanged files", wall, out))
+
+
+def at_scale(clipdex: str, model: Path, photos: Path, n: int, items: int, empty_run, env: dict, base: Path,
+             target: Path, say) -> None:
+    """A library already holding `items` items: its rescan, and `n` new photos
+    indexed into it against the same photos into a new library (`empty_run`)."""
+    seeder = target / "release" / "examples" / "bench_scale"
+    if not seeder.is_file():
+        raise SystemExit(f"no {seeder}: cargo build --release -p clipdex-library --example bench_scale")
+    lib, files = base / f"lib-{items}-{model.name}", base / f"files-{items}"
+    t0 = time.perf_counter()
+    subprocess.run([str(seeder), str(model), str(lib), str(files), str(items)], env=env, check=True)
+    say("")
+    say(f"A library of {items} items (bench_scale: real files, synthetic rows), filled in"
+        f" {time.perf_counter() - t0:.0f} s (reused if there).")
+    wall, rss, out = timed([clipdex, "--library", str(lib), "index", str(files), "--model", str(model), "--json"], env)
+    say(rescan_line(f"its {items} unchanged files", wall, out) + f" Peak RSS {rss} MB.")
+    # The new photos go in a copy, so a rerun measures the same thing.
+    copy = base / f"lib-{items}-copy"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(lib, copy)
+    try:
+        wall, rss, out = timed([clipdex, "--library", str(copy), "index", str(photos), "--model", str(model),
+                                "--json"], env)
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+    empty = empty_run[0] / n
+    say(f"Indexing {n} new photos into it: {wall / n * 1000:.1f} ms a file against {empty * 1000:.1f} ms into a new"
+        f" library ({wall / n / empty:.2f}×), peak RSS {rss} MB; the run's split: "
+        + ", ".join(f"{k} {v:.1f}" for k, v in json.loads(out)["timings"].items() if v))
+
+
 def machine() -> str:
     cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
                 if l.startswith("model name")), platform.processor())
@@ -242,6 +361,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("model", type=Path)
     ap.add_argument("--files", type=int, nargs="+", default=[1000])
+    ap.add_argument("--scale", type=int, help="also measure a library already holding this many items")
+    ap.add_argument("--text-only", action="store_true", help="only the text tower (e.g. a multilingual one)")
     ap.add_argument("--append", action="store_true", help="add the table to BENCHMARKS.md")
     args = ap.parse_args()
     model = args.model.resolve()
@@ -259,6 +380,9 @@ def main() -> None:
 
     say(f"Machine: {machine()}. Model: {model.name} (random weights), ONNX Runtime {ort.__version__} on CPU.")
     say(f"Clipdex: {clipdex}. Date: {datetime.date.today()}.")
+    if args.text_only:
+        text_rows(clipdex, model, base, say)
+        return finish(args, lines)
     ceiling = {}
     for b in (1, 8, 32):
         ceiling[b] = model_only(model, b)
@@ -268,6 +392,8 @@ def main() -> None:
     say("|---|---:|---:|---:|---:|")
     for b, v in ceiling.items():
         say(f"| ONNX Runtime, model only, batch {b} | – | {v:.1f} | {v / best:.2f} | – |")
+    single = model_only_threads(model, 1)
+    say(f"| ONNX Runtime, model only, batch 32, one intra-op thread | – | {single:.1f} | {single / best:.2f} | – |")
 
     for k, n in enumerate(args.files):
         if k:
@@ -276,6 +402,9 @@ def main() -> None:
             say("|---|---:|---:|---:|---:|")
         photos = make_photos(n, base)
         files = sorted(p for p in photos.iterdir() if p.suffix in (".jpg", ".png"))
+        if n >= 10_000:
+            large_run(clipdex, model, photos, files, n, best, base, say)
+            continue
         plain = peer(model, files, draft=False)
         drafted = peer(model, files, draft=True)
         say(f"| Python + Pillow, plain decode | {n} | {plain:.1f} | {plain / best:.2f} | – |")
@@ -310,14 +439,26 @@ def main() -> None:
             tb = runs["--tags, vocabulary prepared in the run"][2]["timings"]
             say(f"Preparing the tag vocabulary in the --tags run: {tb['vocabulary']:.1f} s.")
             wall, _, out = index("lib-c")
-            say(f"Rescan of {n} unchanged files: {wall:.2f} s (skipped {json.loads(out)['skipped']}).")
+            say(rescan_line(f"{n} unchanged files", wall, out))
             wall, rss, _ = timed([clipdex, "--library", str(work / "lib-c"), "search", QUERY, "--model", str(model),
                                   "--json"], env)
             say(f"Cold `clipdex search` (new process, model load, query): {wall:.2f} s, peak RSS {rss} MB.")
             say(f"First search hit during a first index: {first_search(clipdex, model, photos, work, env):.1f} s"
                 " after it started.")
+            if args.scale:
+                at_scale(clipdex, model, photos, n, args.scale, runs["vocabulary already prepared (a second library)"],
+                         env, base, target, say)
+    text_rows(clipdex, model, base, say, with_clipdex=False)
+    finish(args, lines)
+
+
+def finish(args, lines: list[str]) -> None:
     if args.append:
         cmd = f"{Path(sys.executable).name} scripts/bench_index.py {args.model} --files {' '.join(map(str, args.files))}"
+        if args.scale:
+            cmd += f" --scale {args.scale}"
+        if args.text_only:
+            cmd += " --text-only"
         with open(ROOT / "BENCHMARKS.md", "a") as f:
             f.write(f"\n### Indexing suite run ({datetime.date.today()})\n\nCommand: `{cmd}`\n\n")
             f.write("\n".join(lines) + "\n")

@@ -99,7 +99,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let t = Instant::now();
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         let centres: Vec<Vec<f32>> = (0..256).map(|_| unit((0..dim).map(|_| rng.gauss()).collect())).collect();
-        let thumb: Vec<u8> = (0..8192).map(|_| rng.next() as u8).collect();
+        // BENCH_THUMB_BYTES: smaller thumbnails for a million items (search never reads them).
+        let thumb_bytes = std::env::var("BENCH_THUMB_BYTES").ok().and_then(|v| v.parse().ok()).unwrap_or(8192);
+        let thumb: Vec<u8> = (0..thumb_bytes).map(|_| rng.next() as u8).collect();
         // BENCH_UNIFORM=1: unclustered random unit vectors, the hardest case for IVF.
         let uniform = std::env::var_os("BENCH_UNIFORM").is_some();
         println!("vectors: {}", if uniform { "uniform random (no clusters)" } else { "256 clusters" });
