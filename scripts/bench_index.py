@@ -454,7 +454,9 @@ def main() -> None:
 
 def finish(args, lines: list[str]) -> None:
     if args.append:
-        cmd = f"{Path(sys.executable).name} scripts/bench_index.py {args.model} --files {' '.join(map(str, args.files))}"
+        cmd = f"{Path(sys.executable).name} scripts/bench_index.py {args.model}"
+        if not args.text_only:
+            cmd += f" --files {' '.join(map(str, args.files))}"
         if args.scale:
             cmd += f" --scale {args.scale}"
         if args.text_only:
