@@ -259,5 +259,12 @@ proptest! {
             prop_assert!(w > 0 && h > 0 && w <= clipdex_media::MAX_SIDE && h <= clipdex_media::MAX_SIDE);
             prop_assert!(w as u64 * h as u64 * 3 <= clipdex_media::MAX_DECODED_BYTES);
         }
+        // The indexer's decoder, asked for so little that a JPEG takes the 1/8-scale path.
+        let need = clipdex_media::Need { short: 1, long: 2 };
+        if let Ok((d, ())) = clipdex_media::decode_at_least(&bytes, need, |_| ()) {
+            let ((w, h), (fw, fh)) = (d.image.dimensions(), d.full_size);
+            prop_assert!(w > 0 && h > 0 && w <= fw.max(fh) && h <= fw.max(fh));
+            prop_assert!(fw <= clipdex_media::MAX_SIDE && fh <= clipdex_media::MAX_SIDE);
+        }
     }
 }
