@@ -125,22 +125,9 @@ def preprocess_cfg(model: Path) -> tuple[int, np.ndarray, np.ndarray]:
     return size, np.array(cfg["mean"], np.float32).reshape(3, 1, 1), np.array(cfg["std"], np.float32).reshape(3, 1, 1)
 
 
-def model_only(model: Path, batch: int, seconds: float = 20.0) -> float:
-    """Images/s of the image tower alone (default session options, as Clipdex's)."""
-    size, _, _ = preprocess_cfg(model)
-    s = ort.InferenceSession(str(model / "visual" / "model.onnx"), providers=["CPUExecutionProvider"])
-    name = s.get_inputs()[0].name
-    x = np.random.default_rng(0).standard_normal((batch, 3, size, size), dtype=np.float32)
-    s.run(None, {name: x})
-    n, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < seconds or n < 2:
-        s.run(None, {name: x})
-        n += 1
-    return n * batch / (time.perf_counter() - t0)
-
-
-def model_only_threads(model: Path, threads: int, batch: int = 32, seconds: float = 20.0) -> float:
-    """Images/s of the image tower with ONNX Runtime's intra-op pool limited to `threads`."""
+def model_only(model: Path, batch: int, seconds: float = 20.0, threads: int = 0) -> float:
+    """Images/s of the image tower alone: default session options, as
+    Clipdex's, or ONNX Runtime's intra-op pool limited to `threads`."""
     size, _, _ = preprocess_cfg(model)
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads
@@ -392,7 +379,7 @@ def main() -> None:
     say("|---|---:|---:|---:|---:|")
     for b, v in ceiling.items():
         say(f"| ONNX Runtime, model only, batch {b} | – | {v:.1f} | {v / best:.2f} | – |")
-    single = model_only_threads(model, 1)
+    single = model_only(model, 32, threads=1)
     say(f"| ONNX Runtime, model only, batch 32, one intra-op thread | – | {single:.1f} | {single / best:.2f} | – |")
 
     for k, n in enumerate(args.files):

@@ -21,26 +21,9 @@ use std::time::{Duration, Instant};
 use clipdex_library::{labels, open_model, Cancel, Library, SearchOptions};
 use clipdex_store::{Details, FileRecord, FileStamp, ItemRecord, Store, Tag};
 
-/// xorshift64*: reproducible numbers without a dependency.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    /// Roughly normal (sum of uniforms).
-    fn gauss(&mut self) -> f32 {
-        (0..4).map(|_| (self.next() >> 40) as f32 / (1u64 << 24) as f32).sum::<f32>() - 2.0
-    }
-}
-
-fn unit(mut v: Vec<f32>) -> Vec<f32> {
-    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
-    v.iter_mut().for_each(|x| *x /= n);
-    v
-}
+#[path = "support/synthetic.rs"]
+mod synthetic;
+use synthetic::{unit, Rng};
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
