@@ -22,11 +22,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clipdex_library::{open_model, Cancel, Library, Vocabulary};
-use clipdex_store::{Details, FileRecord, FileStamp, ItemRecord, Store, Tag};
+use clipdex_store::{FileRecord, FileStamp, Store, Tag};
 
 #[path = "support/synthetic.rs"]
 mod synthetic;
-use synthetic::{unit, Rng};
+use synthetic::{item, unit, Rng};
 
 fn mtime_ns(m: &std::fs::Metadata) -> i64 {
     m.modified()
@@ -91,26 +91,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let meta = std::fs::metadata(&path)?;
             let id = blake3::hash(bytes.as_bytes()).to_hex().to_string();
             let c = &centres[(rng.next() % centres.len() as u64) as usize];
-            items.push(ItemRecord {
-                id: id.clone(),
-                width: 4032,
-                height: 3024,
-                model_id: model.info().id.clone(),
-                vector: unit(c.iter().map(|x| x + 0.06 * rng.gauss()).collect()),
-                thumbnail: thumb.clone(),
-                indexed_at_ms: 0,
-            });
-            let year = 2000 + k % 25;
-            details.push(Details {
-                id: id.clone(),
-                taken_at_ms: Some((year as i64 - 1970) * 31_557_600_000),
-                camera: Some(["Canon EOS R5", "iPhone 13", "NIKON D750"][k % 3].into()),
-                lens: None,
-                tags: vec![Tag { label: words[k % words.len()].into(), score: 0.3 }],
-                tags_model: tags_model.clone(),
-                words: format!("{year} IMG {k:06} jpg"),
-                caption: None,
-            });
+            let vector = unit(c.iter().map(|x| x + 0.06 * rng.gauss()).collect());
+            items.push(item(&id, &model.info().id, vector, &thumb));
+            let tags = vec![Tag { label: words[k % words.len()].into(), score: 0.3 }];
+            details.push(synthetic::details(&id, k, tags, &tags_model, ""));
             files.push(FileRecord {
                 path: path.to_string_lossy().into_owned(),
                 id,

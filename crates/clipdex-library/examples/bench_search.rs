@@ -19,11 +19,11 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clipdex_library::{labels, open_model, Cancel, Library, SearchOptions};
-use clipdex_store::{Details, FileRecord, FileStamp, ItemRecord, Store, Tag};
+use clipdex_store::{FileRecord, FileStamp, Store, Tag};
 
 #[path = "support/synthetic.rs"]
 mod synthetic;
-use synthetic::{unit, Rng};
+use synthetic::{item, unit, Rng};
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -104,31 +104,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     unit(c.iter().map(|x| x + 0.06 * rng.gauss()).collect())
                 };
                 let id = blake3::hash(format!("bench item {k}").as_bytes()).to_hex().to_string();
-                items.push(ItemRecord {
-                    id: id.clone(),
-                    width: 4032,
-                    height: 3024,
-                    model_id: model.info().id.clone(),
-                    vector: v,
-                    thumbnail: thumb.clone(),
-                    indexed_at_ms: 0,
-                });
+                items.push(item(&id, &model.info().id, v, &thumb));
+                let tags = (0..3)
+                    .map(|t| Tag {
+                        label: vocabulary[(rng.next() % vocabulary.len() as u64) as usize].clone(),
+                        score: 0.3 - t as f32 * 0.01,
+                    })
+                    .collect();
+                details.push(synthetic::details(&id, k, tags, "bench", "photos "));
                 let year = 2000 + k % 25;
-                details.push(Details {
-                    id: id.clone(),
-                    taken_at_ms: Some((year as i64 - 1970) * 31_557_600_000),
-                    camera: Some(["Canon EOS R5", "iPhone 13", "NIKON D750"][k % 3].into()),
-                    lens: None,
-                    tags: (0..3)
-                        .map(|t| Tag {
-                            label: vocabulary[(rng.next() % vocabulary.len() as u64) as usize].clone(),
-                            score: 0.3 - t as f32 * 0.01,
-                        })
-                        .collect(),
-                    tags_model: "bench".into(),
-                    words: format!("photos {year} IMG {k:06} jpg"),
-                    caption: None,
-                });
                 files.push(FileRecord {
                     path: format!("/bench/photos/{year}/IMG_{k:06}.jpg"),
                     id,

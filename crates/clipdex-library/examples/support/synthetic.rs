@@ -1,4 +1,6 @@
-//! Reproducible synthetic vectors for the benchmark examples.
+//! Reproducible synthetic rows for the benchmark examples.
+
+use clipdex_store::{Details, ItemRecord, Tag};
 
 /// xorshift64*: reproducible numbers without a dependency.
 pub struct Rng(pub u64);
@@ -20,4 +22,33 @@ pub fn unit(mut v: Vec<f32>) -> Vec<f32> {
     let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
     v.iter_mut().for_each(|x| *x /= n);
     v
+}
+
+/// The row of a 12-MP photo with this vector and thumbnail.
+pub fn item(id: &str, model_id: &str, vector: Vec<f32>, thumbnail: &[u8]) -> ItemRecord {
+    ItemRecord {
+        id: id.to_string(),
+        width: 4032,
+        height: 3024,
+        model_id: model_id.to_string(),
+        vector,
+        thumbnail: thumbnail.to_vec(),
+        indexed_at_ms: 0,
+    }
+}
+
+/// The `k`th photo's details: taken in 2000–2024 by one of three cameras,
+/// with these tags, its file name's words after `words_prefix`.
+pub fn details(id: &str, k: usize, tags: Vec<Tag>, tags_model: &str, words_prefix: &str) -> Details {
+    let year = 2000 + k % 25;
+    Details {
+        id: id.to_string(),
+        taken_at_ms: Some((year as i64 - 1970) * 31_557_600_000),
+        camera: Some(["Canon EOS R5", "iPhone 13", "NIKON D750"][k % 3].into()),
+        lens: None,
+        tags,
+        tags_model: tags_model.to_string(),
+        words: format!("{words_prefix}{year} IMG {k:06} jpg"),
+        caption: None,
+    }
 }
