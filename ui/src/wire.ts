@@ -38,6 +38,11 @@ export type ErrorCode =
   | "bad_model"
   | "open_failed"
   | "nothing_to_retry"
+  | "not_ready"
+  | "unauthorized"
+  | "forbidden"
+  | "too_large"
+  | "not_found"
   | "internal"
 ;
 

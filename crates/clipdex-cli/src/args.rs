@@ -145,6 +145,27 @@ pub(crate) enum Command {
         #[arg(value_name = "FOLDER")]
         folder: PathBuf,
     },
+    /// Serve the library over HTTP on 127.0.0.1, read-only, for scripts and agents (every request needs the token `clipdex token` prints; see /openapi.json)
+    Serve {
+        /// Port on 127.0.0.1 (0 picks a free one; the first line printed names it)
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// The largest query image an upload may be, in MiB
+        #[arg(long, default_value_t = 32, value_name = "MIB")]
+        max_upload: usize,
+    },
+    /// Serve the library to an AI assistant as Model Context Protocol tools over stdio, read-only
+    Mcp {
+        /// How many of a search's top results come with a thumbnail image
+        #[arg(long, default_value_t = 3, value_name = "N")]
+        images: usize,
+    },
+    /// Print the library's API token for `clipdex serve` (made on first use)
+    Token {
+        /// Replace it: the old token stops working at once, also for a running server
+        #[arg(long)]
+        rotate: bool,
+    },
     /// Show what the library holds
     Status {
         #[arg(long)]

@@ -13,7 +13,7 @@ use anyhow::{anyhow, Result};
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
 
 use crate::args::{Cli, Command};
-use crate::commands::{audit, compare, describe, embed, heatmap, index, models, search, status, watch};
+use crate::commands::{audit, compare, describe, embed, heatmap, index, models, search, serve, status, watch};
 
 fn main() -> ExitCode {
     // HEIC and RAW files are decoded by this same program in a child process.
@@ -76,5 +76,8 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
         }
         Command::Watch { folders, model, poll, json } => watch::watch(cli.library, folders, model, poll, json).await,
         Command::Remove { folder } => index::remove(cli.library, folder).await,
+        Command::Serve { port, max_upload } => serve::http(cli.library, port, max_upload).await,
+        Command::Mcp { images } => serve::mcp(cli.library, images).await,
+        Command::Token { rotate } => serve::token(cli.library, rotate).await,
     }
 }

@@ -1,63 +1,11 @@
-//! Output shared by several commands: the JSON line shapes of hits and failures, printing hits, and text formatting.
+//! Output shared by several commands: printing hits (as `clipdex_api::wire::HitJson` lines with --json), the JSON shape of failures, and text formatting.
 
 use std::io::Write;
 
 use anyhow::Result;
+use clipdex_api::wire::HitJson;
 use clipdex_library::SearchResults;
 use serde::Serialize;
-
-#[derive(Serialize)]
-struct HitJson<'a> {
-    path: &'a str,
-    /// `photo`, `gif` or `video`.
-    kind: &'static str,
-    /// A video's best moment, seconds from its start.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    time: Option<f64>,
-    /// A video's best moments for the query, best first.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    moments: Vec<MomentJson>,
-    /// Every path holding this content (copies), `path` first.
-    paths: &'a [String],
-    /// Cosine similarity to the query, always.
-    score: f32,
-    id: &'a str,
-    width: u32,
-    height: u32,
-    size: u64,
-    mtime_ns: i64,
-    /// EXIF date taken (UTC, ISO 8601), if the photo has one.
-    taken_at: Option<String>,
-    camera: Option<&'a str>,
-    lens: Option<&'a str>,
-    caption: Option<&'a str>,
-    tags: Vec<TagJson<'a>>,
-    why: WhyJson<'a>,
-}
-
-#[derive(Serialize)]
-struct MomentJson {
-    time: f64,
-    score: f32,
-}
-
-#[derive(Serialize)]
-struct TagJson<'a> {
-    label: &'a str,
-    score: f32,
-}
-
-#[derive(Serialize)]
-struct WhyJson<'a> {
-    /// The cosine, and the rank among vector matches (if it was one).
-    vector_score: f32,
-    vector_rank: Option<usize>,
-    /// Rank among keyword matches, and the fields that held query words.
-    keyword_rank: Option<usize>,
-    keyword_fields: &'a [String],
-    /// Reciprocal-rank-fusion score (hybrid and keyword modes).
-    fused: f32,
-}
 
 #[derive(Serialize)]
 pub(crate) struct FailureJson<'a> {
@@ -70,33 +18,7 @@ pub(crate) fn print_hits(results: &SearchResults, json: bool) -> Result<()> {
     for h in &results.hits {
         let d = h.details.as_ref();
         if json {
-            let j = HitJson {
-                path: &h.path,
-                kind: h.kind(),
-                time: h.time_s(),
-                moments: h.moments.iter().map(|m| MomentJson { time: m.time_s, score: m.score }).collect(),
-                paths: &h.paths,
-                score: h.score,
-                id: &h.id,
-                width: h.width,
-                height: h.height,
-                size: h.size,
-                mtime_ns: h.mtime_ns,
-                taken_at: h.taken_at_iso(),
-                camera: d.and_then(|d| d.camera.as_deref()),
-                lens: d.and_then(|d| d.lens.as_deref()),
-                caption: d.and_then(|d| d.caption.as_deref()),
-                tags: d.map_or(Vec::new(), |d| {
-                    d.tags.iter().map(|t| TagJson { label: &t.label, score: t.score }).collect()
-                }),
-                why: WhyJson {
-                    vector_score: h.score,
-                    vector_rank: h.why.vector_rank,
-                    keyword_rank: h.why.keyword_rank,
-                    keyword_fields: &h.why.keyword_fields,
-                    fused: h.why.fused,
-                },
-            };
+            let j = HitJson::from_hit(h, Some(results));
             writeln!(out, "{}", serde_json::to_string(&j)?)?;
         } else {
             let mut extra = Vec::new();

@@ -81,6 +81,17 @@ codes! {
     /// The desktop could not open a file or folder.
     OpenFailed = "open_failed",
     NothingToRetry = "nothing_to_retry",
+    /// What was asked needs something the library has not prepared yet
+    /// (the model's label vocabulary); an indexing run prepares it.
+    NotReady = "not_ready",
+    /// A local server's request lacks the library's token, or has another.
+    Unauthorized = "unauthorized",
+    /// A local server's request came from elsewhere (a foreign Host, an Origin).
+    Forbidden = "forbidden",
+    /// A request's body is over the size the server takes.
+    TooLarge = "too_large",
+    /// A local server has no such route.
+    NotFound = "not_found",
     /// A bug or a failed background task.
     Internal = "internal",
 }

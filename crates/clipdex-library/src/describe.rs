@@ -223,6 +223,30 @@ impl<'a> Describer<'a> {
         searcher.check().await?;
         let (_, vector) = searcher.vector_of(path_or_id).await?;
         let labels = self.labels(cancel, progress).await?;
+        self.rank(&vector, labels, limit).await
+    }
+
+    /// As [`Describer::describe`] for a library item by id, with the
+    /// vocabulary only if it is prepared: nothing is embedded or written
+    /// (what a read-only server may do).
+    pub async fn describe_if_ready(&self, id: &str, limit: usize) -> Result<Vec<Description>> {
+        if !crate::state::is_item_id(id) {
+            return Err(LibraryError::NoSuchItem(id.to_string()));
+        }
+        let searcher = Searcher::new(self.state, self.model.clone());
+        searcher.check().await?;
+        let (_, vector) = searcher.vector_of(id).await?;
+        let labels = self.ready_labels().ok_or_else(|| {
+            LibraryError::NotReady(format!(
+                "the label vocabulary of {} is not prepared yet; an indexing run with tags prepares it (once per model)",
+                self.model.info().id
+            ))
+        })?;
+        self.rank(&vector, labels, limit).await
+    }
+
+    async fn rank(&self, vector: &[f32], labels: Arc<LabelSet>, limit: usize) -> Result<Vec<Description>> {
+        let vector = vector.to_vec();
         let captions: Vec<String> = {
             let mut c: Vec<String> = self.state.store.captions(None).await?.into_values().collect();
             c.sort();

@@ -81,6 +81,9 @@ pub enum LibraryError {
 
     #[error("a background task failed: {0}")]
     Task(String),
+
+    #[error("{0}")]
+    NotReady(String),
 }
 
 impl LibraryError {
@@ -121,6 +124,7 @@ impl LibraryError {
             LibraryError::NothingToRetry => C::NothingToRetry,
             LibraryError::NotInLibrary(_) => C::NotInLibrary,
             LibraryError::Task(_) => C::Internal,
+            LibraryError::NotReady(_) => C::NotReady,
         }
     }
 

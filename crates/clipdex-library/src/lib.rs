@@ -29,6 +29,7 @@ mod recent;
 mod relevance;
 mod state;
 mod status;
+mod token;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -68,6 +69,7 @@ pub use recent::{check_library_folder, Recent};
 pub use relevance::{Level, Marks, Strictness};
 pub use state::{is_item_id, DEFAULT_LOCK_WAIT, DEFAULT_VERSION_RETENTION};
 pub use status::Status;
+pub use token::same_token;
 
 /// Decoding HEIC/HEIF, AVIF and RAW files in a worker process, so that a
 /// decoder's crash on a malformed file is that file's failure, not the app's.
@@ -364,6 +366,12 @@ impl Library {
         Describer::new(&self.state, model).describe(path_or_id, limit, cancel, progress).await
     }
 
+    /// As [`Library::describe`] for an item by content id, only with a
+    /// prepared vocabulary (else `NotReady`): embeds and writes nothing.
+    pub async fn describe_if_ready(&self, model: Arc<Model>, id: &str, limit: usize) -> Result<Vec<Description>> {
+        Describer::new(&self.state, model).describe_if_ready(id, limit).await
+    }
+
     /// Sets the longest a video may go between two of its moments, in
     /// seconds (0.5 to 3,600), for videos indexed from now on. Takes the writer lock.
     pub async fn set_moment_every(&self, seconds: f64) -> Result<()> {
@@ -379,6 +387,29 @@ impl Library {
     /// Everything known about one library item (by path or id).
     pub async fn item_details(&self, path_or_id: &str) -> Result<Option<Details>> {
         describe::item_details(&self.state, path_or_id).await
+    }
+
+    /// The token local servers require of every request, made on first use
+    /// (256 random bits, in the library folder, readable by its owner only).
+    pub fn api_token(&self) -> Result<String> {
+        token::api_token(self.dir())
+    }
+
+    /// A new API token; the old one stops working at once, also for a server
+    /// that is running (it reads the token again for each request).
+    pub fn rotate_api_token(&self) -> Result<String> {
+        token::rotate_api_token(self.dir())
+    }
+
+    /// The API token as stored now, `None` if there is none.
+    pub fn current_api_token(&self) -> Result<Option<String>> {
+        token::read(self.dir())
+    }
+
+    /// One item by content id, with its paths and details (score 0): for
+    /// servers, which reach items by id only; never reads a file.
+    pub async fn item(&self, id: &str) -> Result<Hit> {
+        query::browse::item(&self.state, id).await
     }
 
     /// JPEG thumbnail bytes of the item with this content id.

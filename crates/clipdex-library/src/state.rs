@@ -114,17 +114,19 @@ impl State {
         }
     }
 
+    /// An id is an id: a string of that shape never touches the file
+    /// system (a server passes ids from requests through here).
     async fn resolve_whole(&self, path_or_id: &str) -> Result<Option<String>> {
+        if is_item_id(path_or_id) {
+            let id = path_or_id.to_ascii_lowercase();
+            if !self.store.item_exists(&id).await? {
+                return Err(LibraryError::NoSuchItem(id));
+            }
+            return Ok(Some(id));
+        }
         let as_path = expand_home(Path::new(path_or_id));
         match as_path.canonicalize() {
             Ok(k) => Ok(self.store.id_for_path(&k.to_string_lossy()).await?),
-            Err(_) if is_item_id(path_or_id) => {
-                let id = path_or_id.to_ascii_lowercase();
-                if !self.store.item_exists(&id).await? {
-                    return Err(LibraryError::NoSuchItem(id));
-                }
-                Ok(Some(id))
-            }
             Err(_) => Err(LibraryError::PathNotFound { path: as_path }),
         }
     }

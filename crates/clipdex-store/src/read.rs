@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use arrow_array::{Array, BinaryArray, FixedSizeListArray, Int64Array, StringArray, UInt64Array};
+use arrow_array::{Array, BinaryArray, FixedSizeListArray, Int64Array, StringArray, UInt32Array, UInt64Array};
 use lancedb::query::{QueryBase, Select};
 use lancedb::Table;
 
@@ -54,6 +54,24 @@ impl Store {
         let n =
             self.items.count_rows(Some(format!("id = {}", quote(id)))).await.map_err(lance("looking up an item"))?;
         Ok(n > 0)
+    }
+
+    /// Width and height of the items with these ids (those the library holds).
+    pub async fn item_sizes(&self, ids: &[String]) -> Result<HashMap<String, (u32, u32)>> {
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(IN_CHUNK) {
+            let query =
+                self.items.query().only_if(in_list("id", chunk)).select(Select::columns(&["id", "width", "height"]));
+            for b in &collect(query, "reading items").await? {
+                let (id, w, h) = (
+                    column::<StringArray>(b, "id")?,
+                    column::<UInt32Array>(b, "width")?,
+                    column::<UInt32Array>(b, "height")?,
+                );
+                out.extend((0..b.num_rows()).map(|i| (id.value(i).to_string(), (w.value(i), h.value(i)))));
+            }
+        }
+        Ok(out)
     }
 
     /// Which of these item ids already have a vector in this space.

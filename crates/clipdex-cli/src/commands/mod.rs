@@ -8,6 +8,7 @@ pub(crate) mod heatmap;
 pub(crate) mod index;
 pub(crate) mod models;
 pub(crate) mod search;
+pub(crate) mod serve;
 pub(crate) mod status;
 pub(crate) mod watch;
 

@@ -6,7 +6,7 @@ use clipdex_store::{Dated, Scored};
 
 use super::filter::ItemFilter;
 use super::{Hit, Month, Query, SearchOptions, SearchResults};
-use crate::error::Result;
+use crate::error::{LibraryError, Result};
 use crate::state::State;
 
 /// Items looked up at once while filtering.
@@ -57,6 +57,29 @@ pub(crate) fn months_of(dates_ns: impl Iterator<Item = i64>) -> Vec<Month> {
         }
     }
     out
+}
+
+/// One item by its content id (a video's moment by `<id>#<ms>`) with its
+/// paths and details, as a hit without a score. Never reads a file: an id
+/// is looked up, nothing else.
+pub(crate) async fn item(state: &State, id: &str) -> Result<Hit> {
+    let missing = || LibraryError::NoSuchItem(id.to_string());
+    if !crate::state::is_item_id(id) {
+        return Err(missing());
+    }
+    let id = id.to_ascii_lowercase();
+    let whole = clipdex_store::whole_of(&id).to_string();
+    let sizes = state.store.item_sizes(std::slice::from_ref(&id)).await?;
+    let &(width, height) = sizes.get(&id).ok_or_else(missing)?;
+    let (paths, details) = tokio::try_join!(
+        state.store.paths_of(std::slice::from_ref(&whole)),
+        state.store.details_of(std::slice::from_ref(&whole))
+    )?;
+    let row = Scored { id: whole.clone(), width, height, score: 0.0 };
+    let mut hit = clipdex_store::with_paths(vec![row], paths).into_iter().map(Hit::from).next().ok_or_else(missing)?;
+    hit.details = details.get(&whole).cloned();
+    hit.id = id;
+    Ok(hit)
 }
 
 /// These items as hits (paths and details attached), in the order given.

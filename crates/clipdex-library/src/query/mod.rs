@@ -3,7 +3,7 @@
 //! "more like this". The query language is in [`parse`], the pure fusion
 //! steps in [`fusion`], filters in [`filter`].
 
-mod browse;
+pub(crate) mod browse;
 pub(crate) mod compare;
 pub(crate) mod filter;
 pub mod fusion;
