@@ -15,12 +15,15 @@ use crate::records::VectorRecord;
 use crate::rows::{collect, column, in_list, row_vector};
 use crate::schema::{
     captions_schema, details_schema, failures_schema, files_schema, items_schema, meta_schema, roots_schema,
-    space_of_table, space_table, vector_width, vectors_batch, CAPTIONS, DETAILS, FAILURES, FILES, ITEMS, META, ROOTS,
+    space_of_table, space_table, vector_width, vectors_batch, vectors_schema, CAPTIONS, DETAILS, FAILURES, FILES,
+    ITEMS, META, ROOTS,
 };
 use crate::{Store, READ_CONSISTENCY};
 
 /// Versions a table may be rolled back by when opening, at most.
 const MAX_ROLLBACK: usize = 8;
+/// Rows per batch when migrating vectors into their own table (what compaction writes).
+const MIGRATION_BATCH: usize = 8192;
 
 /// How opening treats a table whose newest version does not decode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,8 +221,13 @@ async fn migrate_single_model_items(db: &Connection, meta: &Table, items: &Table
         }
     }
     for (space, rows) in &by_space {
-        let batch = vectors_batch(dim, rows)?;
-        db.create_table(space_table(space), batch)
+        // Batches of a compacted table's size: one batch of every row would
+        // be written as one page per column (200 MB of vectors at 100k),
+        // which compaction never splits and every exact scan then reads whole.
+        let batches = rows.chunks(MIGRATION_BATCH).map(|c| vectors_batch(dim, c)).collect::<Result<Vec<_>>>()?;
+        let schema = vectors_schema(dim);
+        let reader = arrow_array::RecordBatchIterator::new(batches.into_iter().map(Ok), schema);
+        db.create_table(space_table(space), Box::new(reader) as Box<dyn arrow_array::RecordBatchReader + Send>)
             .mode(lancedb::database::CreateTableMode::Overwrite)
             .execute()
             .await
