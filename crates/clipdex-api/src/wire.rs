@@ -148,7 +148,8 @@ pub struct ErrorBody {
 impl HitJson {
     pub fn from_hit(h: &Hit, results: Option<&SearchResults>) -> Self {
         let d = h.details.as_ref();
-        let level = results.and_then(|r| r.marks).filter(|_| h.why.vector_rank.is_some() || h.score != 0.0);
+        // Browsing and single items have no marks, so no level.
+        let level = results.and_then(|r| r.marks);
         Self {
             id: h.id.clone(),
             path: h.path.clone(),

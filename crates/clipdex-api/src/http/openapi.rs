@@ -3,6 +3,7 @@
 //! wire types (JSON Schema 2020-12, which OpenAPI 3.1 uses as is).
 
 use schemars::generate::SchemaSettings;
+#[cfg(test)]
 use schemars::JsonSchema;
 use serde_json::{json, Map, Value};
 
@@ -200,14 +201,14 @@ fn operation(method: &str, path: &str, summary: &str, refs: &Refs) -> Value {
     op
 }
 
-/// The schema of a wire type, as the document names it.
-pub fn schema_name<T: JsonSchema>() -> String {
-    T::schema_name().into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The schema of a wire type, as the document names it.
+    fn schema_name<T: JsonSchema>() -> String {
+        T::schema_name().into_owned()
+    }
 
     #[test]
     fn every_route_is_in_the_document_and_nothing_else() {
