@@ -352,6 +352,9 @@ def main() -> None:
     ap.add_argument("--text-only", action="store_true", help="only the text tower (e.g. a multilingual one)")
     ap.add_argument("--append", action="store_true", help="add the table to BENCHMARKS.md")
     args = ap.parse_args()
+    # This suite measures embedding; reading text in pictures (OCR) is the
+    # last phase of a run and has its own benchmark (scripts/bench_ocr.py).
+    os.environ["CLIPDEX_TESSERACT"] = ""
     model = args.model.resolve()
     target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
     clipdex = os.environ.get("CLIPDEX_BIN") or str(target / "release" / "clipdex")

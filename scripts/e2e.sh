@@ -27,6 +27,10 @@ cleanup() { kill ${driver:-} ${xvfb:-} 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 mkdir "$work/photos"
 cp tests/fixtures/photos/*.png tests/fixtures/photos/*.jpg "$work/photos/"
+# A shop sign on one photo (DejaVu Sans Bold, fonts-dejavu-core): the app finds it by its words.
+ffmpeg -nostdin -loglevel error -y -i tests/fixtures/photos/brick.png -vf \
+  "drawbox=x=12:y=40:w=488:h=72:color=white:t=fill,drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf:text='ACME HARDWARE':x=24:y=56:fontsize=44:fontcolor=black" \
+  "$work/photos/brick.png"
 export CLIPDEX_LIBRARY="$work/library" CLIPDEX_MODEL="$PWD/tests/fixtures/tiny-clip"
 # The set-up put ONNX Runtime under the user's data folder, which is replaced
 # just below: name the library file itself.

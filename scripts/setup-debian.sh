@@ -16,11 +16,14 @@ cd "$(dirname "$0")/.."
 # decoders (libde265, dav1d). Videos are read by ffmpeg, run as a program;
 # the window plays them through WebKitGTK's GStreamer, which decodes H.264
 # and HEVC with gstreamer1.0-libav (VP8/VP9 and the MP4 and WebM containers
-# come with gstreamer1.0-plugins-good, a WebKitGTK dependency).
+# come with gstreamer1.0-plugins-good, a WebKitGTK dependency). Text in
+# pictures is read by Tesseract, run as a program, with its English data
+# (more languages: apt install tesseract-ocr-deu, -fra, -chi-sim, …).
 APT_PACKAGES=(
   build-essential pkg-config curl file ca-certificates
   protobuf-compiler libprotobuf-dev
   cmake libde265-dev libdav1d-dev ffmpeg gstreamer1.0-libav
+  tesseract-ocr tesseract-ocr-eng
   libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
   python3 python3-pip
   nodejs npm
@@ -30,9 +33,9 @@ APT_PACKAGES=(
 # of the real app (scripts/e2e.sh installs tauri-driver itself); for the
 # package test (scripts/package-test.sh), rpm to read the .rpm and xdotool
 # to type into the real file dialog; libheif's encoder (heif-enc) to make
-# the HEIC and AVIF test files.
+# the HEIC and AVIF test files; DejaVu fonts to draw the text the OCR tests read.
 if [[ "${1:-}" == "--test" ]]; then
-  APT_PACKAGES+=(chromium xvfb webkit2gtk-driver rpm xdotool libheif-examples)
+  APT_PACKAGES+=(chromium xvfb webkit2gtk-driver rpm xdotool libheif-examples fonts-dejavu-core)
 fi
 
 missing=()

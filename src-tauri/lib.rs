@@ -232,6 +232,7 @@ pub fn build_app<R: Runtime>(
             commands::heatmap::cancel_heatmap,
             commands::search::query_image,
             commands::library::open_item,
+            commands::library::item_text,
             commands::library::remove_folder,
             commands::library::library_open,
             commands::library::cameras,

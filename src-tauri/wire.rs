@@ -35,8 +35,8 @@ pub fn typescript() -> String {
         ";\n\n/** Any error from a command. */\nexport type IpcError = { code: ErrorCode, message: string };\n",
     );
     let types = decls!(&cfg;
-        HitDto, MomentDto, TagDto, WhyDto, MonthDto, SearchDto, OutlineDto, PartDto, SyntaxDto,
-        StatusDto, AppInfoDto, FailureDto, WatchDto, SummaryDto, IndexEvent, CameraDto,
+        HitDto, MomentDto, TagDto, WhyDto, TextWordDto, ItemTextDto, MonthDto, SearchDto, OutlineDto, PartDto,
+        SyntaxDto, StatusDto, TextStatusDto, AppInfoDto, FailureDto, WatchDto, SummaryDto, IndexEvent, CameraDto,
         DeviceDto, LibModelDto, QualityDto, ModelEntryDto, ModelsDto, PullEventDto, SwitchDto,
         ScoresDto, RunDto, CompareDto,
         MatrixItemDto, MatrixDto, RegionDto,

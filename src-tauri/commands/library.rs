@@ -1,4 +1,4 @@
-//! Library commands: its status, its cameras, indexing folders (cancel, pause, retry), removing a folder, opening an item.
+//! Library commands: its status, its cameras, indexing folders (cancel, pause, retry), removing a folder, opening an item, an item's text.
 
 use clipdex_library::ErrorCode;
 use std::path::{Path, PathBuf};
@@ -7,7 +7,9 @@ use clipdex_library::{paths, Cancel, ModelShelf};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
-use crate::dto::{progress_event, summary_dto, AppInfoDto, CameraDto, DeviceDto, IndexEvent, StatusDto, SummaryDto};
+use crate::dto::{
+    progress_event, summary_dto, AppInfoDto, CameraDto, DeviceDto, IndexEvent, ItemTextDto, StatusDto, SummaryDto,
+};
 use crate::error::IpcError;
 use crate::AppState;
 
@@ -31,6 +33,18 @@ pub async fn library_status(state: State<'_, AppState>) -> Result<StatusDto, Ipc
         dto.suggested_folder = paths::pictures_dir().map(|p| p.display().to_string());
     }
     Ok(dto)
+}
+
+/// The words read in an item's picture (OCR), by id: what the viewer shows
+/// and copies. `not_ready` until it has been read.
+#[tauri::command]
+pub async fn item_text(state: State<'_, AppState>, id: String) -> Result<ItemTextDto, IpcError> {
+    // By id only: nothing the window sends is opened as a path.
+    if !clipdex_library::is_item_id(&id) {
+        return Err(IpcError::new(ErrorCode::BadArgument, format!("{id:?} is not an item id")));
+    }
+    let library = state.library().await?;
+    Ok(ItemTextDto::from(library.text(&id).await?))
 }
 
 /// The cameras the library's photos were taken with, most photos first:

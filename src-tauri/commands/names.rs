@@ -14,6 +14,7 @@
     "retry_failures",
     "remove_folder",
     "open_item",
+    "item_text",
     "models_list",
     "models_pull",
     "models_use",

@@ -49,6 +49,25 @@ pub struct StatusDto {
     pub needs_model: bool,
     /// A folder to offer a library without folders (the user's Pictures).
     pub suggested_folder: Option<String>,
+    /// Reading text in pictures (OCR).
+    pub text: TextStatusDto,
+}
+
+/// Whether the words in pictures are read, and how far.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename = "TextStatus")]
+pub struct TextStatusDto {
+    /// The engine ("tesseract 5.3.0"); null: OCR is off.
+    pub engine: Option<String>,
+    /// Why it is off, in words.
+    pub off_reason: Option<String>,
+    pub languages: Vec<String>,
+    /// Pictures read, and how many held words.
+    pub read: usize,
+    pub with_text: usize,
+    /// Pictures waiting to be read.
+    pub waiting: usize,
 }
 
 /// The app's version and where it keeps the library and models.
@@ -87,6 +106,14 @@ impl StatusDto {
             device,
             needs_model: false,
             suggested_folder: None,
+            text: TextStatusDto {
+                engine: s.text.engine,
+                off_reason: s.text.off_reason,
+                languages: s.text.languages,
+                read: s.text.read,
+                with_text: s.text.with_text,
+                waiting: s.text.waiting,
+            },
         }
     }
 }
@@ -130,7 +157,7 @@ pub enum IndexEvent {
     Started { folders: Vec<String> },
     #[serde(rename_all = "camelCase")]
     Progress {
-        #[ts(type = "\"scanning\" | \"indexing\" | \"labels\" | \"describing\" | \"finished\"")]
+        #[ts(type = "\"scanning\" | \"indexing\" | \"labels\" | \"describing\" | \"reading\" | \"finished\"")]
         phase: String,
         total: usize,
         done: usize,
@@ -152,6 +179,7 @@ pub fn progress_event(p: &Progress) -> IndexEvent {
             Phase::Indexing => "indexing",
             Phase::Labels => "labels",
             Phase::Describing => "describing",
+            Phase::Reading => "reading",
             Phase::Finished => "finished",
         }
         .into(),

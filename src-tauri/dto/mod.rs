@@ -10,10 +10,13 @@ mod search;
 
 pub use heatmap::{MatrixDto, MatrixItemDto, RegionDto};
 pub use library::{
-    progress_event, summary_dto, AppInfoDto, CameraDto, FailureDto, IndexEvent, StatusDto, SummaryDto, WatchDto,
+    progress_event, summary_dto, AppInfoDto, CameraDto, FailureDto, IndexEvent, StatusDto, SummaryDto, TextStatusDto,
+    WatchDto,
 };
 pub use models::{
     CompareDto, DeviceDto, LibModelDto, ModelEntryDto, ModelsDto, PullEventDto, QualityDto, RunDto, ScoresDto,
     SwitchDto,
 };
-pub use search::{HitDto, MomentDto, MonthDto, OutlineDto, PartDto, SearchDto, SyntaxDto, TagDto, WhyDto};
+pub use search::{
+    HitDto, ItemTextDto, MomentDto, MonthDto, OutlineDto, PartDto, SearchDto, SyntaxDto, TagDto, TextWordDto, WhyDto,
+};

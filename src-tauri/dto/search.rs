@@ -21,8 +21,9 @@ pub struct HitDto {
     /// null when browsing or before the library is calibrated.
     #[ts(type = "\"strong\" | \"good\" | \"weak\" | null")]
     pub level: Option<String>,
-    /// Where a keyword match was found: `name`, `tag`, `camera`, `text`.
-    #[ts(type = "Array<\"name\" | \"tag\" | \"camera\" | \"text\">")]
+    /// Where a keyword match was found: `name`, `tag`, `camera`, `words`
+    /// (read in the picture), `text` (a caption).
+    #[ts(type = "Array<\"name\" | \"tag\" | \"camera\" | \"words\" | \"text\">")]
     pub matched_by: Vec<String>,
     pub width: u32,
     pub height: u32,
@@ -46,6 +47,39 @@ pub struct HitDto {
     pub time: Option<f64>,
     /// A video's best moments, best first (the window's strip sorts them by time).
     pub moments: Vec<MomentDto>,
+    /// Words read in the picture that the query found, with their boxes
+    /// (fractions of the upright picture): what the preview highlights.
+    pub text_match: Vec<TextWordDto>,
+}
+
+/// The words read in an item's picture.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename = "ItemText")]
+pub struct ItemTextDto {
+    /// The words, space-separated (empty: the picture holds none).
+    pub text: String,
+    pub words: Vec<TextWordDto>,
+}
+
+impl From<clipdex_library::ItemText> for ItemTextDto {
+    fn from(t: clipdex_library::ItemText) -> Self {
+        let words = t.words.into_iter().map(|w| TextWordDto { text: w.text, x: w.x, y: w.y, w: w.w, h: w.h }).collect();
+        Self { text: t.text, words }
+    }
+}
+
+/// A word read in a picture, and where.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename = "TextWord")]
+pub struct TextWordDto {
+    pub text: String,
+    /// Left, top, width, height: fractions (0–1) of the picture's width and height.
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
 }
 
 /// One moment of a video.
@@ -95,7 +129,10 @@ impl HitDto {
             h.moments.iter().map(|m| MomentDto { time: m.time_s, thumbnail: moment_thumb(m.time_s) }).collect();
         let thumbnail = time.map_or_else(|| thumbnail_url(&h.id), moment_thumb);
         let d = h.details.unwrap_or_default();
+        let text_match =
+            h.text_match.into_iter().map(|w| TextWordDto { text: w.text, x: w.x, y: w.y, w: w.w, h: w.h }).collect();
         HitDto {
+            text_match,
             thumbnail,
             kind,
             time,

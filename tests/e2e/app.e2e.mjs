@@ -2,7 +2,7 @@
 // fixture model, driven over W3C WebDriver by tauri-driver (which runs
 // WebKitWebDriver) under Xvfb. Browses the library (an empty query), types a query, moves through the
 // results with the keyboard (the selection ring), opens the viewer and goes through it with ← and → (the full
-// picture over media://), checks the real parser's syntax error, opens the
+// picture over media://), finds a photo by the words on it (OCR), checks the real parser's syntax error, opens the
 // library panel, drops an image, opens the heatmap, adds a video to the
 // watched folder and plays it from the moment a dropped photo finds, and
 // saves screenshots. Run by scripts/e2e.sh.
@@ -86,6 +86,26 @@ try {
     run(`return document.querySelector(".viewer") ? null : [document.activeElement?.dataset?.index, document.querySelector("li.card.active button.open")?.dataset.index]`),
   );
   check(back[0] === "1" && back[1] === "1", `Esc closes the viewer; the focus and the ring are on the second result (${back.join(", ")})`);
+
+  // Words in a picture: brick.png carries a sign reading ACME HARDWARE (read
+  // by Tesseract when the library was indexed); "acme" finds it first, with a
+  // "Text" badge, and the viewer marks the word on the picture.
+  await run(`const i = document.querySelector("input[type=search]"); i.value = "acme"; i.dispatchEvent(new Event("input", { bubbles: true }));`);
+  const byWords = await until("results for acme", async () => {
+    const c = (await gridName()) === "Results for acme" && (await cards());
+    return c && c.length > 0 && c;
+  });
+  const badge = await run(`return document.querySelector("li.card .text-badge")?.textContent ?? null`);
+  check(byWords[0][0] === "brick.png" && badge === "Text", `"acme" finds brick.png first by the words on its sign, badged (${byWords[0][0]}, ${badge})`);
+  await run(`document.querySelector("li.card button.open").click()`);
+  const marked = await until("the word marked on the picture", () =>
+    run(`const m = [...document.querySelectorAll(".viewer .found mark")]; return m.length ? m.map(x => x.title) : null`),
+  );
+  check(marked.includes("ACME"), `the viewer marks ACME on the picture (${marked.join(", ")})`);
+  await until("thumbnails to render", settled);
+  await shot(shots, "text-in-photo.png");
+  await keys(KEY.escape);
+  await until("the grid again", () => run(`return document.querySelector(".viewer") ? null : true`));
 
   // A query that stops making sense: the real parser says where and what it expected.
   await run(`const i = document.querySelector("input[type=search]"); i.value = "a cat after:someday"; i.dispatchEvent(new Event("input", { bubbles: true }));`);

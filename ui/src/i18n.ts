@@ -73,6 +73,16 @@ const DE: Record<string, string> = {
   "tag match": "Schlagwort passt",
   "camera match": "Kamera passt",
   "text match": "Text passt",
+  "words in the photo": "Wörter im Foto",
+  "Text": "Text",
+  "Text in the photo": "Text im Foto",
+  "Copy text": "Text kopieren",
+  "Text copied": "Text kopiert",
+  "Reading text in photos: {done} of {total}": "Lese Text in Fotos: {done} von {total}",
+  "Text in photos": "Text in Fotos",
+  "Text in photos is off: {reason}": "Text in Fotos ist aus: {reason}",
+  "Photos with words in them: {n}": "Fotos mit Wörtern darin: {n}",
+  "{n} waiting to be read": "{n} warten aufs Lesen",
   "Matches": "Treffer",
   "Strict": "Streng",
   "Balanced": "Ausgewogen",
@@ -186,8 +196,8 @@ const DE: Record<string, string> = {
   "Search as plain text": "Als reinen Text suchen",
   "Filters": "Filter",
   "Timeline": "Zeitleiste",
-  "Filter by date, camera, folder or type in the search box: after:2024-06-01 camera:pixel":
-    "Nach Datum, Kamera, Ordner oder Typ filterst du im Suchfeld: after:2024-06-01 camera:pixel",
+  "Filter by date, camera, folder, type or words in the photo in the search box: after:2024-06-01 camera:pixel text:receipt":
+    "Nach Datum, Kamera, Ordner, Typ oder Wörtern im Foto filterst du im Suchfeld: after:2024-06-01 camera:pixel text:receipt",
 };
 
 const CATALOGUES: Record<string, Record<string, string>> = { de: DE };

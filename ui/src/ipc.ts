@@ -12,6 +12,7 @@ import type {
   Hit,
   IndexEvent,
   IpcError,
+  ItemText,
   ModelEntry,
   ModelsList,
   PullEvent,
@@ -35,6 +36,7 @@ export type {
   Hit,
   IndexEvent,
   IpcError,
+  ItemText,
   LibModel,
   MatrixItem,
   Moment,
@@ -53,6 +55,8 @@ export type {
   Switch,
   SyntaxAt,
   Tag,
+  TextStatus,
+  TextWord,
   Watching,
   Why,
 } from "./wire";
@@ -173,6 +177,8 @@ export const pauseIndexing = (paused: boolean) => invoke<boolean>("pause_indexin
 export const removeFolder = (folder: string) => invoke<boolean>("remove_folder", { folder });
 /** Opens an item in the system's viewer, or shows it in its folder. */
 export const openItem = (id: string, reveal = false) => invoke<void>("open_item", { id, reveal });
+/** The words read in an item's picture (by id); fails with `not_ready` until it has been read. */
+export const itemText = (id: string) => invoke<ItemText>("item_text", { id });
 /** Reads again files that failed (`paths`, or all when empty). */
 export function retryFailures(paths: string[], onEvent: (e: IndexEvent) => void): Promise<Summary> {
   const channel = new Channel<IndexEvent>();

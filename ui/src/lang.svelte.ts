@@ -35,6 +35,8 @@ export function phaseText(p: { phase: string; done: number; total: number }): st
       return t("Preparing tags for this model (once): {done} of {total} prompts", v);
     case "describing":
       return t("Tagging {done} of {total}", v);
+    case "reading":
+      return t("Reading text in photos: {done} of {total}", v);
     default:
       return t("Indexing {done} of {total}", v);
   }

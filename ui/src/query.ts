@@ -48,6 +48,7 @@ export const HINTS: { insert: string; label: string }[] = [
   { insert: "after:", label: "after:2024-06-01" },
   { insert: "before:", label: "before:2025-01-01" },
   { insert: "camera:", label: "camera:Pixel" },
+  { insert: 'text:"', label: 'text:"words in the photo"' },
   { insert: "folder:", label: "folder:~/Pictures" },
   { insert: "ext:", label: "ext:png" },
   { insert: "minsize:", label: "minsize:1000" },

@@ -14,9 +14,15 @@ export function levelText(level: Hit["level"], t: Translate = fill): string {
   return "";
 }
 
-/** Where a keyword match was found: "name match", "tag match", "camera match", "text match". */
+/** Where a keyword match was found: "name match", "tag match", "camera match", "words in the photo", "text match". */
 export function matchedText(by: Hit["matchedBy"], t: Translate = fill): string[] {
-  const words = { name: "name match", tag: "tag match", camera: "camera match", text: "text match" } as const;
+  const words = {
+    name: "name match",
+    tag: "tag match",
+    camera: "camera match",
+    words: "words in the photo",
+    text: "text match",
+  } as const;
   return by.map((k) => t(words[k]));
 }
 

@@ -64,9 +64,10 @@ score: number,
  */
 level: "strong" | "good" | "weak" | null, 
 /**
- * Where a keyword match was found: `name`, `tag`, `camera`, `text`.
+ * Where a keyword match was found: `name`, `tag`, `camera`, `words`
+ * (read in the picture), `text` (a caption).
  */
-matchedBy: Array<"name" | "tag" | "camera" | "text">, width: number, height: number, 
+matchedBy: Array<"name" | "tag" | "camera" | "words" | "text">, width: number, height: number, 
 /**
  * `thumb://localhost/<id>`: served by id, never by path.
  */
@@ -91,7 +92,12 @@ time: number | null,
 /**
  * A video's best moments, best first (the window's strip sorts them by time).
  */
-moments: Array<Moment>, };
+moments: Array<Moment>, 
+/**
+ * Words read in the picture that the query found, with their boxes
+ * (fractions of the upright picture): what the preview highlights.
+ */
+textMatch: Array<TextWord>, };
 
 export type Moment = { 
 /**
@@ -106,6 +112,18 @@ thumbnail: string, };
 export type Tag = { label: string, score: number, };
 
 export type Why = { vectorRank: number | null, keywordRank: number | null, keywordFields: Array<string>, fused: number, };
+
+export type TextWord = { text: string, 
+/**
+ * Left, top, width, height: fractions (0–1) of the picture's width and height.
+ */
+x: number, y: number, w: number, h: number, };
+
+export type ItemText = { 
+/**
+ * The words, space-separated (empty: the picture holds none).
+ */
+text: string, words: Array<TextWord>, };
 
 export type Month = { year: number, 
 /**
@@ -213,7 +231,29 @@ needsModel: boolean,
 /**
  * A folder to offer a library without folders (the user's Pictures).
  */
-suggestedFolder: string | null, };
+suggestedFolder: string | null, 
+/**
+ * Reading text in pictures (OCR).
+ */
+text: TextStatus, };
+
+export type TextStatus = { 
+/**
+ * The engine ("tesseract 5.3.0"); null: OCR is off.
+ */
+engine: string | null, 
+/**
+ * Why it is off, in words.
+ */
+offReason: string | null, languages: Array<string>, 
+/**
+ * Pictures read, and how many held words.
+ */
+read: number, withText: number, 
+/**
+ * Pictures waiting to be read.
+ */
+waiting: number, };
 
 export type AppInfo = { version: string, library: string, models: string, 
 /**
@@ -228,7 +268,7 @@ export type Watching = { folder: string, mode: string, };
 
 export type Summary = { indexed: number, reused: number, skipped: number, removed: number, failed: Array<Failure>, cancelled: boolean, seconds: number, };
 
-export type IndexEvent = { "event": "started", "data": { folders: Array<string>, } } | { "event": "progress", "data": { phase: "scanning" | "indexing" | "labels" | "describing" | "finished", total: number, done: number, indexed: number, reused: number, skipped: number, failed: number, removed: number, current: string | null, } } | { "event": "finished", "data": { summary: Summary, } };
+export type IndexEvent = { "event": "started", "data": { folders: Array<string>, } } | { "event": "progress", "data": { phase: "scanning" | "indexing" | "labels" | "describing" | "reading" | "finished", total: number, done: number, indexed: number, reused: number, skipped: number, failed: number, removed: number, current: string | null, } } | { "event": "finished", "data": { summary: Summary, } };
 
 export type Camera = { name: string, photos: number, };
 

@@ -44,6 +44,24 @@ pub struct HitJson {
     /// Labels that fit the picture, best first.
     pub tags: Vec<TagJson>,
     pub why: WhyJson,
+    /// Words read in the picture (OCR) that the query found, with their
+    /// boxes; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub text_match: Vec<TextWordJson>,
+}
+
+/// A word read in a picture.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TextWordJson {
+    pub text: String,
+    /// Its box: left, top, width and height as fractions (0–1) of the
+    /// upright picture's width and height.
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
+    /// The engine's confidence, 0–100.
+    pub conf: f32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -177,6 +195,11 @@ impl HitJson {
                 keyword_fields: h.why.keyword_fields.clone(),
                 fused: h.why.fused,
             },
+            text_match: h
+                .text_match
+                .iter()
+                .map(|w| TextWordJson { text: w.text.clone(), x: w.x, y: w.y, w: w.w, h: w.h, conf: w.conf })
+                .collect(),
         }
     }
 }

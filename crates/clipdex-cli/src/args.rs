@@ -37,6 +37,24 @@ pub(crate) enum Command {
         /// Tag now even if this model's tag vocabulary is not prepared yet: prepare it after the photos are searchable (once per model, for every library; about 100 s for ViT-B/32 on two cores). Without it, tags wait for a run that prepares it (this flag, the app, `clipdex watch`)
         #[arg(long)]
         tags: bool,
+        /// Do not read the text in pictures (OCR) in this run; by default it is read after the items are searchable (Ctrl-C stops it; the next run goes on)
+        #[arg(long)]
+        no_text: bool,
+    },
+    /// Print the words read in a picture (OCR, with Tesseract); or choose the languages read, or read what is waiting
+    Text {
+        /// A library item (indexed path or id)
+        #[arg(value_name = "PATH_OR_ID", required_unless_present_any = ["languages", "read"])]
+        target: Option<String>,
+        /// Read pictures in these languages from now on (Tesseract codes joined by commas: eng,deu,chi_sim); every picture is read again by the next run
+        #[arg(long, value_name = "LANGS", value_delimiter = ',')]
+        languages: Option<Vec<String>>,
+        /// Read every picture not read yet, now
+        #[arg(long)]
+        read: bool,
+        /// The words with their boxes and confidences, as one JSON object
+        #[arg(long)]
+        json: bool,
     },
     /// Search the library: text, images, `similar:<id>`, weights and filters (see the README's query language)
     Search {

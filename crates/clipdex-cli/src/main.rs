@@ -13,7 +13,7 @@ use anyhow::{anyhow, Result};
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
 
 use crate::args::{Cli, Command};
-use crate::commands::{audit, compare, describe, embed, heatmap, index, models, search, serve, status, watch};
+use crate::commands::{audit, compare, describe, embed, heatmap, index, models, search, serve, status, text, watch};
 
 fn main() -> ExitCode {
     // HEIC and RAW files are decoded by this same program in a child process.
@@ -47,9 +47,10 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode> {
     match cli.command {
-        Command::Index { paths: roots, model, json, wait, moment_every, tags } => {
-            index::index(cli.library, index::IndexArgs { roots, model, json, wait, moment_every, tags }).await
+        Command::Index { paths: roots, model, json, wait, moment_every, tags, no_text } => {
+            index::index(cli.library, index::IndexArgs { roots, model, json, wait, moment_every, tags, no_text }).await
         }
+        Command::Text { target, languages, read, json } => text::text(cli.library, target, languages, read, json).await,
         Command::Search { text, images, min_score, mode, sort, limit, json, model, lang } => {
             let opts = search::options(images, min_score, mode, sort, limit, lang)?;
             search::search(cli.library, &text, &opts, json, model).await

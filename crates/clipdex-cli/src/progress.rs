@@ -15,6 +15,7 @@ pub(crate) fn show_progress(bar: &ProgressBar, p: &clipdex_library::Progress) {
         Phase::Indexing => "indexing",
         Phase::Labels => "labels",
         Phase::Describing => "tagging",
+        Phase::Reading => "text",
         Phase::Finished => "done",
     });
     if let Some(c) = &p.current {

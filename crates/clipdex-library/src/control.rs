@@ -62,6 +62,9 @@ pub enum Phase {
     Labels,
     /// Reading EXIF and tagging new items: `done`/`total` count items.
     Describing,
+    /// Reading the text in pictures (OCR), after the items are searchable:
+    /// `done`/`total` count items and video moments.
+    Reading,
     Finished,
 }
 
@@ -111,6 +114,8 @@ pub struct IndexSummary {
     /// Items described without tags because this model's tag vocabulary is
     /// not prepared yet (see [`Vocabulary::IfReady`]).
     pub tags_waiting: usize,
+    /// Items and video moments whose text was read (OCR) in this run.
+    pub text_read: usize,
     /// Where the run's time went.
     pub timings: Timings,
 }
@@ -152,6 +157,8 @@ pub struct Timings {
     pub vocabulary: Duration,
     /// Facts, tags and path words.
     pub describe: Duration,
+    /// Reading text in pictures (OCR).
+    pub text: Duration,
     /// Housekeeping: vector index, compaction.
     pub maintain: Duration,
 }
@@ -169,6 +176,7 @@ impl std::ops::AddAssign for Timings {
         self.write += o.write;
         self.vocabulary += o.vocabulary;
         self.describe += o.describe;
+        self.text += o.text;
         self.maintain += o.maintain;
     }
 }

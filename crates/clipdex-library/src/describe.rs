@@ -180,6 +180,7 @@ impl<'a> Describer<'a> {
         let files = store.files_of(ids).await?;
         let vectors = store.vectors_of(&self.model.info().id, ids).await?;
         let captions = store.captions(Some(ids)).await?;
+        let text_terms = crate::text::terms_of(self.state, ids, &[]).await?;
         let ids = ids.to_vec();
         let labels = labels.cloned();
         let waiting_key = waiting_key.to_string();
@@ -203,6 +204,7 @@ impl<'a> Describer<'a> {
                         tags_model: labels.as_ref().map_or_else(|| waiting_key.clone(), |l| l.key.clone()),
                         words: words_of(held),
                         caption: captions.get(id).cloned(),
+                        text_terms: text_terms.get(id).cloned(),
                     })
                 })
                 .collect()

@@ -29,6 +29,7 @@ mod recent;
 mod relevance;
 mod state;
 mod status;
+mod text;
 mod token;
 
 use std::path::{Path, PathBuf};
@@ -49,6 +50,8 @@ pub use catalog::shelf::{
     Transfer,
 };
 pub use catalog::{LibraryModel, ModelRecord};
+/// A word read in a picture, with its box (fractions of the upright picture) and confidence.
+pub use clipdex_ocr::Word as TextWord;
 pub use code::ErrorCode;
 pub use describe::Description;
 pub use error::{error_chain, LibraryError, Result};
@@ -69,6 +72,7 @@ pub use recent::{check_library_folder, Recent};
 pub use relevance::{Level, Marks, Strictness};
 pub use state::{is_item_id, DEFAULT_LOCK_WAIT, DEFAULT_VERSION_RETENTION};
 pub use status::Status;
+pub use text::{tesseract_code, ItemText, TextReading, TextStatus, DEFAULT_LANGUAGE};
 pub use token::same_token;
 
 /// Decoding HEIC/HEIF, AVIF and RAW files in a worker process, so that a

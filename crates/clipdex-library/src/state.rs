@@ -14,6 +14,7 @@ use crate::error::{LibraryError, Result};
 use crate::labels::LabelSet;
 use crate::lock::WriterLock;
 use crate::query::images::QueryImages;
+use crate::text::{EngineCache, TextReading};
 
 /// How long a writer waits for another one by default.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(30);
@@ -31,6 +32,11 @@ pub(crate) struct Settings {
     pub runtime_dirs: Vec<PathBuf>,
     /// The user's cache shared by every library (prepared tag vocabularies).
     pub shared_cache: Option<PathBuf>,
+    /// Whether and with what pictures' text is read (OCR).
+    pub text_reading: TextReading,
+    /// The window's language (a tag such as `de` or `pt-BR`), for the
+    /// default OCR languages; else the environment's locale.
+    pub ui_language: Option<String>,
 }
 
 /// Opens the database. A damaged table is rolled back only by whoever holds
@@ -65,6 +71,8 @@ pub(crate) struct State {
     pub calibrations: Mutex<HashMap<String, (Instant, Option<Calibration>)>>,
     /// Pictures dropped or pasted into a query, by token.
     pub query_images: Mutex<QueryImages>,
+    /// The OCR engine, once found.
+    pub text_engine: EngineCache,
 }
 
 impl State {
@@ -81,10 +89,13 @@ impl State {
                 ann_threshold: clipdex_store::DEFAULT_ANN_THRESHOLD,
                 runtime_dirs: Vec::new(),
                 shared_cache: None,
+                text_reading: TextReading::default(),
+                ui_language: None,
             },
             labels: Mutex::new(None),
             calibrations: Mutex::new(HashMap::new()),
             query_images: Mutex::new(QueryImages::default()),
+            text_engine: EngineCache::default(),
         })
     }
 

@@ -48,6 +48,8 @@ pub struct Status {
     /// Items waiting for their tags until the active model's tag vocabulary
     /// is prepared (see [`crate::Vocabulary`]).
     pub tags_waiting: usize,
+    /// Reading text in pictures (OCR): on or off, and how far.
+    pub text: crate::TextStatus,
 }
 
 pub(crate) async fn status(state: &State) -> Result<Status> {
@@ -81,5 +83,6 @@ pub(crate) async fn status(state: &State) -> Result<Status> {
         vector_index: store.vector_index(&space).await?,
         calibration: Calibrator::new(state).of(&space).await?,
         tags_waiting: crate::describe::tags_waiting(state, &space).await?,
+        text: crate::text::status(state).await?,
     })
 }

@@ -106,6 +106,15 @@ async fn an_empty_query_browses_and_weaker_matches_follow_the_matches() {
     let everything = SearchOptions { min_score: Some(-1.0), limit: 3, ..Default::default() };
     let found = lib.search(model.clone(), "a red square", &everything).await.expect("search");
     assert_eq!((found.matches, found.hits.len()), (Some(PHOTOS), 3));
+    // Likewise when most, not all, pass: a cutoff between the 115th and 116th best cosine.
+    let every = SearchOptions { min_score: Some(-1.0), ..weaker.clone() };
+    let all = lib.search(model.clone(), "a red square", &every).await.expect("search");
+    let scores: Vec<f32> = all.hits.iter().map(|h| h.score).collect();
+    let cut = (scores[114] + scores[115]) / 2.0;
+    assert!(scores[114] > cut && scores[115] < cut, "distinct cosines around the cut");
+    let most = SearchOptions { mode: Mode::Vector, min_score: Some(cut), limit: 3, ..Default::default() };
+    let found = lib.search(model.clone(), "a red square", &most).await.expect("search");
+    assert_eq!((found.matches, found.hits.len()), (Some(115), 3));
     // Sorted by date, weaker matches stay out (the order would hide the divider).
     let by_date = SearchOptions { sort: Sort::Date, ..weaker.clone() };
     let found = lib.search(model.clone(), "a red square", &by_date).await.expect("search");

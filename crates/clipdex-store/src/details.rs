@@ -42,6 +42,7 @@ impl Store {
                 Arc::new(StringArray::from_iter_values(rows.iter().map(|d| d.words.as_str()))),
                 Arc::new(StringArray::from(rows.iter().map(|d| d.caption.as_deref()).collect::<Vec<_>>())),
                 Arc::new(StringArray::from_iter_values(rows.iter().map(|d| d.keywords()))),
+                Arc::new(StringArray::from(rows.iter().map(|d| d.text_terms.as_deref()).collect::<Vec<_>>())),
             ],
         )
         .map_err(arrow)?;
@@ -81,13 +82,14 @@ impl Store {
             "tags_model",
             "words",
             "caption",
+            "text_terms",
         ]));
         if let Some(f) = filter {
             query = query.only_if(f);
         }
         let mut out = Vec::new();
         for b in &collect(query, "reading item details").await? {
-            let (id, taken, camera, lens, tags, model, words, caption) = (
+            let (id, taken, camera, lens, tags, model, words, caption, text_terms) = (
                 column::<StringArray>(b, "id")?,
                 column::<Int64Array>(b, "taken_at_ms")?,
                 column::<StringArray>(b, "camera")?,
@@ -96,6 +98,7 @@ impl Store {
                 column::<StringArray>(b, "tags_model")?,
                 column::<StringArray>(b, "words")?,
                 column::<StringArray>(b, "caption")?,
+                column::<StringArray>(b, "text_terms")?,
             );
             let opt = |a: &StringArray, i: usize| (!a.is_null(i)).then(|| a.value(i).to_string());
             for i in 0..b.num_rows() {
@@ -115,6 +118,7 @@ impl Store {
                     tags_model: model.value(i).to_string(),
                     words: words.value(i).to_string(),
                     caption: opt(caption, i),
+                    text_terms: opt(text_terms, i),
                 });
             }
         }

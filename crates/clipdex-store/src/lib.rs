@@ -20,6 +20,11 @@
 //! - Parts: an id `<item>#<part>` (a video's moment) has an `items` row and
 //!   vectors like an item, but no `files` row: it belongs to `<item>`, lives
 //!   as long as it does, and is not counted, listed or described as an item.
+//! - `texts`: the words read in each item's picture (and each video
+//!   moment's frame) by an OCR engine, with their boxes, and which engine
+//!   and languages read them; their index terms are copied into `details`
+//!   (`text_terms`, part of `keywords`). Derived, but costly: kept while the
+//!   item lives, so a moved file is not read again.
 //! - `captions`: captions users wrote, by item id. User data: never derived,
 //!   kept even while no file holds the item (it may come back).
 //!
@@ -41,6 +46,7 @@ mod rows;
 mod schema;
 mod search;
 mod spaces;
+mod texts;
 mod timeline;
 mod upkeep;
 mod vector_index;
@@ -59,6 +65,7 @@ pub use records::{
 };
 pub use schema::{space_of_table, space_table};
 pub use search::with_paths;
+pub use texts::TextRecord;
 pub use timeline::Dated;
 pub use vector_index::DEFAULT_ANN_THRESHOLD;
 
@@ -80,6 +87,8 @@ pub struct Store {
     meta: Table,
     details: Table,
     captions: Table,
+    /// Text read in pictures (OCR).
+    texts: Table,
     /// Whether `details.keywords` has its full-text index yet.
     fts_ready: std::sync::atomic::AtomicBool,
     /// [`Store::vector_index`] per space, remembered for a second (every search asks).

@@ -31,6 +31,8 @@ const WATCH: &str = "watch";
 const WATCH_PID: &str = "watch_pid";
 /// Seconds between a video's moments at most (the library's choice).
 const MOMENT_EVERY: &str = "video_moment_every_s";
+/// The languages pictures are read in ("eng+deu"), if the library chose them.
+const TEXT_LANGUAGES: &str = "text_languages";
 /// Per vector space: rows and partitions the index was trained with
 /// (unsuffixed: the single table of libraries from before several models).
 pub(crate) const ANN_ROWS: &str = "ann_rows";
@@ -221,6 +223,18 @@ impl Store {
 
     pub async fn set_moment_every_s(&self, seconds: f64) -> Result<()> {
         self.set_meta(&[(MOMENT_EVERY, &seconds.to_string())]).await
+    }
+
+    /// The languages the library reads pictures in (OCR engine codes), if it chose them.
+    pub async fn text_languages(&self) -> Result<Option<Vec<String>>> {
+        Ok(self
+            .meta(TEXT_LANGUAGES)
+            .await?
+            .map(|v| v.split('+').filter(|l| !l.is_empty()).map(str::to_string).collect()))
+    }
+
+    pub async fn set_text_languages(&self, languages: &[String]) -> Result<()> {
+        self.set_meta(&[(TEXT_LANGUAGES, &languages.join("+"))]).await
     }
 
     /// Rows and partitions a space's vector index was trained with.

@@ -3,9 +3,10 @@
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use arrow_array::{FixedSizeListArray, Int64Array, StringArray, UInt32Array};
-use arrow_schema::SchemaRef;
+use arrow_schema::{Field, SchemaRef};
 use lancedb::query::{QueryBase, Select};
 use lancedb::{Connection, Table};
 
@@ -15,8 +16,8 @@ use crate::records::VectorRecord;
 use crate::rows::{collect, column, in_list, row_vector};
 use crate::schema::{
     captions_schema, details_schema, failures_schema, files_schema, items_schema, meta_schema, roots_schema,
-    space_of_table, space_table, vector_width, vectors_batch, vectors_schema, CAPTIONS, DETAILS, FAILURES, FILES,
-    ITEMS, META, ROOTS,
+    space_of_table, space_table, texts_schema, vector_width, vectors_batch, vectors_schema, CAPTIONS, DETAILS,
+    FAILURES, FILES, ITEMS, META, ROOTS, TEXTS,
 };
 use crate::{Store, READ_CONSISTENCY};
 
@@ -246,6 +247,29 @@ async fn migrate_single_model_items(db: &Connection, meta: &Table, items: &Table
     Ok(())
 }
 
+/// Gives a table written before some of `schema`'s (nullable) columns
+/// existed those columns, empty: one commit, no rows rewritten.
+async fn add_missing_columns(table: &Table, schema: &SchemaRef) -> Result<()> {
+    let have = table.schema().await.map_err(lance("reading a table's columns"))?;
+    let missing: Vec<Field> = schema
+        .fields()
+        .iter()
+        .filter(|f| f.is_nullable() && have.field_with_name(f.name()).is_err())
+        .map(|f| f.as_ref().clone())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let added = Arc::new(arrow_schema::Schema::new(missing));
+    table
+        .add_columns()
+        .transform(lancedb::table::NewColumnTransform::AllNulls(added))
+        .execute()
+        .await
+        .map_err(lance("adding new columns"))?;
+    Ok(())
+}
+
 /// The database's folder inside a library folder.
 fn db_dir(dir: &Path) -> std::path::PathBuf {
     dir.join("db")
@@ -284,6 +308,8 @@ impl Store {
         let meta = open_or_create(&db, &db_dir, META, meta_schema(), recovery, &mut rolled_back).await?;
         let details = open_or_create(&db, &db_dir, DETAILS, details_schema(), recovery, &mut rolled_back).await?;
         let captions = open_or_create(&db, &db_dir, CAPTIONS, captions_schema(), recovery, &mut rolled_back).await?;
+        let texts = open_or_create(&db, &db_dir, TEXTS, texts_schema(), recovery, &mut rolled_back).await?;
+        add_missing_columns(&details, &details_schema()).await?;
         let items = open_or_create(&db, &db_dir, ITEMS, items_schema(), recovery, &mut rolled_back).await?;
         migrate_single_model_items(&db, &meta, &items).await?;
         // Every model's vectors table is opened now too, so damage there is
@@ -313,6 +339,7 @@ impl Store {
             meta,
             details,
             captions,
+            texts,
             fts_ready: fts_ready.into(),
             ann_cache: std::sync::Mutex::new(HashMap::new()),
             rolled_back,

@@ -102,6 +102,9 @@ pub struct Details {
     /// Words of the item's paths below their library folders.
     pub words: String,
     pub caption: Option<String>,
+    /// Index terms of the words read in the picture (see
+    /// `clipdex_ocr::terms`), space-separated; `None` until it is read.
+    pub text_terms: Option<String>,
 }
 
 impl Details {
@@ -112,6 +115,7 @@ impl Details {
         parts.extend(self.camera.as_deref());
         parts.extend(self.lens.as_deref());
         parts.extend(self.caption.as_deref());
+        parts.extend(self.text_terms.as_deref());
         parts.join(" \n ")
     }
 }

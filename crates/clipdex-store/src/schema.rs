@@ -17,6 +17,7 @@ pub(crate) const ROOTS: &str = "roots";
 pub(crate) const META: &str = "meta";
 pub(crate) const DETAILS: &str = "details";
 pub(crate) const CAPTIONS: &str = "captions";
+pub(crate) const TEXTS: &str = "texts";
 
 pub(crate) fn items_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
@@ -82,6 +83,22 @@ pub(crate) fn details_schema() -> SchemaRef {
         Field::new("words", DataType::Utf8, false),
         Field::new("caption", DataType::Utf8, true),
         Field::new("keywords", DataType::Utf8, false),
+        // Terms of the words read in the picture (OCR); added after the first release.
+        Field::new("text_terms", DataType::Utf8, true),
+    ]))
+}
+
+pub(crate) fn texts_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Utf8, false),
+        // The item a video moment belongs to (the id itself for a whole item).
+        Field::new("item", DataType::Utf8, false),
+        Field::new("engine", DataType::Utf8, false),
+        Field::new("angle", DataType::UInt16, false),
+        Field::new("skipped", DataType::Boolean, false),
+        Field::new("text", DataType::Utf8, false),
+        Field::new("words", DataType::Utf8, false),
+        Field::new("at_ms", DataType::Int64, false),
     ]))
 }
 

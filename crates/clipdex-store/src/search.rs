@@ -1,13 +1,14 @@
 //! Searching: nearest vectors, exact re-scoring, keyword (BM25) matches, and attaching paths to hits.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use arrow_array::{FixedSizeListArray, Float32Array, StringArray, UInt32Array};
-use lancedb::query::{QueryBase, Select};
+use arrow_array::{Array, FixedSizeListArray, Float32Array, StringArray, UInt32Array};
+use futures::TryStreamExt;
+use lancedb::query::{ExecutableQuery, QueryBase, Select};
 use lancedb::DistanceType;
 
 use crate::error::{lance, Result, StoreError};
-use crate::records::{FileStamp, Located, Scored};
+use crate::records::{is_part, whole_of, FileStamp, Located, Scored};
 use crate::rows::{collect, column, in_list, row_vector, IN_CHUNK};
 use crate::schema::vector_width;
 use crate::Store;
@@ -101,6 +102,57 @@ impl Store {
         Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
     }
 
+    /// How many items score at least `cutoff` against `vector`, together
+    /// with the items in `also` (counted once whatever their score): exact,
+    /// from one pass over the vector column in batches, with no row kept.
+    /// A video counts once, by its own row or any moment.
+    pub async fn count_at_least(
+        &self,
+        space: &str,
+        vector: &[f32],
+        cutoff: f32,
+        also: &HashSet<String>,
+    ) -> Result<usize> {
+        let Some(items) = self.space_table_opt(space).await? else { return Ok(also.len()) };
+        let query = items.query().select(Select::columns(&["id", "vector"]));
+        let mut stream = query.execute().await.map_err(lance("counting matches"))?;
+        let (mut wholes, mut videos, mut seen) = (0usize, HashSet::new(), HashSet::new());
+        while let Some(b) = stream.try_next().await.map_err(lance("counting matches"))? {
+            let id = column::<StringArray>(&b, "id")?;
+            let list = column::<FixedSizeListArray>(&b, "vector")?;
+            let dim = list.value_length() as usize;
+            if dim != vector.len() {
+                return Err(StoreError::DimensionMismatch { stored: dim, given: vector.len() });
+            }
+            let flat = list
+                .values()
+                .as_any()
+                .downcast_ref::<Float32Array>()
+                .ok_or_else(|| StoreError::Schema("vector items are not float32".into()))?
+                .values();
+            for i in (0..b.num_rows()).filter(|&i| list.is_valid(i)) {
+                let at = list.value_offset(i) as usize;
+                let Some(v) = flat.get(at..at + dim) else { continue };
+                if dot(v, vector) < cutoff {
+                    continue;
+                }
+                let id = id.value(i);
+                if is_part(id) {
+                    videos.insert(whole_of(id).to_string());
+                } else {
+                    wholes += 1;
+                }
+                if !also.is_empty() && also.contains(whole_of(id)) {
+                    seen.insert(whole_of(id).to_string());
+                }
+            }
+        }
+        // A video counts by a moment only when its own row fell short.
+        let videos: Vec<String> = videos.into_iter().collect();
+        let own_passed = self.scored_by_id(space, &videos, vector).await?.iter().filter(|r| r.score >= cutoff).count();
+        Ok(wholes + videos.len() - own_passed + also.len() - seen.len())
+    }
+
     /// Scored rows, in their order, with every path holding each; rows no
     /// path holds (left by an interrupted run) are dropped.
     pub async fn attach_paths(&self, rows: Vec<Scored>) -> Result<Vec<Located>> {
@@ -149,6 +201,15 @@ pub fn with_paths(rows: Vec<Scored>, mut paths: HashMap<String, Vec<(String, Fil
         .collect()
 }
 
+/// Eight lanes of partial sums, so the compiler can use vector registers.
 fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    let mut lanes = [0.0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in ca.zip(cb) {
+        for k in 0..8 {
+            lanes[k] += x[k] * y[k];
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
 }

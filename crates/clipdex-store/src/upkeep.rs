@@ -35,6 +35,7 @@ impl Store {
             self.meta.clone(),
             self.details.clone(),
             self.captions.clone(),
+            self.texts.clone(),
         ]
     }
 
@@ -66,6 +67,9 @@ impl Store {
         let have = Self::all_ids(&items, "listing item ids").await?;
         let stale: Vec<String> = described.into_iter().filter(|id| !have.contains(id)).collect();
         delete_in(&self.details, "id", &stale, "deleting details of unused items").await?;
+        let read = Self::all_ids(&self.texts, "listing read items").await?;
+        let stale: Vec<String> = read.into_iter().filter(|id| !have.contains(id)).collect();
+        delete_in(&self.texts, "id", &stale, "deleting text of unused items").await?;
         Ok(orphans)
     }
 

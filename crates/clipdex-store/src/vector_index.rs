@@ -87,12 +87,18 @@ impl Store {
             (self.files.clone(), "id"),
             (self.files.clone(), "path"),
             (self.details.clone(), "id"),
+            (self.texts.clone(), "id"),
+            (self.texts.clone(), "item"),
             (self.items.clone(), "id"),
             (space.clone(), "id"),
         ];
         for (table, column) in wanted {
             let have = table.list_indices().await.map_err(lance("listing indexes"))?;
             if have.iter().any(|i| i.columns.iter().any(|c| c == column)) {
+                continue;
+            }
+            // An empty table (no text read yet) gets its index once it has rows.
+            if table.count_rows(None).await.map_err(lance("counting rows"))? == 0 {
                 continue;
             }
             table

@@ -23,6 +23,7 @@
 /** @typedef {import("../../src/wire").ModelsList} ModelsList */
 /** @typedef {import("../../src/wire").ModelEntry} ModelEntry */
 /** @typedef {import("../../src/wire").AppInfo} AppInfo */
+/** @typedef {import("../../src/wire").ItemText} ItemText */
 /**
  * A channel as Tauri's `Channel` serialises it: its callback's id.
  * @typedef {{ id: number, __index?: number }} ChannelRef
@@ -43,6 +44,7 @@
  *   query_image: (a: { data: string }) => string,
  *   cameras: () => Camera[],
  *   open_item: (a: { id: string, reveal: boolean }) => null,
+ *   item_text: (a: { id: string }) => ItemText,
  *   "plugin:dialog|open": () => string | string[] | null,
  *   remove_folder: (a: { folder: string }) => boolean,
  *   cancel_indexing: () => boolean,
@@ -130,6 +132,33 @@
     kind: "photo",
     time: null,
     moments: [],
+    textMatch: [],
+  });
+  // A photo of a shop sign (640 × 480) and the words read in it, where they are.
+  const SIGN_WORDS = [
+    { text: "ACME", x: 0.1, y: 0.1, w: 0.25, h: 0.1 },
+    { text: "HARDWARE", x: 0.4, y: 0.1, w: 0.5, h: 0.1 },
+    { text: "OPEN", x: 0.1, y: 0.7, w: 0.2, h: 0.08 },
+  ];
+  const sign =
+    "data:image/svg+xml," +
+    encodeURIComponent(
+      `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480"><rect width="640" height="480" fill="#6b4a2f"/>` +
+        SIGN_WORDS.map((s) => `<rect x="${s.x * 640}" y="${s.y * 480}" width="${s.w * 640}" height="${s.h * 480}" fill="#fff"/>`).join("") +
+        `</svg>`,
+    );
+  /**
+   * A search for "acme": its first result is the sign, found by the word on it.
+   * @param {Hit} h @returns {Hit}
+   */
+  const withSign = (h) => ({
+    ...h,
+    path: "/photos/shop.jpg",
+    paths: ["/photos/shop.jpg"],
+    image: sign,
+    matchedBy: ["words"],
+    why: { ...h.why, keywordRank: 1, keywordFields: ["text: ACME"] },
+    textMatch: SIGN_WORDS.slice(0, 1),
   });
   /**
    * With `window.__videoUrl` set, the second result of a search is a video
@@ -189,6 +218,7 @@
     return Array.from({ length: n }, (_, k) => {
       const i = offset + k;
       const h = hit(`${word}-${i}`, score(i, total), i);
+      if (i === 0 && word.toLowerCase() === "acme") return withSign(h);
       return i === 1 && w.__videoUrl ? asVideo(h) : h;
     });
   };
@@ -235,6 +265,7 @@
     device: { provider: "cpu", fallbackReason: null },
     needsModel: false,
     suggestedFolder: null,
+    text: { engine: "tesseract 5.3.0", offReason: null, languages: ["eng"], read: 4, withText: 1, waiting: 0 },
     // A first run: set by a test's init script before this one runs.
     ...(w.__firstRun ?? {}),
   };
@@ -319,6 +350,11 @@
     // The library's cameras, most photos first (tests set `window.__cameras`).
     cameras: () => w.__cameras ?? [{ name: "Pixel 7", photos: 3 }, { name: "Canon EOS R5", photos: 1 }],
     open_item: () => null,
+    /** @param {{ id: string }} a @returns {ItemText} */
+    item_text: (a) =>
+      a.id === hit("", 0, 0).id
+        ? { text: SIGN_WORDS.map((s) => s.text).join(" "), words: SIGN_WORDS }
+        : { text: "", words: [] },
     // The folder picker: what the test chose (null: the user cancelled).
     "plugin:dialog|open": () => w.__pick ?? null,
     remove_folder: (a) => {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{anyhow, Result};
-use clipdex_library::{paths, Timings, Vocabulary};
+use clipdex_library::{paths, TextReading, Timings, Vocabulary};
 
 use super::{open_library, warned};
 use crate::output::FailureJson;
@@ -21,12 +21,17 @@ pub(crate) struct IndexArgs {
     pub moment_every: Option<f64>,
     /// Prepare the tag vocabulary now if need be.
     pub tags: bool,
+    /// Leave reading the text in pictures for a later run.
+    pub no_text: bool,
 }
 
 pub(crate) async fn index(library: Option<PathBuf>, args: IndexArgs) -> Result<ExitCode> {
-    let IndexArgs { roots, model, json, wait, moment_every, tags } = args;
+    let IndexArgs { roots, model, json, wait, moment_every, tags, no_text } = args;
     let mut lib = open_library(library).await?;
     lib.set_lock_wait(Duration::from_secs(wait));
+    if no_text {
+        lib.set_text_reading(TextReading::Off);
+    }
     if let Some(s) = moment_every {
         lib.set_moment_every(s).await?;
     }
@@ -53,6 +58,7 @@ pub(crate) async fn index(library: Option<PathBuf>, args: IndexArgs) -> Result<E
             "cancelled": summary.cancelled,
             "seconds": summary.elapsed.as_secs_f64(),
             "tags_waiting": summary.tags_waiting,
+            "text_read": summary.text_read,
             "timings": timings_json(&summary.timings),
         });
         writeln!(out, "{v}")?;
@@ -102,6 +108,7 @@ fn timings_json(t: &Timings) -> serde_json::Value {
         "write": s(t.write),
         "vocabulary": s(t.vocabulary),
         "describe": s(t.describe),
+        "text": s(t.text),
         "maintain": s(t.maintain),
     })
 }

@@ -10,6 +10,7 @@ pub(crate) mod models;
 pub(crate) mod search;
 pub(crate) mod serve;
 pub(crate) mod status;
+pub(crate) mod text;
 pub(crate) mod watch;
 
 use std::path::PathBuf;

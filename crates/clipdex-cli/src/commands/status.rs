@@ -55,6 +55,11 @@ pub(crate) async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitC
             "failures": failures,
             "skipped": s.skipped.iter().map(|f| FailureJson { path: &f.path, reason: &f.reason }).collect::<Vec<_>>(),
             "ffmpeg": s.ffmpeg,
+            "text": serde_json::json!({
+                "engine": s.text.engine, "off_reason": s.text.off_reason, "languages": s.text.languages,
+                "installed": s.text.installed, "read": s.text.read, "with_text": s.text.with_text, "skipped": s.text.skipped,
+                "waiting": s.text.waiting,
+            }),
         });
         writeln!(out, "{v}")?;
     } else {
@@ -139,6 +144,17 @@ pub(crate) async fn status(library: Option<PathBuf>, json: bool) -> Result<ExitC
             }
             (Some(ffmpeg), None) => writeln!(out, "videos   read with {}", ffmpeg.display())?,
             (None, None) => writeln!(out, "videos   none can be read until ffmpeg is installed")?,
+        }
+        match (&s.text.engine, &s.text.off_reason) {
+            (Some(engine), _) => writeln!(
+                out,
+                "text     read with {engine} in {}: {} read, {} with words{}",
+                s.text.languages.join("+"),
+                s.text.read,
+                s.text.with_text,
+                if s.text.waiting > 0 { format!(", {} waiting", s.text.waiting) } else { String::new() }
+            )?,
+            (None, reason) => writeln!(out, "text     OCR is off: {}", reason.as_deref().unwrap_or("no engine"))?,
         }
         writeln!(out, "failures {}", s.failures.len())?;
         for f in &s.failures {

@@ -50,5 +50,6 @@ pub fn details(id: &str, k: usize, tags: Vec<Tag>, tags_model: &str, words_prefi
         tags_model: tags_model.to_string(),
         words: format!("{words_prefix}{year} IMG {k:06} jpg"),
         caption: None,
+        text_terms: None,
     }
 }

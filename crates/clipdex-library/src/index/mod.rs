@@ -6,7 +6,7 @@
 //! [`crate::control`].
 
 pub(crate) mod activity;
-mod budget;
+pub(crate) mod budget;
 pub(crate) mod steps;
 pub(crate) mod switch;
 pub(crate) mod video;
@@ -31,6 +31,7 @@ use crate::catalog::Catalog;
 use crate::describe::{self, Describer};
 use crate::error::{LibraryError, Result};
 use crate::state::{blocking, State};
+use crate::text::TextReader;
 
 /// Indexes files with one model, the library's active one.
 pub(crate) struct Indexer<'a> {
@@ -272,7 +273,13 @@ impl<'a> Indexer<'a> {
             }
         };
         let rewritten = describe::refresh_words(state, &touched.into_iter().collect::<Vec<_>>()).await?;
-        if wrote || described > 0 || rewritten > 0 {
+        // Then the text in the pictures, once they are searchable.
+        if !cancel.is_cancelled() {
+            summary.text_read = TextReader::new(state).pending(cancel, &mut p, &mut progress, &mut timings).await?;
+            // Stopped while reading: what was read is kept, the rest waits for the next run.
+            summary.cancelled |= cancel.is_cancelled();
+        }
+        if wrote || described > 0 || rewritten > 0 || summary.text_read > 0 {
             let t0 = Instant::now();
             maintain(state, &model.info().id).await?;
             timings.maintain = t0.elapsed();

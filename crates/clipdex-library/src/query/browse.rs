@@ -17,7 +17,7 @@ pub(crate) async fn browse(state: &State, q: &Query, opts: &SearchOptions) -> Re
     let filters = ItemFilter::from_query(&q.filters)?;
     let timeline = state.store.timeline().await?;
     let end = opts.offset.saturating_add(opts.limit);
-    let (hits, total, months) = if filters.is_empty() {
+    let (mut hits, total, months) = if filters.is_empty() {
         let total = timeline.len();
         let months = months_of(timeline.iter().map(|d| d.date_ns));
         let page = timeline.get(opts.offset.min(total)..end.min(total)).unwrap_or_default();
@@ -32,6 +32,7 @@ pub(crate) async fn browse(state: &State, q: &Query, opts: &SearchOptions) -> Re
         let months = months_of(passed.iter().map(Hit::date_ns));
         (passed.into_iter().skip(opts.offset).take(opts.limit).collect(), total, months)
     };
+    super::text_match::attach(state, &mut hits, filters.text_words(), true).await?;
     Ok(SearchResults {
         hits,
         cutoff: None,

@@ -1,5 +1,5 @@
 //! A query's filters (`folder:`, `ext:`, `minsize:`, `after:`, `before:`,
-//! `camera:`, `type:`), ready to apply to hits.
+//! `camera:`, `type:`, `text:`), ready to apply to hits.
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +21,8 @@ pub(crate) struct ItemFilter {
     /// Lower case; a hit's camera must contain one.
     cameras: Vec<String>,
     types: Vec<String>,
+    /// Folded words that must all be read in the picture (see `clipdex_ocr::terms`).
+    text_words: Vec<String>,
 }
 
 /// `YYYY-MM-DD` (already validated by the parser) to nanoseconds at UTC
@@ -46,6 +48,15 @@ impl ItemFilter {
                 parse::Filter::After(d) => f.after_ns = Some(date_ns(d)),
                 parse::Filter::Before(d) => f.before_ns = Some(date_ns(d)),
                 parse::Filter::Camera(c) => f.cameras.push(c.to_lowercase()),
+                parse::Filter::Text(t) => {
+                    let words = clipdex_ocr::terms::pieces(t);
+                    if words.is_empty() {
+                        return Err(LibraryError::BadArgument(format!(
+                            "text:{t} has no letters or digits to look for in pictures"
+                        )));
+                    }
+                    f.text_words.extend(words);
+                }
                 parse::Filter::Type(t) => match t.to_lowercase().as_str() {
                     "photo" | "image" => f.types.push("photo".into()),
                     "gif" => f.types.push("gif".into()),
@@ -69,6 +80,12 @@ impl ItemFilter {
             && self.before_ns.is_none()
             && self.cameras.is_empty()
             && self.types.is_empty()
+            && self.text_words.is_empty()
+    }
+
+    /// The words a `text:` filter asks for (folded).
+    pub fn text_words(&self) -> &[String] {
+        &self.text_words
     }
 
     /// The hit with only the paths that pass (`None` if none do).
@@ -83,6 +100,13 @@ impl ItemFilter {
         if !self.cameras.is_empty() {
             let camera = hit.details.as_ref().and_then(|d| d.camera.as_deref()).unwrap_or("").to_lowercase();
             if !self.cameras.iter().any(|c| camera.contains(c.as_str())) {
+                return None;
+            }
+        }
+        if !self.text_words.is_empty() {
+            let terms = hit.details.as_ref().and_then(|d| d.text_terms.as_deref()).unwrap_or("");
+            let terms: std::collections::HashSet<&str> = terms.split(' ').collect();
+            if !self.text_words.iter().all(|w| terms.contains(w.as_str())) {
                 return None;
             }
         }

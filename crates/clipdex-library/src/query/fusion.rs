@@ -49,7 +49,7 @@ pub fn fuse(lists: &[&[String]], depth: usize) -> Vec<(String, f32)> {
     out
 }
 
-const STOP_WORDS: &[&str] =
+pub(crate) const STOP_WORDS: &[&str] =
     &["a", "an", "the", "of", "on", "in", "at", "to", "for", "by", "with", "and", "or", "is", "are", "my", "our"];
 
 /// Lower-case word tokens, without stop words, lightly stemmed.

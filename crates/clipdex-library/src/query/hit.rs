@@ -23,6 +23,10 @@ pub struct Hit {
     pub why: Why,
     /// A video's best moments for the query, best first (empty for a photo).
     pub moments: Vec<MomentHit>,
+    /// Words read in the picture that the query (its words or a `text:`
+    /// filter) found, with their boxes as fractions of the upright picture;
+    /// a video's, from its moments.
+    pub text_match: Vec<clipdex_ocr::Word>,
 }
 
 impl Hit {
@@ -66,6 +70,7 @@ impl From<Located> for Hit {
             details: None,
             why: Why::default(),
             moments: Vec::new(),
+            text_match: Vec::new(),
         }
     }
 }
@@ -85,8 +90,9 @@ pub struct Why {
 
 impl Why {
     /// What the keyword match was found in, in a front end's words: `name`
-    /// (the path), `tag`, `camera` (camera or lens) or `text` (caption, or
-    /// the keyword index without a field named), each once, in that order.
+    /// (the path), `tag`, `camera` (camera or lens), `words` (words read in
+    /// the picture) or `text` (caption, or the keyword index without a field
+    /// named), each once, in that order.
     pub fn matched_by(&self) -> Vec<&'static str> {
         let mut out = Vec::new();
         for f in &self.keyword_fields {
@@ -94,13 +100,14 @@ impl Why {
                 "path" => "name",
                 "tags" => "tag",
                 "camera" | "lens" => "camera",
+                "text" => "words",
                 _ => "text",
             };
             if !out.contains(&kind) {
                 out.push(kind);
             }
         }
-        out.sort_by_key(|k| ["name", "tag", "camera", "text"].iter().position(|x| x == k));
+        out.sort_by_key(|k| ["name", "tag", "camera", "words", "text"].iter().position(|x| x == k));
         out
     }
 }
@@ -115,6 +122,7 @@ mod tests {
         assert_eq!(why(&["tags: dog", "path: beach dog", "lens: 50mm"]).matched_by(), ["name", "tag", "camera"]);
         assert_eq!(why(&["keywords"]).matched_by(), ["text"]);
         assert_eq!(why(&["caption: sled", "camera: pixel", "lens: wide"]).matched_by(), ["camera", "text"]);
+        assert_eq!(why(&["text: ACME", "caption: shop", "path: receipts"]).matched_by(), ["name", "words", "text"]);
         assert!(why(&[]).matched_by().is_empty());
     }
 }

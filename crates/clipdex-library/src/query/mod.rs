@@ -15,6 +15,7 @@ pub use moments::{clock, split_at_time, MomentHit, MOMENTS_SHOWN};
 pub(crate) mod options;
 mod outline;
 pub mod parse;
+mod text_match;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -102,11 +103,18 @@ impl<'a> Searcher<'a> {
         // Past the first page a list adds little to the fusion; filters and date sorting need a deeper pool.
         let fetch = if page_only { (reach + reach / 2 + 5).max(fusion::FUSE_DEPTH) } else { (reach * 8).max(400) };
 
+        // A `text:` filter's words are looked up too, whatever the mode: the
+        // pictures holding them are candidates even far down the vector list.
+        let filter_words = filters.text_words().to_vec();
+        let lookup = match opts.mode {
+            Mode::Vector => filter_words.join(" "),
+            _ => format!("{keyword_text} {}", filter_words.join(" ")),
+        };
         // The keyword list needs no vector: it runs while the query is embedded.
         let embed = self.query_vector(&q, opts);
         let keywords = async {
-            if opts.mode != Mode::Vector && !keyword_text.trim().is_empty() {
-                let found = store.keyword_search(&keyword_text, fetch).await?;
+            if !lookup.trim().is_empty() {
+                let found = store.keyword_search(&lookup, fetch).await?;
                 Ok::<_, LibraryError>(found.into_iter().map(|(id, _)| id).collect::<Vec<String>>())
             } else {
                 Ok(Vec::new())
@@ -134,18 +142,31 @@ impl<'a> Searcher<'a> {
         let keyword_rows = async { Ok(store.scored_by_id(&model.info().id, &keyword_ids, &vector).await?) };
         let (mut near, keyword_rows) = tokio::try_join!(nearest, keyword_rows)?;
         let passes = |score: f32| cutoff.is_none_or(|c| score >= c);
-        // The count of matches is exact: when every row fetched passes the cutoff, all are read.
+        // The count of matches is exact. When every row fetched passes the cutoff, a page ranked
+        // by relevance alone counts the rest in one pass over the vectors; filters and date
+        // order need every passing row, so all are read.
         let saturated = near.len() >= fetch && near.last().is_some_and(|r| passes(r.score));
-        if opts.mode != Mode::Keyword && cutoff.is_some() && saturated {
-            let all = store.count_vectors(&model.info().id).await?;
-            near = store.nearest(&model.info().id, &vector, all, true).await?;
+        let mut counted = None;
+        if let (true, Some(c), true) = (opts.mode != Mode::Keyword, cutoff, saturated) {
+            if page_only {
+                let also: HashSet<String> = keyword_ids.iter().cloned().collect();
+                counted = Some(store.count_at_least(&model.info().id, &vector, c, &also).await?);
+            } else {
+                let all = store.count_vectors(&model.info().id).await?;
+                near = store.nearest(&model.info().id, &vector, all, true).await?;
+            }
         }
         // One row per item: a video's moments stand for it.
         let near = moments::fold(near);
         let below_cutoff = near.iter().filter(|r| !passes(r.score)).count();
         let vector_ids: Vec<String> = near.iter().filter(|r| passes(r.score)).map(|r| r.id.clone()).collect();
         let mut fused: Vec<(String, f32)> = match opts.mode {
-            Mode::Vector => vector_ids.iter().map(|id| (id.clone(), 0.0)).collect(),
+            Mode::Vector => {
+                // Vector order; pictures only a `text:` filter's words found, after.
+                let listed: HashSet<&String> = vector_ids.iter().collect();
+                let extra = keyword_ids.iter().filter(|id| !listed.contains(id));
+                vector_ids.iter().chain(extra).map(|id| (id.clone(), 0.0)).collect()
+            }
             Mode::Keyword => fusion::rrf(&[&keyword_ids]),
             Mode::Hybrid => fusion::fuse(&[&vector_ids, &keyword_ids], fusion::FUSE_DEPTH),
         };
@@ -190,12 +211,18 @@ impl<'a> Searcher<'a> {
         if opts.sort == Sort::Date {
             hits.sort_by_key(|h| std::cmp::Reverse(h.date_ns()));
         }
-        let matches = if page_only { strong.len() } else { hits.iter().filter(|h| strong.contains(&h.id)).count() };
+        let matches = match counted {
+            Some(n) => n,
+            None if page_only => strong.len(),
+            None => hits.iter().filter(|h| strong.contains(&h.id)).count(),
+        };
         if !page_only {
             hits.drain(..opts.offset.min(hits.len()));
         }
         hits.truncate(limit);
         moments::attach(self.state, &model.info().id, &mut hits, &vector).await?;
+        let words = text_match::query_words(&keyword_text, &filter_words);
+        text_match::attach(self.state, &mut hits, &words, !filter_words.is_empty()).await?;
         Ok(SearchResults {
             hits,
             cutoff,

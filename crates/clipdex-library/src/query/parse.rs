@@ -50,6 +50,8 @@ pub enum Filter {
     Camera(String),
     /// Both sides at least this many pixels.
     MinSize(u32),
+    /// Words read in the picture (OCR): every word must be there.
+    Text(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -89,7 +91,7 @@ pub struct QuerySyntaxError {
     pub expected: String,
 }
 
-const FILTERS: &[&str] = &["folder", "after", "before", "type", "ext", "camera", "minsize"];
+const FILTERS: &[&str] = &["folder", "after", "before", "type", "ext", "camera", "minsize", "text"];
 
 fn looks_like_path(word: &str) -> bool {
     word.starts_with("./")
@@ -313,6 +315,9 @@ fn parse_unbounded(src: &str) -> Result<Query, QuerySyntaxError> {
                 if let Some(s) = sign_at {
                     return Err(err(s, "a term after the sign (a filter cannot be weighed or negated)"));
                 }
+                // A value with spaces is quoted: text:"acme hardware", folder:"~/My Photos".
+                let quoted = if rest.is_empty() && lx.peek() == Some('"') { Some(lx.phrase()?) } else { None };
+                let rest = quoted.as_deref().unwrap_or(rest);
                 if rest.is_empty() {
                     return Err(err(value_at, &format!("a value after {name}:")));
                 }
@@ -324,6 +329,7 @@ fn parse_unbounded(src: &str) -> Result<Query, QuerySyntaxError> {
                     "type" => Filter::Type(rest.to_ascii_lowercase()),
                     "ext" => Filter::Ext(rest.trim_start_matches('.').to_ascii_lowercase()),
                     "camera" => Filter::Camera(rest.to_string()),
+                    "text" => Filter::Text(rest.to_string()),
                     _ => Filter::MinSize(
                         rest.parse().map_err(|_| err(value_at, "a whole number of pixels after minsize:"))?,
                     ),
@@ -423,6 +429,12 @@ mod tests {
                 Filter::Type("photo".into()),
             ]
         );
+        // A quoted value keeps its spaces: the words a picture must hold, a folder with a space.
+        let q = parse(r#"receipt text:"acme hardware" folder:"/home/me/My Photos""#).expect("ok");
+        assert_eq!(q.terms, vec![text(1.0, "receipt")]);
+        assert_eq!(q.filters, vec![Filter::Text("acme hardware".into()), Filter::Folder("/home/me/My Photos".into())]);
+        let e = parse(r#"text:"acme"#).expect_err("unclosed");
+        assert_eq!((e.position, e.expected.as_str()), (5, "a closing quote (\")"));
         // A word with a colon that is not a filter or a weight stays text.
         assert_eq!(parse("time: 5pm").expect("ok").terms, vec![text(1.0, "time: 5pm")]);
         assert_eq!(parse("2:30 pm").expect("ok").terms, vec![text(1.0, "2:30 pm")]);
