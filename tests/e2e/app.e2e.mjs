@@ -106,6 +106,9 @@ try {
   await shot(shots, "text-in-photo.png");
   await keys(KEY.escape);
   await until("the grid again", () => run(`return document.querySelector(".viewer") ? null : true`));
+  // Back to the typed query: the steps below read its results (scores in words).
+  await run(`const i = document.querySelector("input[type=search]"); i.value = "a red motorcycle"; i.dispatchEvent(new Event("input", { bubbles: true }));`);
+  await until("results for the typed query again", async () => ((await gridName()) === "Results for a red motorcycle" ? true : null));
 
   // A query that stops making sense: the real parser says where and what it expected.
   await run(`const i = document.querySelector("input[type=search]"); i.value = "a cat after:someday"; i.dispatchEvent(new Event("input", { bubbles: true }));`);
