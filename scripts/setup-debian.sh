@@ -33,9 +33,11 @@ APT_PACKAGES=(
 # of the real app (scripts/e2e.sh installs tauri-driver itself); for the
 # package test (scripts/package-test.sh), rpm to read the .rpm and xdotool
 # to type into the real file dialog; libheif's encoder (heif-enc) to make
-# the HEIC and AVIF test files; DejaVu fonts to draw the text the OCR tests read.
+# the HEIC and AVIF test files; DejaVu and WenQuanYi fonts to draw the text
+# the OCR tests read, and Tesseract's Simplified Chinese data to read it.
 if [[ "${1:-}" == "--test" ]]; then
-  APT_PACKAGES+=(chromium xvfb webkit2gtk-driver rpm xdotool libheif-examples fonts-dejavu-core)
+  APT_PACKAGES+=(chromium xvfb webkit2gtk-driver rpm xdotool libheif-examples fonts-dejavu-core
+    fonts-wqy-microhei tesseract-ocr-chi-sim)
 fi
 
 missing=()

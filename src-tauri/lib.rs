@@ -54,6 +54,9 @@ pub struct AppState {
     /// Where the window plays videos from when the `media` scheme cannot
     /// (Linux: the loopback server of `video_server`).
     pub(crate) video_base: std::sync::OnceLock<String>,
+    /// The window's language, as it last said (every library opened reads
+    /// pictures in it, unless it chose its own languages).
+    language: std::sync::Mutex<Option<String>>,
 }
 
 impl AppState {
@@ -72,6 +75,7 @@ impl AppState {
             watch: false,
             watcher: TaskSlot::default(),
             video_base: std::sync::OnceLock::new(),
+            language: std::sync::Mutex::new(None),
         }
     }
 
@@ -109,8 +113,19 @@ impl AppState {
         Ok(lib)
     }
 
+    /// The window's language (a BCP-47 tag): pictures are read in it and
+    /// English, in the open library and any opened later, unless a library
+    /// chose its languages.
+    pub async fn set_language(&self, tag: String) {
+        *self.language.lock().unwrap_or_else(|p| p.into_inner()) = Some(tag.clone());
+        if let Some(lib) = self.library.lock().await.as_ref() {
+            lib.set_ui_language(Some(tag));
+        }
+    }
+
     async fn open_at(&self, dir: &std::path::Path) -> Result<Arc<Library>, IpcError> {
         let mut lib = Library::open(dir).await?;
+        lib.set_ui_language(self.language.lock().unwrap_or_else(|p| p.into_inner()).clone());
         lib.share_cache(clipdex_library::paths::shared_cache_dir());
         for d in &self.runtime_dirs {
             lib.add_runtime_dir(d.clone());
@@ -233,6 +248,7 @@ pub fn build_app<R: Runtime>(
             commands::search::query_image,
             commands::library::open_item,
             commands::library::item_text,
+            commands::library::set_language,
             commands::library::remove_folder,
             commands::library::library_open,
             commands::library::cameras,

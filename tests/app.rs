@@ -214,6 +214,29 @@ fn errors_cross_ipc_as_code_and_message() {
     assert_eq!(status["items"], 0);
 }
 
+/// The window says its language; the library reads pictures in it and
+/// English (Simplified Chinese data: the test set-up installs it).
+#[test]
+fn the_window_language_chooses_the_languages_pictures_are_read_in() {
+    let lib = tempfile::tempdir().expect("lib");
+    let (_app, webview) = app(lib.path(), &fixtures().join("tiny-clip"));
+    let languages = |webview: &WebviewWindow<MockRuntime>| {
+        let status: StatusDto =
+            serde_json::from_value(invoke(webview, "library_status", json!({})).expect("status")).expect("dto");
+        status.text.languages
+    };
+    assert_eq!(languages(&webview), ["eng"], "the environment's language (the test runs in C or English)");
+    invoke(&webview, "set_language", json!({"tag": "zh-CN"})).expect("set");
+    assert_eq!(languages(&webview), ["chi_sim", "eng"]);
+    for bad in ["", "de DE", "../../etc", "x".repeat(40).as_str()] {
+        let err = invoke(&webview, "set_language", json!({"tag": bad})).expect_err(bad);
+        assert_eq!(err["code"], "bad_argument", "{bad:?}: {err}");
+    }
+    assert_eq!(languages(&webview), ["chi_sim", "eng"], "a refused tag changes nothing");
+    invoke(&webview, "set_language", json!({"tag": "en-GB"})).expect("set");
+    assert_eq!(languages(&webview), ["eng"]);
+}
+
 /// The app's commands, as build.rs declares them (one allow-permission each).
 const COMMANDS: &[&str] = include!("../src-tauri/commands/names.rs");
 

@@ -47,6 +47,19 @@ pub async fn item_text(state: State<'_, AppState>, id: String) -> Result<ItemTex
     Ok(ItemTextDto::from(library.text(&id).await?))
 }
 
+/// The window's language (a BCP-47 tag such as `de` or `pt-BR`), sent when
+/// the window starts and whenever the user picks another: pictures are read
+/// in it and English, unless the library chose its languages.
+#[tauri::command]
+pub async fn set_language(state: State<'_, AppState>, tag: String) -> Result<(), IpcError> {
+    let plain = |part: &str| !part.is_empty() && part.len() <= 8 && part.chars().all(|c| c.is_ascii_alphanumeric());
+    if tag.len() > 35 || !tag.split('-').all(plain) {
+        return Err(IpcError::new(ErrorCode::BadArgument, format!("{tag:?} is not a language tag")));
+    }
+    state.set_language(tag).await;
+    Ok(())
+}
+
 /// The cameras the library's photos were taken with, most photos first:
 /// what the window offers after `camera:`.
 #[tauri::command]

@@ -15,6 +15,7 @@
     "remove_folder",
     "open_item",
     "item_text",
+    "set_language",
     "models_list",
     "models_pull",
     "models_use",

@@ -83,9 +83,12 @@ export interface SearchParams {
 
 let chosenLanguage: string | null = null;
 
-/** The language queries are written in (the window's language setting). */
+/** The window's language setting (null: the system's): queries are written
+ * in it, and the backend reads the text in pictures in it (and English). */
 export function setQueryLanguage(tag: string | null) {
   chosenLanguage = tag;
+  // Not worth an error on screen: without it, pictures are read in the system's language.
+  invoke<null>("set_language", { tag: queryLanguage() }).catch(() => {});
 }
 
 /** The chosen language, else the system's. */

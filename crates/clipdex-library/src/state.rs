@@ -35,8 +35,9 @@ pub(crate) struct Settings {
     /// Whether and with what pictures' text is read (OCR).
     pub text_reading: TextReading,
     /// The window's language (a tag such as `de` or `pt-BR`), for the
-    /// default OCR languages; else the environment's locale.
-    pub ui_language: Option<String>,
+    /// default OCR languages; else the environment's locale. Set at any
+    /// time (the window tells it when the user picks another).
+    pub ui_language: std::sync::Mutex<Option<String>>,
 }
 
 /// Opens the database. A damaged table is rolled back only by whoever holds
@@ -90,7 +91,7 @@ impl State {
                 runtime_dirs: Vec::new(),
                 shared_cache: None,
                 text_reading: TextReading::default(),
-                ui_language: None,
+                ui_language: std::sync::Mutex::new(None),
             },
             labels: Mutex::new(None),
             calibrations: Mutex::new(HashMap::new()),

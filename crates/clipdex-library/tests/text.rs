@@ -258,3 +258,36 @@ async fn reading_shows_progress_stops_when_cancelled_and_the_next_run_goes_on() 
     let found = lib.search(model.clone(), "text:119", &browse).await.expect("search");
     assert_eq!(found.hits.iter().map(|h| name(&h.path)).collect::<Vec<_>>(), ["sign-19.jpg"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pictures_are_read_in_the_window_language_and_english_and_chinese_is_found() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("photos");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut shop = render::photo("coffee.png");
+    // "Hardware store, open", and an English word on the same sign.
+    render::draw(&mut shop, &render::cjk_font(), 56.0, (40.0, 30.0), "五金商店 营业中", [0, 0, 0], Some([255; 3]));
+    render::draw(&mut shop, &render::font(), 40.0, (40.0, 300.0), "ACME", [0, 0, 0], Some([255; 3]));
+    std::fs::write(dir.join("shop.jpg"), jpeg(&shop, None)).expect("write");
+    for plain in ["astronaut.png", "rocket.jpg", "horse.png", "chelsea.png"] {
+        std::fs::copy(fixtures().join("photos").join(plain), dir.join(plain)).expect("copy");
+    }
+    let model = open_model(&fixtures().join("tiny-clip"), &[]).await.expect("fixture model");
+    let lib = Library::open(&tmp.path().join("lib")).await.expect("open");
+    lib.set_ui_language(Some("zh-CN".into()));
+    let status = lib.text_status().await.expect("status");
+    assert_eq!(status.languages, ["chi_sim", "eng"], "the window's language, then English: {status:?}");
+    index(&lib, &dir, &model).await;
+    let browse = SearchOptions { browse_empty: true, ..opts(Mode::Vector) };
+    for filter in ["text:五金", "text:营业中", "text:acme"] {
+        let found = lib.search(model.clone(), filter, &browse).await.expect("search");
+        assert_eq!(found.hits.iter().map(|h| name(&h.path)).collect::<Vec<_>>(), ["shop.jpg"], "{filter}");
+    }
+    let found = lib.search(model.clone(), "五金商店", &opts(Mode::Hybrid)).await.expect("search");
+    assert_eq!(name(&found.hits[0].path), "shop.jpg", "the words put the picture first");
+    // The languages a library first read in stay its own, whatever the next window's language.
+    drop(lib);
+    let lib = Library::open(&tmp.path().join("lib")).await.expect("open");
+    lib.set_ui_language(Some("en-US".into()));
+    assert_eq!(lib.text_status().await.expect("status").languages, ["chi_sim", "eng"]);
+}

@@ -24,16 +24,22 @@ pub use tesseract::{Tesseract, TESSERACT_ENV};
 /// Words below this confidence (0–100) are dropped: on textured photos
 /// with no text, Tesseract reads short "words" at 60–78.
 pub const MIN_CONFIDENCE: f32 = 80.0;
-/// Words of one or two letters or digits need this much, and nothing else in them.
+/// Words of one or two letters or digits need this much, and nothing else
+/// in them (CJK characters, each a word, need only [`MIN_CONFIDENCE`]).
 const SHORT_CONFIDENCE: f32 = 90.0;
-/// The upright pass is trusted when it keeps this many confident words.
+/// A look that keeps this many confident words is trusted: no more looks.
 const ENOUGH_WORDS: usize = 3;
-/// A picture whose best reading keeps fewer than [`ENOUGH_WORDS`] is read
-/// once more this much larger, when its long side is at most [`ENLARGE_UP_TO`].
+/// Pictures at most this long are small: their signs are read as scattered
+/// words too (cheap at this size), and once more enlarged by [`ENLARGE`].
+const SMALL_UP_TO: u32 = 1600;
 const ENLARGE: f32 = 1.5;
-const ENLARGE_UP_TO: u32 = 1600;
-/// Pictures are read with their long side at most this (larger ones are scaled down).
-pub const READ_LONG_SIDE: u32 = 2560;
+/// Pictures are read with their long side about this: a 12-MP photo's
+/// JPEG decoded at half scale (2016) is read as it is; anything longer than
+/// [`READ_AS_IS_UP_TO`] is scaled down to it. A page of 12-point text
+/// photographed whole still reads at this size, and Tesseract takes about
+/// half the time it takes at 2,560.
+pub const READ_LONG_SIDE: u32 = 2000;
+const READ_AS_IS_UP_TO: u32 = 2200;
 
 /// A word as an engine finds it, in the pixels of the picture it was given.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,55 +117,59 @@ pub trait TextEngine: Send + Sync {
 }
 
 /// Reads a picture (upright: orientation already applied): skipped when
-/// nothing in it looks like text; else the upright pass as a page, and when
-/// it keeps little (fewer than three confident words) as scattered words;
-/// then the other three turns (scattered words on a small picture, a page
-/// on a large one: the cheaper look that works there), keeping the reading
-/// with most confident characters; a small picture that still reads little
-/// is read once more, larger. No one look reads every photo: Tesseract's
-/// page mode misses a sign on a small photo, its sparse mode splits large
-/// letters.
+/// nothing in it looks like text; else upright as a page, and (small
+/// pictures) as scattered words. When that keeps little (fewer than three
+/// confident words) but the engine saw something word-like, at any
+/// confidence, the other turns are read until one keeps enough, and the
+/// reading with most confident characters wins; a small picture that still
+/// reads little is read once more, larger. A photo in which the upright
+/// look saw nothing at all (most photos) costs one look. No one look reads
+/// every photo: Tesseract's page mode misses a sign on a small photo, its
+/// sparse mode splits large letters and is slow on large pictures.
 pub fn read(engine: &dyn TextEngine, image: &RgbImage, languages: &[String]) -> Result<Reading, OcrError> {
     let grey = scaled_grey(image);
     if !textlike::has_text_like_regions(&grey) {
         return Ok(Reading { skipped: true, ..Reading::default() });
     }
     let (w, h) = grey.dimensions();
-    // One reading of the picture turned by `angle`, `scale` times as large; boxes in the upright picture.
-    let pass = |angle: u16, scale: f32, layout: Layout| -> Result<Vec<EngineWord>, OcrError> {
+    // One look at the picture turned by `angle`, `scale` times as large:
+    // its confident words, boxes in the upright picture, and whether the
+    // engine saw anything word-like at all.
+    let pass = |angle: u16, scale: f32, layout: Layout| -> Result<(Vec<EngineWord>, bool), OcrError> {
         let turned = turn::turned(&grey, angle);
         let read = if scale == 1.0 { turned } else { enlarged(&turned, scale) };
-        let found = confident(engine.words(&read, languages, layout)?).into_iter().map(|x| tighten::tighten(&read, x));
+        let all = engine.words(&read, languages, layout)?;
+        let saw = all.iter().any(|x| x.text.chars().any(char::is_alphanumeric));
+        let found = confident(all).into_iter().map(|x| tighten::tighten(&read, x));
         let found = join_pieces(reading_order(found.collect()));
-        Ok(found.into_iter().map(|x| turn::back(unscaled(x, scale), angle, w, h)).collect())
+        Ok((found.into_iter().map(|x| turn::back(unscaled(x, scale), angle, w, h)).collect(), saw))
     };
-    let small = w.max(h) <= ENLARGE_UP_TO;
-    let upright = pass(0, 1.0, Layout::Page)?;
-    let mut best = (weight(&upright), 0u16, upright);
-    let look = |best: &mut (f32, u16, Vec<EngineWord>), angle: u16, scale: f32, layout: Layout| {
-        let found = pass(angle, scale, layout)?;
-        if weight(&found) > best.0 {
-            *best = (weight(&found), angle, found);
-        }
-        Ok::<(), OcrError>(())
-    };
-    if best.2.len() < ENOUGH_WORDS {
-        look(&mut best, 0, 1.0, Layout::Sparse)?;
+    let small = w.max(h) <= SMALL_UP_TO;
+    let (upright, mut saw) = pass(0, 1.0, Layout::Page)?;
+    let mut best = Best { weight: weight(&upright), angle: 0, words: upright };
+    if best.words.len() < ENOUGH_WORDS && small {
+        let (found, seen) = pass(0, 1.0, Layout::Sparse)?;
+        saw |= seen;
+        best.offer(0, found);
     }
-    if best.2.len() < ENOUGH_WORDS {
+    if best.words.len() < ENOUGH_WORDS && saw {
+        // Sideways or upside down: a quarter turn either way first.
         let layout = if small { Layout::Sparse } else { Layout::Page };
-        for angle in [90u16, 180, 270] {
-            look(&mut best, angle, 1.0, layout)?;
+        for angle in [90u16, 270, 180] {
+            best.offer(angle, pass(angle, 1.0, layout)?.0);
+            if best.words.len() >= ENOUGH_WORDS {
+                break;
+            }
         }
-    }
-    // Tesseract reads small pictures better larger: one more look at the best turn.
-    if best.2.len() < ENOUGH_WORDS && small {
-        let angle = best.1;
-        look(&mut best, angle, ENLARGE, Layout::Sparse)?;
+        // Tesseract reads small pictures better larger: one more look at the best turn.
+        if best.words.len() < ENOUGH_WORDS && small {
+            let angle = best.angle;
+            best.offer(angle, pass(angle, ENLARGE, Layout::Sparse)?.0);
+        }
     }
     let (fw, fh) = (w.max(1) as f32, h.max(1) as f32);
     let words = best
-        .2
+        .words
         .into_iter()
         .map(|x| Word {
             x: x.left as f32 / fw,
@@ -170,7 +180,23 @@ pub fn read(engine: &dyn TextEngine, image: &RgbImage, languages: &[String]) -> 
             text: x.text,
         })
         .collect();
-    Ok(Reading { words, angle: best.1, skipped: false })
+    Ok(Reading { words, angle: best.angle, skipped: false })
+}
+
+/// The best look so far: the one with most confident characters.
+struct Best {
+    weight: f32,
+    angle: u16,
+    words: Vec<EngineWord>,
+}
+
+impl Best {
+    fn offer(&mut self, angle: u16, words: Vec<EngineWord>) {
+        let w = weight(&words);
+        if w > self.weight {
+            *self = Best { weight: w, angle, words };
+        }
+    }
 }
 
 /// The picture `scale` times as large.
@@ -252,6 +278,8 @@ fn confident(words: Vec<EngineWord>) -> Vec<EngineWord> {
         .filter(|w| w.confidence >= MIN_CONFIDENCE)
         .filter(|w| match w.text.chars().filter(|c| c.is_alphanumeric()).count() {
             0 => false,
+            // A CJK character is a word.
+            1 | 2 if w.text.chars().all(terms::is_cjk) => true,
             // "7", "OK"; not "i!" or "|a", which textures read as.
             1 | 2 => w.confidence >= SHORT_CONFIDENCE && w.text.chars().all(char::is_alphanumeric),
             _ => true,
@@ -264,12 +292,12 @@ fn weight(words: &[EngineWord]) -> f32 {
     words.iter().map(|w| w.confidence * w.text.chars().filter(|c| c.is_alphanumeric()).count() as f32).sum()
 }
 
-/// Grey, with the long side at most [`READ_LONG_SIDE`].
+/// Grey, with the long side [`READ_LONG_SIDE`] when it was longer than [`READ_AS_IS_UP_TO`].
 fn scaled_grey(image: &RgbImage) -> GrayImage {
     let grey = image::imageops::grayscale(image);
     let (w, h) = grey.dimensions();
     let long = w.max(h);
-    if long <= READ_LONG_SIDE {
+    if long <= READ_AS_IS_UP_TO {
         return grey;
     }
     let scale = READ_LONG_SIDE as f64 / long as f64;
@@ -282,7 +310,8 @@ mod tests {
     use super::*;
 
     /// Reads "HELLO" only when the picture is wider than tall (as if the
-    /// text were horizontal only in that turn), with a box in its pixels.
+    /// text were horizontal only in that turn), with a box in its pixels;
+    /// in the other turns, a garbled unsure word, as Tesseract does.
     struct Sideways;
 
     impl TextEngine for Sideways {
@@ -296,7 +325,25 @@ mod tests {
             let (w, h) = image.dimensions();
             // The word sits at the top-left corner of the turned picture.
             let word = EngineWord { text: "HELLO".into(), left: 0, top: 0, width: 20, height: 10, confidence: 95.0 };
-            Ok(if w > h { vec![word] } else { Vec::new() })
+            let garbled = EngineWord { text: "OTTEH".into(), confidence: 31.0, ..word.clone() };
+            Ok(if w > h { vec![word] } else { vec![garbled] })
+        }
+    }
+
+    /// Sees nothing, and counts the looks it was asked for.
+    #[derive(Default)]
+    struct Blind(std::sync::atomic::AtomicUsize);
+
+    impl TextEngine for Blind {
+        fn signature(&self, _: &[String]) -> String {
+            "blind".into()
+        }
+        fn installed_languages(&self) -> Vec<String> {
+            vec!["eng".into()]
+        }
+        fn words(&self, _: &GrayImage, _: &[String], _: Layout) -> Result<Vec<EngineWord>, OcrError> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(Vec::new())
         }
     }
 
@@ -315,6 +362,17 @@ mod tests {
         // upright one's bottom-left: the box is 10 wide, 20 tall, at the bottom.
         let w = &r.words[0];
         assert_eq!((w.x, w.y, w.w, w.h), (0.0, 0.9, 0.1, 0.1));
+    }
+
+    #[test]
+    fn a_picture_in_which_the_engine_sees_nothing_costs_one_look_large_or_two_small() {
+        let blind = Blind::default();
+        let r = read(&blind, &busy(2000, 1500), &[]).expect("read");
+        assert!(r.words.is_empty() && !r.skipped);
+        assert_eq!(blind.0.load(std::sync::atomic::Ordering::Relaxed), 1, "no turns when nothing was seen");
+        let blind = Blind::default();
+        read(&blind, &busy(600, 400), &[]).expect("read");
+        assert_eq!(blind.0.load(std::sync::atomic::Ordering::Relaxed), 2, "page and scattered words");
     }
 
     #[test]
@@ -375,8 +433,10 @@ mod tests {
             w("SS", 67.0),
             w("i!", 93.0),
             w("16B", 85.0),
+            w("金", 86.0),
+            w("金", 60.0),
         ]);
         let texts: Vec<&str> = kept.iter().map(|w| w.text.as_str()).collect();
-        assert_eq!(texts, ["ACME", "7", "16B"]);
+        assert_eq!(texts, ["ACME", "7", "16B", "金"]);
     }
 }

@@ -36,7 +36,8 @@ pub fn pieces(text: &str) -> Vec<String> {
     fold(text).split(|c: char| !c.is_alphanumeric()).filter(|p| !p.is_empty()).map(str::to_string).collect()
 }
 
-fn is_cjk(c: char) -> bool {
+/// Kana, CJK ideographs and Hangul: scripts written without spaces between words.
+pub fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF)
 }
 

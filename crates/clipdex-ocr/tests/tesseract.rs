@@ -1,6 +1,7 @@
 //! The real Tesseract (the set-up installs it) reading text drawn with a
 //! packaged font onto real photos: at several sizes, contrasts and turns,
-//! with boxes where the words were drawn; photos without text read as none.
+//! with boxes where the words were drawn; photos without text read as none;
+//! Chinese where its data is installed (the test set-up installs it).
 
 #[path = "support/render.rs"]
 mod render;
@@ -99,4 +100,32 @@ fn a_product_code_is_found_by_a_piece_of_it() {
     assert!(!found(&r, &["16B"]).is_empty(), "{r:?}");
     assert!(found(&r, &["E1"]).is_empty(), "two characters are too few: {r:?}");
     assert!(engine.signature(&eng()).starts_with("tesseract "));
+}
+
+#[test]
+fn chinese_is_read_where_its_data_is_installed() {
+    let engine = tesseract();
+    assert!(
+        engine.installed_languages().contains(&"chi_sim".to_string()),
+        "scripts/setup-debian.sh --test installs tesseract-ocr-chi-sim"
+    );
+    let mut img = render::photo("coffee.png");
+    // "Hardware store, open".
+    render::draw(
+        &mut img,
+        &render::cjk_font(),
+        56.0,
+        (40.0, 30.0),
+        "五金商店 营业中",
+        [0, 0, 0],
+        Some([255, 255, 255]),
+    );
+    let langs = vec!["chi_sim".to_string(), "eng".to_string()];
+    let r = read(&engine, &img, &langs).expect("read");
+    assert!(r.text().replace(' ', "").contains("五金商店"), "{r:?}");
+    assert!(!found(&r, &["五金"]).is_empty(), "a word inside a run of characters: {r:?}");
+    assert!(!found(&r, &["营业"]).is_empty(), "{r:?}");
+    assert!(found(&r, &["金店"]).is_empty(), "not characters that are not next to each other: {r:?}");
+    // English alone reads none of it.
+    assert!(found(&read(&engine, &img, &eng()).expect("read"), &["五金"]).is_empty());
 }

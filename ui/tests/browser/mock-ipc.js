@@ -45,6 +45,7 @@
  *   cameras: () => Camera[],
  *   open_item: (a: { id: string, reveal: boolean }) => null,
  *   item_text: (a: { id: string }) => ItemText,
+ *   set_language: (a: { tag: string }) => null,
  *   "plugin:dialog|open": () => string | string[] | null,
  *   remove_folder: (a: { folder: string }) => boolean,
  *   cancel_indexing: () => boolean,
@@ -350,6 +351,7 @@
     // The library's cameras, most photos first (tests set `window.__cameras`).
     cameras: () => w.__cameras ?? [{ name: "Pixel 7", photos: 3 }, { name: "Canon EOS R5", photos: 1 }],
     open_item: () => null,
+    set_language: () => null,
     /** @param {{ id: string }} a @returns {ItemText} */
     item_text: (a) =>
       a.id === hit("", 0, 0).id

@@ -554,8 +554,11 @@ test("settings: theme, language and default cutoff apply at once and are kept", 
   const panel = page.getByRole("dialog", { name: "Settings" });
   await panel.getByLabel("Theme").selectOption("light");
   await expect(page.locator("html")).toHaveAttribute("data-theme", "light");
+  // The backend hears the window's language (it reads the text in pictures in it).
+  await expect.poll(async () => (await calls(page, "set_language")).at(-1)?.args).toEqual({ tag: "en-US" });
   await panel.getByLabel("Language").selectOption("de");
   await expect(page.getByRole("dialog", { name: "Einstellungen" })).toBeVisible();
+  await expect.poll(async () => (await calls(page, "set_language")).at(-1)?.args).toEqual({ tag: "de" });
   // A fixed cutoff is a number: offered only once scores show as numbers.
   await expect(page.getByRole("radio", { name: "Fest" })).toHaveCount(0);
   await page.getByRole("checkbox", { name: "Trefferwerte als Zahlen zeigen" }).check();

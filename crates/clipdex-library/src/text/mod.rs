@@ -122,11 +122,8 @@ impl<'a> TextReader<'a> {
     /// language and English; those the engine has data for.
     pub async fn languages(&self, engine: &dyn TextEngine) -> Result<Vec<String>> {
         let chosen = self.state.store.text_languages().await?;
-        Ok(languages::choose(
-            chosen.as_deref(),
-            self.state.settings.ui_language.as_deref(),
-            &engine.installed_languages(),
-        ))
+        let ui = self.state.settings.ui_language.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        Ok(languages::choose(chosen.as_deref(), ui.as_deref(), &engine.installed_languages()))
     }
 
     /// Reads every item and moment not read by the current engine and
@@ -382,9 +379,10 @@ impl crate::Library {
     }
 
     /// The window's language (`de`, `pt-BR`): pictures are read in it and
-    /// English unless the library chose its languages.
-    pub fn set_ui_language(&mut self, tag: Option<String>) {
-        self.state.settings.ui_language = tag;
+    /// English unless the library chose its languages (a library keeps the
+    /// languages it first read in).
+    pub fn set_ui_language(&self, tag: Option<String>) {
+        *self.state.settings.ui_language.lock().unwrap_or_else(|p| p.into_inner()) = tag;
     }
 
     /// What OCR is doing in the library.

@@ -1,5 +1,6 @@
 //! Text drawn with a packaged font (DejaVu Sans Bold, Debian's
-//! fonts-dejavu-core) onto real photos: what the OCR tests read.
+//! fonts-dejavu-core; WenQuanYi Micro Hei, fonts-wqy-microhei, for Chinese)
+//! onto real photos: what the OCR tests read.
 
 use ab_glyph::{point, Font, FontVec, PxScale, ScaleFont};
 use image::{Rgb, RgbImage};
@@ -9,6 +10,15 @@ pub const FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
 pub fn font() -> FontVec {
     let bytes = std::fs::read(FONT).unwrap_or_else(|e| panic!("{FONT}: {e} (apt install fonts-dejavu-core)"));
     FontVec::try_from_vec(bytes).expect("a TrueType font")
+}
+
+pub const CJK_FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+
+/// A font with Chinese characters (the first face of its collection).
+#[allow(dead_code)] // not every test that includes this file draws Chinese
+pub fn cjk_font() -> FontVec {
+    let bytes = std::fs::read(CJK_FONT).unwrap_or_else(|e| panic!("{CJK_FONT}: {e} (apt install fonts-wqy-microhei)"));
+    FontVec::try_from_vec_and_index(bytes, 0).expect("a TrueType collection")
 }
 
 /// The photo `name` from tests/fixtures/photos (scripts/fetch_test_photos.py).
