@@ -244,17 +244,22 @@ fn reading_order(mut words: Vec<EngineWord>) -> Vec<EngineWord> {
 /// Pieces of one word read apart ("HARDW" "ARE"): neighbours on a line
 /// with less than half a letter between their boxes are one word, boxes
 /// joined, the lower confidence kept. Between words, box to box, there is
-/// a space and two letters' side bearings: most of a letter.
+/// a space and two letters' side bearings: most of a letter. Chinese,
+/// Japanese and Korean are written without spaces and often read a
+/// character at a time, with boxes that may overlap: neighbouring
+/// characters are joined too, so a word of several is found.
 fn join_pieces(words: Vec<EngineWord>) -> Vec<EngineWord> {
+    let cjk = |x: &EngineWord| !x.text.is_empty() && x.text.chars().all(terms::is_cjk);
     let mut out: Vec<EngineWord> = Vec::with_capacity(words.len());
     for w in words {
         if let Some(last) = out.last_mut() {
             let letter = |x: &EngineWord| x.width as f32 / x.text.chars().count().max(1) as f32;
-            let gap = w.left as f32 - (last.left + last.width) as f32;
+            let (gap, letter) = (w.left as f32 - (last.left + last.width) as f32, letter(last).max(letter(&w)));
             let top = last.top.max(w.top) as f32;
             let bottom = (last.top + last.height).min(w.top + w.height) as f32;
             let same_line = bottom - top > 0.5 * last.height.min(w.height) as f32;
-            if same_line && gap >= -1.0 && gap < letter(last).max(letter(&w)) / 2.0 {
+            let from = if cjk(last) && cjk(&w) { -letter } else { -1.0 };
+            if same_line && gap >= from && gap < letter / 2.0 {
                 let (right, low) =
                     ((last.left + last.width).max(w.left + w.width), (last.top + last.height).max(w.top + w.height));
                 last.top = last.top.min(w.top);
@@ -366,8 +371,11 @@ mod tests {
 
     #[test]
     fn a_picture_in_which_the_engine_sees_nothing_costs_one_look_large_or_two_small() {
+        // Coarse bars: still text-like when the check shrinks the picture.
+        let large =
+            RgbImage::from_fn(2000, 1500, |x, y| image::Rgb([if (x / 12 + y / 20) % 2 == 0 { 0 } else { 255 }; 3]));
         let blind = Blind::default();
-        let r = read(&blind, &busy(2000, 1500), &[]).expect("read");
+        let r = read(&blind, &large, &[]).expect("read");
         assert!(r.words.is_empty() && !r.skipped);
         assert_eq!(blind.0.load(std::sync::atomic::Ordering::Relaxed), 1, "no turns when nothing was seen");
         let blind = Blind::default();
@@ -397,6 +405,10 @@ mod tests {
         let texts: Vec<&str> = joined.iter().map(|w| w.text.as_str()).collect();
         assert_eq!(texts, ["ACME", "HARDWARE"]);
         assert_eq!((joined[1].left, joined[1].width), (92, 163));
+        // Chinese read a character at a time, boxes overlapping by 2 px: one word.
+        let joined = join_pieces(vec![w("五", 0), w("金", 18), w("ACME", 100), w("HARD", 178)]);
+        let texts: Vec<&str> = joined.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(texts, ["五金", "ACME", "HARD"], "overlapping Latin words stay apart");
     }
 
     #[test]
