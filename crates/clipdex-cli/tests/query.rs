@@ -140,6 +140,10 @@ fn image_queries_arithmetic_filters_and_cutoff() {
     let mut names: Vec<String> = h.iter().map(name).collect();
     names.sort();
     assert_eq!(names, ["hubble_deep_field.jpg", "rocket.jpg"]);
+    // A filter alone lists what passes it.
+    let mut names: Vec<String> = hits(&clipdex(lib, &["search", "ext:jpg", "--json"])).iter().map(name).collect();
+    names.sort();
+    assert_eq!(names, ["hubble_deep_field.jpg", "rocket.jpg"]);
     let h = hits(&clipdex(lib, &["search", "a photo minsize:600", "--limit", "20", "--min-score", "-1", "--json"]));
     assert!(h.iter().all(|x| x["width"].as_u64() >= Some(600) && x["height"].as_u64() >= Some(600)), "{h:?}");
     assert!(!h.is_empty());
@@ -179,7 +183,7 @@ fn bad_queries_get_clear_errors() {
     assert!(e.contains("error[unsupported]") && e.contains("type:photo") && e.contains("type:video"), "{e}");
     let e = err(&["search", "cat", "--mode", "fuzzy"]);
     assert!(e.contains("vector, keyword or hybrid"), "{e}");
-    let e = err(&["search", "ext:jpg"]);
+    let e = err(&["search", ""]);
     assert!(e.contains("error[empty_query]"), "{e}");
     let e = err(&["search", "--image", "/no/such.jpg"]);
     assert!(e.contains("error[path_not_found]"), "{e}");

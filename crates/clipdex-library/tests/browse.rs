@@ -72,9 +72,11 @@ async fn an_empty_query_browses_and_weaker_matches_follow_the_matches() {
     let after = lib.search(model.clone(), "after:2021-04-11", &browse).await.expect("filtered");
     assert_eq!(after.total, Some(30));
     assert_eq!(names(&after.hits).last().map(String::as_str), Some("pic-100.png"));
-    // Without asking to browse, an empty query is still refused.
+    // Without asking to browse, an empty query is still refused; filters alone still list what passes them.
     let refused = lib.search(model.clone(), "", &SearchOptions::default()).await;
     assert!(matches!(refused, Err(LibraryError::EmptyQuery)), "{refused:?}");
+    let after = lib.search(model.clone(), "after:2021-04-11", &SearchOptions::default()).await.expect("filtered");
+    assert_eq!((after.total, after.hits.len()), (Some(30), 20));
 
     // A query with weaker matches: the matches first, then every other photo in cosine order.
     let cal = lib.calibration().await.expect("read").expect("calibrated");

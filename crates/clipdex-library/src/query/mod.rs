@@ -71,7 +71,8 @@ impl<'a> Searcher<'a> {
             q.terms.push(Term { weight: 1.0, kind: TermKind::Image(p.clone()) });
         }
         if q.terms.is_empty() && opts.image_bytes.is_empty() && opts.image_tokens.is_empty() {
-            if opts.browse_empty && opts.limit > 0 {
+            // Filters alone (`text:acme`, `after:2024-06-01`) ask for what passes them, in any front end.
+            if (opts.browse_empty || !q.filters.is_empty()) && opts.limit > 0 {
                 return browse::browse(self.state, &q, opts).await;
             }
             return Err(LibraryError::EmptyQuery);

@@ -80,8 +80,9 @@ pub struct SearchOptions {
     /// code). Only text towers that take a language code use it (NLLB-based
     /// exports); `None` means English for those.
     pub lang: Option<String>,
-    /// A query with no terms and no images lists the library, newest first
-    /// (filters apply), instead of failing with nothing to search for.
+    /// A query with no terms, no images and no filters lists the library,
+    /// newest first, instead of failing with nothing to search for. (Filters
+    /// alone always list what passes them, newest first.)
     pub browse_empty: bool,
     /// Sorted by relevance, the matches below the cutoff follow the ones
     /// above it, in cosine order, instead of being left out: the window's
